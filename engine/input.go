@@ -1,0 +1,497 @@
+package engine
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/synack/synack/engine/wire"
+)
+
+// This file is RFC 9293 section 3.10.7, "SEGMENT ARRIVES", in the RFC's
+// order. Section numbers mark where each check starts.
+
+// listenArrives is 3.10.7.2: a segment for a socket in LISTEN.
+func (l *conn) listenArrives(now time.Duration, remote netip.AddrPort, seg *wire.Segment, why cause) {
+	h := l.h
+	// First, check for a RST: ignore it.
+	if seg.Flags&wire.RST != 0 {
+		return
+	}
+	// Second, check for an ACK: any acknowledgment is bad here.
+	if seg.Flags&wire.ACK != 0 {
+		rst := wire.Segment{SrcPort: seg.DstPort, DstPort: seg.SrcPort, Seq: seg.Ack, Flags: wire.RST}
+		h.send(now, remote.Addr(), rst, why, "rst-ack-in-listen", false, nil)
+		return
+	}
+	// Third, check for a SYN.
+	if seg.Flags&wire.SYN == 0 {
+		return
+	}
+	if l.children >= h.cfg.Backlog {
+		// The SYN queue is full: Linux (without SYN cookies) and most
+		// stacks drop the SYN; the client's retransmission may find room.
+		h.sim.note(now, h.name, "syn-dropped-backlog-full", why)
+		return
+	}
+	primary := h.sock == l && remote.Addr() == h.sim.peer(h).addr
+	c := h.newConn(now, remote, primary)
+	c.listener = l
+	c.state = Listen
+	l.children++
+	c.halfOpen = true
+	if primary {
+		h.sock = c
+	}
+	c.IRS = Seq(seg.Seq)
+	c.RcvNxt = c.IRS.Add(1)
+	c.takeSynOptions(seg)
+	c.SndWnd = uint32(seg.Window)
+	c.SndUna = c.ISS
+	c.SndNxt = c.ISS.Add(1)
+	c.dataStart = c.SndNxt
+	why.reason = "passive-open"
+	c.setState(now, SynReceived, why)
+	c.sendSYN(now, why, false)
+}
+
+// takeSynOptions records what the peer's SYN offered; an option is in use
+// only when both ends offer it (RFC 7323, RFC 2018).
+func (c *conn) takeSynOptions(seg *wire.Segment) {
+	cfg := c.h.cfg
+	for _, o := range seg.Options {
+		switch o.Kind {
+		case wire.MSS:
+			c.peerMSS = int(o.Value)
+		case wire.WS:
+			if cfg.WindowScaling {
+				c.wsOK = true
+				c.sndWscale = uint8(min(o.Value, 14))
+				c.rcvWscale = cfg.WindowScale
+			}
+		case wire.Timestamps:
+			if cfg.Timestamps {
+				c.tsOK = true
+				c.tsRecent = o.TSVal
+			}
+		case wire.SACKPermitted:
+			c.sackOK = cfg.SACK
+		}
+	}
+	if !c.wsOK {
+		c.sndWscale, c.rcvWscale = 0, 0
+	}
+}
+
+// segmentArrives is 3.10.7.3 and 3.10.7.4: a segment for a connection.
+func (c *conn) segmentArrives(now time.Duration, seg *wire.Segment, why cause) {
+	if c.tsOK {
+		c.takeTimestamp(seg)
+	}
+	switch c.state {
+	case SynSent:
+		c.synSentArrives(now, seg, why)
+		return
+	case TimeWait:
+		if c.timeWaitArrives(now, seg, why) {
+			return
+		}
+	}
+	simAck := c.simultaneousSynAck(seg)
+	if !simAck && !c.sequenceCheck(now, seg, why) {
+		return
+	}
+	if seg.Flags&wire.RST != 0 {
+		c.rstArrives(now, seg, why)
+		return
+	}
+	if seg.Flags&wire.SYN != 0 && !simAck {
+		c.synInWindow(now, why)
+		return
+	}
+	// Fifth, check the ACK field.
+	if seg.Flags&wire.ACK == 0 {
+		return
+	}
+	if !c.ackArrives(now, seg, why) {
+		return
+	}
+	if simAck {
+		// Linux treats the SYN,ACK's SYN as an old duplicate and ACKs it.
+		c.scheduleAck(now, true)
+	}
+	// Seventh, process the segment text.
+	c.dataArrives(now, seg, why)
+	// Eighth, check the FIN bit.
+	if seg.Flags&wire.FIN != 0 {
+		c.finArrives(now, seg, why)
+	}
+	c.output(now, why)
+}
+
+// synSentArrives is 3.10.7.3.
+func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
+	ack := Seq(seg.Ack)
+	// First, check the ACK bit.
+	hasAck := seg.Flags&wire.ACK != 0
+	if hasAck && (ack.LEQ(c.ISS) || ack.GT(c.SndNxt)) {
+		if seg.Flags&wire.RST == 0 {
+			rst := wire.Segment{SrcPort: c.local.Port(), DstPort: c.remote.Port(), Seq: seg.Ack, Flags: wire.RST}
+			why.reason = "rst-bad-ack-in-syn-sent"
+			c.h.send(now, c.remote.Addr(), rst, why, why.reason, false, nil)
+		}
+		return
+	}
+	// Second, check the RST bit.
+	if seg.Flags&wire.RST != 0 {
+		if hasAck {
+			why.reason = "connection-refused"
+			c.h.sim.note(now, c.h.name, "error: connection reset", why)
+			c.setState(now, Closed, why)
+			c.destroy(now)
+		}
+		return
+	}
+	// Fourth, check the SYN bit.
+	if seg.Flags&wire.SYN == 0 {
+		return
+	}
+	c.IRS = Seq(seg.Seq)
+	c.RcvNxt = c.IRS.Add(1)
+	c.takeSynOptions(seg)
+	if hasAck {
+		c.SndUna = ack
+		c.ackedRTT(now, ack)
+	}
+	c.SndWnd = uint32(seg.Window) // never scaled on a SYN
+	c.SndWl1, c.SndWl2 = Seq(seg.Seq), ack
+	if c.SndUna.GT(c.ISS) {
+		why.reason = "syn-ack-received"
+		c.established(now, why)
+		c.ackNow = true
+		c.output(now, why)
+		return
+	}
+	// A SYN without ACK: simultaneous open.
+	why.reason = "simultaneous-open"
+	c.setState(now, SynReceived, why)
+	c.cancelTimer(now, timerRetransmit)
+	c.sendSYN(now, why, false)
+}
+
+// established enters ESTABLISHED and starts the data phase.
+func (c *conn) established(now time.Duration, why cause) {
+	c.retries = 0
+	if c.synRetried && !c.hasRTT {
+		// RFC 6298 5.7: a SYN that timed out leaves RTO at 3 s.
+		c.rto = max(c.rto, 3*time.Second)
+	}
+	if c.halfOpen {
+		c.halfOpen = false
+		c.listener.children--
+	}
+	c.setState(now, Established, why)
+	if c.SndUna == c.SndNxt {
+		c.cancelTimer(now, timerRetransmit)
+	}
+}
+
+// timeWaitArrives handles what TIME-WAIT sees. RFC 9293 says the only thing
+// that can arrive is a retransmission of the remote FIN: acknowledge it and
+// restart the 2*MSL timeout. It reports whether the segment was consumed.
+func (c *conn) timeWaitArrives(now time.Duration, seg *wire.Segment, why cause) bool {
+	if seg.Flags&(wire.RST|wire.SYN) != 0 || seg.Flags&wire.FIN == 0 {
+		return false
+	}
+	if Seq(seg.Seq).Add(uint32(seg.Len())) != c.RcvNxt {
+		return false
+	}
+	why.reason = "fin-retransmitted-in-time-wait"
+	c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack-fin-in-time-wait")
+	c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
+	return true
+}
+
+// sequenceCheck is the first check of 3.10.7.4: is the segment in the
+// receive window? An unacceptable segment is answered with an ACK (unless it
+// is a RST) and dropped.
+func (c *conn) sequenceCheck(now time.Duration, seg *wire.Segment, why cause) bool {
+	if c.acceptable(seg) {
+		return true
+	}
+	if seg.Flags&wire.RST == 0 {
+		why.reason = "out-of-window"
+		c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack-out-of-window")
+	}
+	return false
+}
+
+// acceptable is the table of 3.10.7.4.
+func (c *conn) acceptable(seg *wire.Segment) bool {
+	seq, n, wnd := Seq(seg.Seq), uint32(seg.Len()), c.rcvWnd()
+	switch {
+	case n == 0 && wnd == 0:
+		return seq == c.RcvNxt
+	case n == 0:
+		return seq.InWindow(c.RcvNxt, wnd)
+	case wnd == 0:
+		return false
+	}
+	return seq.InWindow(c.RcvNxt, wnd) || seq.Add(n-1).InWindow(c.RcvNxt, wnd)
+}
+
+// rstArrives is the second check of 3.10.7.4, with RFC 5961 section 3.2's
+// validation: only a RST at exactly RCV.NXT resets; any other in the window
+// gets a challenge ACK.
+func (c *conn) rstArrives(now time.Duration, seg *wire.Segment, why cause) {
+	cfg := c.h.cfg
+	if cfg.ChallengeAck && Seq(seg.Seq) != c.RcvNxt {
+		why.reason = "challenge-ack"
+		c.sendFlags(now, wire.ACK, c.SndNxt, why, "challenge-ack")
+		return
+	}
+	switch c.state {
+	case SynReceived:
+		if c.listener != nil {
+			why.reason = "rst-in-syn-received"
+			c.backToListen(now, why)
+			return
+		}
+		why.reason = "connection-refused"
+	case TimeWait:
+		if cfg.RFC1337 {
+			// RFC 1337: TIME-WAIT assassination hazards; ignore the RST.
+			c.h.sim.note(now, c.h.name, "rst-ignored-rfc1337", why)
+			return
+		}
+		why.reason = "rst-in-time-wait"
+	case Closing, LastAck:
+		why.reason = "rst-while-closing"
+	default:
+		why.reason = "connection-reset"
+	}
+	c.setState(now, Closed, why)
+	c.destroy(now)
+}
+
+// backToListen returns a passive connection in SYN-RECEIVED to the listener
+// it came from (3.10.7.4, second check).
+func (c *conn) backToListen(now time.Duration, why cause) {
+	h := c.h
+	l := c.listener
+	c.setState(now, Listen, why)
+	c.destroy(now)
+	c.state = Closed
+	if h.sock == c && l != nil && h.listener == l {
+		h.sock = l
+	}
+}
+
+// simultaneousSynAck reports Linux's exception to the SYN check: in a
+// simultaneous open the peer's SYN,ACK acknowledges our SYN,ACK and
+// completes the handshake (tcp_validate_incoming).
+func (c *conn) simultaneousSynAck(seg *wire.Segment) bool {
+	return c.h.cfg.LinuxAcks && c.state == SynReceived && c.listener == nil &&
+		seg.Flags&wire.ACK != 0 && Seq(seg.Seq).Add(1) == c.RcvNxt &&
+		Seq(seg.Ack) == c.SndNxt
+}
+
+// synInWindow is the fourth check of 3.10.7.4: a SYN in a synchronized
+// state gets a challenge ACK (RFC 5961 section 4); RFC 793 reset instead.
+func (c *conn) synInWindow(now time.Duration, why cause) {
+	if c.state == SynReceived && c.listener != nil {
+		why.reason = "syn-in-syn-received"
+		c.backToListen(now, why)
+		return
+	}
+	if c.h.cfg.ChallengeAck {
+		why.reason = "challenge-ack-syn"
+		c.sendFlags(now, wire.ACK, c.SndNxt, why, "challenge-ack")
+		return
+	}
+	why.reason = "syn-in-window"
+	c.sendFlags(now, wire.RST, c.SndNxt, why, "rst-syn-in-window")
+	c.setState(now, Closed, why)
+	c.destroy(now)
+}
+
+// ackArrives is the fifth check of 3.10.7.4. It reports whether processing
+// goes on.
+func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool {
+	ack := Seq(seg.Ack)
+	if c.state == SynReceived {
+		if !(c.SndUna.LT(ack) && ack.LEQ(c.SndNxt)) {
+			rst := wire.Segment{SrcPort: c.local.Port(), DstPort: c.remote.Port(), Seq: seg.Ack, Flags: wire.RST}
+			why.reason = "rst-bad-ack-in-syn-received"
+			c.h.send(now, c.remote.Addr(), rst, why, why.reason, false, nil)
+			return false
+		}
+		c.SndWnd = uint32(seg.Window) << c.sndWscale
+		c.SndWl1, c.SndWl2 = Seq(seg.Seq), ack
+		c.SndUna = ack
+		c.ackedRTT(now, ack)
+		why.reason = "handshake-complete"
+		c.established(now, why)
+	}
+	switch {
+	case ack.GT(c.SndNxt):
+		// It acknowledges something not yet sent.
+		why.reason = "ack-of-unsent"
+		c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack-of-unsent")
+		return false
+	case c.SndUna.LT(ack):
+		c.ackedRTT(now, ack)
+		c.SndUna = ack
+		c.trimSendQ()
+		if c.SndUna == c.SndNxt {
+			c.cancelTimer(now, timerRetransmit)
+			c.retries = 0
+		} else {
+			c.retries = 0
+			c.setTimer(now, timerRetransmit, c.rto)
+		}
+	}
+	// Window update (SND.WL1 and SND.WL2 guard against old segments).
+	if c.SndWl1.LT(Seq(seg.Seq)) || (c.SndWl1 == Seq(seg.Seq) && c.SndWl2.LEQ(ack)) {
+		c.SndWnd = uint32(seg.Window) << c.sndWscale
+		c.SndWl1, c.SndWl2 = Seq(seg.Seq), ack
+	}
+	finAcked := c.finSent && c.SndUna == c.SndNxt
+	switch c.state {
+	case FinWait1:
+		if finAcked {
+			why.reason = "fin-acked"
+			c.setState(now, FinWait2, why)
+			if c.orphan && c.h.cfg.FinTimeout > 0 {
+				c.setTimer(now, timerFinWait2, c.h.cfg.FinTimeout)
+			}
+		}
+	case Closing:
+		if finAcked {
+			why.reason = "fin-acked"
+			c.enterTimeWait(now, why)
+		}
+		return false
+	case LastAck:
+		if finAcked {
+			why.reason = "fin-acked"
+			c.setState(now, Closed, why)
+			c.destroy(now)
+		}
+		return false
+	}
+	return true
+}
+
+// ackedRTT takes an RTT sample when the timed sequence number is acked.
+func (c *conn) ackedRTT(now time.Duration, ack Seq) {
+	if c.rttTiming && c.rttSeq.LT(ack) {
+		c.rttTiming = false
+		c.sampleRTT(now - c.rttStart)
+	}
+}
+
+// trimSendQ drops acknowledged bytes from the send queue.
+func (c *conn) trimSendQ() {
+	n := int(c.SndUna.Sub(c.dataStart))
+	if n <= 0 {
+		return
+	}
+	n = min(n, len(c.sendQ))
+	c.sendQ = c.sendQ[n:]
+	c.dataStart = c.dataStart.Add(uint32(n))
+}
+
+// dataArrives is the seventh check: in-order text goes to the receive queue.
+// Out-of-order text is dropped and answered with a duplicate ACK, as a
+// receiver without a reassembly queue does.
+func (c *conn) dataArrives(now time.Duration, seg *wire.Segment, why cause) {
+	if len(seg.Payload) == 0 {
+		return
+	}
+	switch c.state {
+	case Established, FinWait1, FinWait2:
+	default:
+		return // the peer's FIN came already: ignore text
+	}
+	seq := Seq(seg.Seq)
+	payload := seg.Payload
+	if skip := c.RcvNxt.Sub(seq); skip > 0 {
+		// Already received in part: keep only what is new.
+		if int(skip) >= len(payload) {
+			c.scheduleAck(now, true)
+			return
+		}
+		payload = payload[skip:]
+		seq = c.RcvNxt
+	}
+	if seq != c.RcvNxt {
+		c.scheduleAck(now, true)
+		return
+	}
+	payload = payload[:min(len(payload), int(c.rcvWnd()))]
+	c.rcvQ = append(c.rcvQ, payload...)
+	c.RcvNxt = c.RcvNxt.Add(uint32(len(payload)))
+	if c.h.cfg.LinuxAcks && !c.gotData {
+		// tcp_event_data_recv: the first data starts quick-ACK mode.
+		c.gotData = true
+		c.quickAcks = min(16, int(c.rcvSpace)/(2*c.effMSS()))
+	}
+	c.scheduleAck(now, false)
+}
+
+// finArrives is the eighth check.
+func (c *conn) finArrives(now time.Duration, seg *wire.Segment, why cause) {
+	fin := Seq(seg.Seq).Add(uint32(len(seg.Payload)))
+	if fin != c.RcvNxt {
+		return // data before the FIN is missing
+	}
+	c.RcvNxt = c.RcvNxt.Add(1)
+	c.rcvFIN = true
+	why.reason = "fin-received"
+	switch c.state {
+	case SynReceived, Established:
+		c.setState(now, CloseWait, why)
+		if c.h.cfg.LinuxAcks {
+			// tcp_fin enters pingpong mode: the ACK of a FIN waits for the
+			// application's reply, often its own FIN.
+			c.pingpong = true
+			c.scheduleAck(now, false)
+		} else {
+			c.scheduleAck(now, false)
+		}
+	case FinWait1:
+		c.scheduleAck(now, true)
+		if c.finSent && c.SndUna == c.SndNxt {
+			c.enterTimeWait(now, why)
+		} else {
+			why.reason = "simultaneous-close"
+			c.setState(now, Closing, why)
+		}
+	case FinWait2:
+		c.scheduleAck(now, true)
+		c.enterTimeWait(now, why)
+	case TimeWait:
+		c.scheduleAck(now, true)
+		c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
+	default:
+		c.scheduleAck(now, true)
+	}
+}
+
+// enterTimeWait starts the 2*MSL wait; every other timer stops.
+func (c *conn) enterTimeWait(now time.Duration, why cause) {
+	c.setState(now, TimeWait, why)
+	c.cancelTimer(now, timerRetransmit)
+	c.cancelTimer(now, timerFinWait2)
+	c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
+}
+
+// takeTimestamp records the peer's timestamp for echoing (RFC 7323 4.3,
+// simplified: the latest in-order value).
+func (c *conn) takeTimestamp(seg *wire.Segment) {
+	for _, o := range seg.Options {
+		if o.Kind == wire.Timestamps && Seq(seg.Seq).LEQ(c.RcvNxt) {
+			c.tsRecent = o.TSVal
+		}
+	}
+}

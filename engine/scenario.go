@@ -1,0 +1,399 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/synack/synack/engine/wire"
+)
+
+// Limits bound what one scenario may ask of the engine, so that no scenario a
+// user sends can make a run slow or large. They are part of the documented
+// contract (README, "Limits").
+const (
+	MaxScenarioBytes = 256 << 10 // a scenario document
+	MaxSteps         = 1000      // socket calls in one scenario
+	MaxFaults        = 1000      // drop and inject rules
+	MaxDataBytes     = 64 << 10  // payload of all send calls and injects together
+	MaxUntil         = 3600_000  // virtual ms: one hour bounds every run
+	DefaultUntil     = 300_000   // virtual ms when until_ms is absent
+	MaxEvents        = 20_000    // a run stops with an error past this many events
+	MaxOneWayDelayMs = 10_000
+)
+
+// Text is a string in the two languages synack speaks.
+type Text struct {
+	EN string `json:"en"`
+	ZH string `json:"zh"`
+}
+
+// Scenario is what two applications do with their sockets and what the
+// network does to their segments. Its JSON form is the project's contract.
+type Scenario struct {
+	ID      string  `json:"id"`
+	Title   Text    `json:"title"`
+	Summary Text    `json:"summary"`
+	Seed    uint64  `json:"seed"`
+	Profile string  `json:"profile,omitempty"`
+	Options Options `json:"options,omitzero"`
+	Network Network `json:"network,omitzero"`
+	Steps   []Step  `json:"steps"`
+	Faults  []Fault `json:"faults,omitempty"`
+	UntilMs int64   `json:"until_ms,omitempty"`
+}
+
+// Options override single settings of a profile. A nil field keeps the
+// profile's default; see profile.go for every default.
+type Options struct {
+	DelayedAckMs      *int64 `json:"delayed_ack_ms,omitempty"`
+	MSLMs             *int64 `json:"msl_ms,omitempty"`
+	MTU               *int64 `json:"mtu,omitempty"`
+	RcvBuf            *int64 `json:"rcv_buf,omitempty"`
+	RTOInitialMs      *int64 `json:"rto_initial_ms,omitempty"`
+	RTOMinMs          *int64 `json:"rto_min_ms,omitempty"`
+	RTOMaxMs          *int64 `json:"rto_max_ms,omitempty"`
+	SynRetries        *int64 `json:"syn_retries,omitempty"`
+	SynAckRetries     *int64 `json:"synack_retries,omitempty"`
+	Retries2          *int64 `json:"retries2,omitempty"`
+	SynLinearTimeouts *int64 `json:"syn_linear_timeouts,omitempty"`
+	FinTimeoutMs      *int64 `json:"fin_timeout_ms,omitempty"`
+	Backlog           *int64 `json:"backlog,omitempty"`
+	RFC1337           *bool  `json:"rfc1337,omitempty"`
+	Timestamps        *bool  `json:"timestamps,omitempty"`
+	SACK              *bool  `json:"sack,omitempty"`
+	WindowScaling     *bool  `json:"window_scaling,omitempty"`
+	ChallengeAck      *bool  `json:"challenge_ack,omitempty"`
+	DelayedAck        *bool  `json:"delayed_ack,omitempty"`
+}
+
+// Network describes the path between the two endpoints.
+type Network struct {
+	OneWayDelayMs float64 `json:"one_way_delay_ms"`
+}
+
+// Step is one socket call an application makes at a virtual time.
+type Step struct {
+	AtMs     int64  `json:"at_ms"`
+	Endpoint string `json:"endpoint"`
+	Call     string `json:"call"`
+	Data     string `json:"data,omitempty"`
+}
+
+// Fault is one thing the network does to segments. Exactly one field is set.
+type Fault struct {
+	Drop   *Drop   `json:"drop,omitempty"`
+	Inject *Inject `json:"inject,omitempty"`
+	Flood  *Flood  `json:"flood,omitempty"`
+}
+
+// Drop loses the nth segment sent by From whose flag set is exactly Flags, or
+// (live sessions) the one segment with ID Segment.
+type Drop struct {
+	From    string   `json:"from,omitempty"`
+	Flags   []string `json:"flags,omitempty"`
+	Nth     int      `json:"nth,omitempty"`
+	Segment int      `json:"segment,omitempty"`
+}
+
+// Inject puts a crafted segment on the wire at AtMs as if From had sent it.
+// RelSeq counts from the sender's ISN and RelAck from the receiver's; Seq and
+// Ack give absolute values instead.
+type Inject struct {
+	AtMs   int64    `json:"at_ms"`
+	From   string   `json:"from"`
+	Flags  []string `json:"flags"`
+	RelSeq *int64   `json:"rel_seq,omitempty"`
+	RelAck *int64   `json:"rel_ack,omitempty"`
+	Seq    *uint32  `json:"seq,omitempty"`
+	Ack    *uint32  `json:"ack,omitempty"`
+	Window *uint16  `json:"window,omitempty"`
+	Data   string   `json:"data,omitempty"`
+}
+
+// Flood sends Count SYNs from spoofed addresses to the server, one every
+// IntervalMs from AtMs: the half-open connections fill the listener's backlog.
+// Nothing answers the server's SYN-ACKs to them.
+type Flood struct {
+	AtMs       int64 `json:"at_ms"`
+	Count      int   `json:"count"`
+	IntervalMs int64 `json:"interval_ms"`
+}
+
+// Endpoint names.
+const (
+	Client = "client"
+	Server = "server"
+)
+
+// Socket calls, as the contract spells them.
+const (
+	CallListen   = "listen"
+	CallConnect  = "connect"
+	CallSend     = "send"
+	CallReceive  = "receive"
+	CallShutdown = "shutdown"
+	CallClose    = "close"
+	CallAbort    = "abort"
+)
+
+var validCalls = []string{CallListen, CallConnect, CallSend, CallReceive, CallShutdown, CallClose, CallAbort}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+
+// FieldError is a scenario error that names the offending field with a path
+// such as "steps[2].at_ms".
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string {
+	if e.Field == "" {
+		return e.Msg
+	}
+	return e.Field + ": " + e.Msg
+}
+
+// ErrTooLarge is wrapped by ParseScenario when the document exceeds
+// MaxScenarioBytes.
+var ErrTooLarge = errors.New("scenario too large")
+
+// ParseScenario decodes and validates one scenario document. Unknown fields,
+// wrong types, values out of range and trailing data are errors that name the
+// field.
+func ParseScenario(r io.Reader) (*Scenario, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxScenarioBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading scenario: %w", err)
+	}
+	if len(data) > MaxScenarioBytes {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, MaxScenarioBytes)
+	}
+	return DecodeScenario(data)
+}
+
+// DecodeScenario is ParseScenario for a document already in memory.
+func DecodeScenario(data []byte) (*Scenario, error) {
+	if len(data) > MaxScenarioBytes {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, MaxScenarioBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var sc Scenario
+	if err := dec.Decode(&sc); err != nil {
+		return nil, jsonError(err)
+	}
+	if dec.More() {
+		return nil, &FieldError{Msg: "unexpected data after the scenario object"}
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	return &sc, nil
+}
+
+// jsonError turns encoding/json's errors into FieldErrors in a user's words.
+func jsonError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "scenario"
+		}
+		return &FieldError{Field: field, Msg: fmt.Sprintf("must be %s, not %s", typeName(typeErr.Type.Kind().String()), typeErr.Value)}
+	case errors.As(err, &syntaxErr):
+		return &FieldError{Msg: fmt.Sprintf("invalid JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)}
+	case errors.Is(err, io.EOF):
+		return &FieldError{Msg: "empty body: expected a scenario object"}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &FieldError{Msg: "invalid JSON: unexpected end of input"}
+	}
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return &FieldError{Field: strings.Trim(name, `"`), Msg: "unknown field"}
+	}
+	return &FieldError{Msg: strings.TrimPrefix(msg, "json: ")}
+}
+
+func typeName(kind string) string {
+	switch kind {
+	case "int", "int64", "uint16", "uint32", "uint64", "float64":
+		return "a number in range"
+	case "string":
+		return "a string"
+	case "slice":
+		return "an array"
+	case "struct", "ptr":
+		return "an object"
+	case "bool":
+		return "true or false"
+	}
+	return "a " + kind
+}
+
+// Validate checks every field of a decoded scenario against the contract and
+// the limits above.
+func (sc *Scenario) Validate() error {
+	if sc.ID != "" && !idPattern.MatchString(sc.ID) {
+		return &FieldError{"id", "must be 1-64 lower-case letters, digits and hyphens"}
+	}
+	if sc.Profile != "" && sc.Profile != ProfileLinux && sc.Profile != ProfileRFC {
+		return &FieldError{"profile", fmt.Sprintf("must be %q or %q, not %q", ProfileLinux, ProfileRFC, sc.Profile)}
+	}
+	if err := sc.Options.validate(); err != nil {
+		return err
+	}
+	if d := sc.Network.OneWayDelayMs; d < 0 || d > MaxOneWayDelayMs {
+		return &FieldError{"network.one_way_delay_ms", fmt.Sprintf("must be between 0 and %d", MaxOneWayDelayMs)}
+	}
+	if sc.UntilMs < 0 || sc.UntilMs > MaxUntil {
+		return &FieldError{"until_ms", fmt.Sprintf("must be between 1 and %d", MaxUntil)}
+	}
+	if len(sc.Steps) > MaxSteps {
+		return &FieldError{"steps", fmt.Sprintf("at most %d steps, got %d", MaxSteps, len(sc.Steps))}
+	}
+	if len(sc.Faults) > MaxFaults {
+		return &FieldError{"faults", fmt.Sprintf("at most %d faults, got %d", MaxFaults, len(sc.Faults))}
+	}
+	data := 0
+	for i, st := range sc.Steps {
+		f := func(name string) string { return fmt.Sprintf("steps[%d].%s", i, name) }
+		if st.AtMs < 0 || st.AtMs > MaxUntil {
+			return &FieldError{f("at_ms"), fmt.Sprintf("must be between 0 and %d", MaxUntil)}
+		}
+		if err := checkEndpoint(f("endpoint"), st.Endpoint); err != nil {
+			return err
+		}
+		if !contains(validCalls, st.Call) {
+			return &FieldError{f("call"), fmt.Sprintf("must be one of %s, not %q", strings.Join(validCalls, ", "), st.Call)}
+		}
+		if st.Call == CallSend && st.Data == "" {
+			return &FieldError{f("data"), "send needs data"}
+		}
+		if st.Call != CallSend && st.Data != "" {
+			return &FieldError{f("data"), "only send takes data"}
+		}
+		data += len(st.Data)
+	}
+	for i, ft := range sc.Faults {
+		n, err := ft.validate(fmt.Sprintf("faults[%d]", i))
+		if err != nil {
+			return err
+		}
+		data += n
+	}
+	if data > MaxDataBytes {
+		return &FieldError{"steps", fmt.Sprintf("at most %d bytes of data in all, got %d", MaxDataBytes, data)}
+	}
+	return nil
+}
+
+func (ft *Fault) validate(path string) (dataBytes int, err error) {
+	set := 0
+	if ft.Drop != nil {
+		set++
+	}
+	if ft.Inject != nil {
+		set++
+	}
+	if ft.Flood != nil {
+		set++
+	}
+	if set != 1 {
+		return 0, &FieldError{path, "must hold exactly one of drop, inject, flood"}
+	}
+	switch {
+	case ft.Drop != nil:
+		d := ft.Drop
+		p := path + ".drop"
+		if d.Segment != 0 {
+			if d.Segment < 0 || d.From != "" || d.Flags != nil || d.Nth != 0 {
+				return 0, &FieldError{p + ".segment", "a positive segment id, alone"}
+			}
+			return 0, nil
+		}
+		if err := checkEndpoint(p+".from", d.From); err != nil {
+			return 0, err
+		}
+		if _, err := parseFlags(p+".flags", d.Flags); err != nil {
+			return 0, err
+		}
+		if d.Nth < 1 || d.Nth > MaxEvents {
+			return 0, &FieldError{p + ".nth", fmt.Sprintf("must be between 1 and %d", MaxEvents)}
+		}
+	case ft.Inject != nil:
+		in := ft.Inject
+		p := path + ".inject"
+		if in.AtMs < 0 || in.AtMs > MaxUntil {
+			return 0, &FieldError{p + ".at_ms", fmt.Sprintf("must be between 0 and %d", MaxUntil)}
+		}
+		if err := checkEndpoint(p+".from", in.From); err != nil {
+			return 0, err
+		}
+		if _, err := parseFlags(p+".flags", in.Flags); err != nil {
+			return 0, err
+		}
+		if in.RelSeq != nil && in.Seq != nil {
+			return 0, &FieldError{p + ".seq", "give seq or rel_seq, not both"}
+		}
+		if in.RelAck != nil && in.Ack != nil {
+			return 0, &FieldError{p + ".ack", "give ack or rel_ack, not both"}
+		}
+		for name, v := range map[string]*int64{"rel_seq": in.RelSeq, "rel_ack": in.RelAck} {
+			if v != nil && (*v < -1<<31 || *v > 1<<32) {
+				return 0, &FieldError{p + "." + name, "must fit in 32 bits"}
+			}
+		}
+		if len(in.Data) > 1460 {
+			return 0, &FieldError{p + ".data", "at most 1460 bytes"}
+		}
+		return len(in.Data), nil
+	case ft.Flood != nil:
+		fl := ft.Flood
+		p := path + ".flood"
+		if fl.AtMs < 0 || fl.AtMs > MaxUntil {
+			return 0, &FieldError{p + ".at_ms", fmt.Sprintf("must be between 0 and %d", MaxUntil)}
+		}
+		if fl.Count < 1 || fl.Count > 1000 {
+			return 0, &FieldError{p + ".count", "must be between 1 and 1000"}
+		}
+		if fl.IntervalMs < 0 || fl.IntervalMs > 60_000 {
+			return 0, &FieldError{p + ".interval_ms", "must be between 0 and 60000"}
+		}
+	}
+	return 0, nil
+}
+
+func parseFlags(field string, names []string) (wire.Flags, error) {
+	if len(names) == 0 {
+		return 0, &FieldError{field, "must list at least one flag (SYN, ACK, FIN, RST, PSH, URG, ECE, CWR)"}
+	}
+	f, err := wire.ParseFlags(names)
+	if err != nil {
+		return 0, &FieldError{field, err.Error()}
+	}
+	return f, nil
+}
+
+func checkEndpoint(field, v string) error {
+	if v != Client && v != Server {
+		return &FieldError{field, fmt.Sprintf("must be %q or %q, not %q", Client, Server, v)}
+	}
+	return nil
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,452 @@
+package engine
+
+import (
+	"cmp"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/synack/synack/engine/wire"
+)
+
+// Addresses and ports of the two endpoints. The client's port and both ISNs
+// come from the seed.
+var (
+	clientAddr = netip.AddrFrom4([4]byte{10, 0, 0, 1})
+	serverAddr = netip.AddrFrom4([4]byte{10, 0, 0, 2})
+)
+
+const (
+	serverPort    = 80
+	ephemeralLow  = 32768 // Linux ip_local_port_range
+	ephemeralHigh = 60999
+)
+
+// ErrTooManyEvents is wrapped by Run's error when a run exceeds MaxEvents.
+var ErrTooManyEvents = errors.New("run produced too many events")
+
+// Sim runs a scenario: two hosts, the network between them and an agenda of
+// socket calls and faults, all in virtual time. It is deterministic: the
+// same scenario always gives the same events.
+type Sim struct {
+	sc     *Scenario
+	cfg    Config
+	now    time.Duration
+	until  time.Duration
+	delay  time.Duration
+	client *host
+	server *host
+	isns   isnGenerator
+	rng    *rand.Rand
+
+	agenda   []action // sorted by time, then by order in the scenario
+	next     int      // index of the next agenda action
+	inFlight []flight // sorted by arrival time, then by send order
+	drops    []dropRule
+	segID    int
+	ipID     uint16
+
+	events    []Event
+	endpoints Endpoints
+	connects  int
+}
+
+type actionKind int
+
+const (
+	actStep actionKind = iota
+	actInject
+	actFlood
+)
+
+type action struct {
+	at   time.Duration
+	kind actionKind
+	step Step
+	inj  *Inject
+}
+
+type flight struct {
+	arrive time.Duration
+	id     int
+	src    netip.Addr
+	dst    *host
+	seg    wire.Segment
+}
+
+type dropRule struct {
+	from    string
+	flags   wire.Flags
+	nth     int
+	segment int
+	seen    int
+}
+
+// NewSim prepares a run of a validated scenario.
+func NewSim(sc *Scenario) (*Sim, error) {
+	cfg, err := sc.Config()
+	if err != nil {
+		return nil, err
+	}
+	until := time.Duration(sc.UntilMs) * time.Millisecond
+	if sc.UntilMs == 0 {
+		until = DefaultUntil * time.Millisecond
+	}
+	s := &Sim{
+		sc:    sc,
+		cfg:   cfg,
+		until: until,
+		delay: time.Duration(sc.Network.OneWayDelayMs * float64(time.Millisecond)),
+		rng:   rand.New(rand.NewPCG(sc.Seed, 0x73796e61636b)),
+	}
+	var key [16]byte
+	binary.LittleEndian.PutUint64(key[:8], s.rng.Uint64())
+	binary.LittleEndian.PutUint64(key[8:], s.rng.Uint64())
+	// The ISN clock starts at a random uptime of up to a day.
+	boot := time.Duration(s.rng.Int64N(int64(24 * time.Hour)))
+	s.isns = newISNGenerator(key, boot, cfg.ISNTick)
+	s.ipID = uint16(s.rng.Uint32())
+	s.client = &host{sim: s, name: Client, addr: clientAddr, cfg: &s.cfg, conns: map[netip.AddrPort]*conn{}}
+	s.server = &host{sim: s, name: Server, addr: serverAddr, cfg: &s.cfg, conns: map[netip.AddrPort]*conn{}, port: serverPort}
+	s.client.port = uint16(ephemeralLow + s.rng.IntN(ephemeralHigh-ephemeralLow+1))
+	s.endpoints = Endpoints{
+		Client: EndpointInfo{Addr: clientAddr.String(), Port: s.client.port},
+		Server: EndpointInfo{Addr: serverAddr.String(), Port: serverPort},
+	}
+	s.plan()
+	return s, nil
+}
+
+// plan builds the agenda from the scenario's steps and timed faults.
+func (s *Sim) plan() {
+	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
+	for _, st := range s.sc.Steps {
+		s.agenda = append(s.agenda, action{at: ms(st.AtMs), kind: actStep, step: st})
+	}
+	for _, f := range s.sc.Faults {
+		switch {
+		case f.Drop != nil:
+			flags, _ := wire.ParseFlags(f.Drop.Flags)
+			s.drops = append(s.drops, dropRule{from: f.Drop.From, flags: flags, nth: f.Drop.Nth, segment: f.Drop.Segment})
+		case f.Inject != nil:
+			s.agenda = append(s.agenda, action{at: ms(f.Inject.AtMs), kind: actInject, inj: f.Inject})
+		case f.Flood != nil:
+			for i := range f.Flood.Count {
+				at := ms(f.Flood.AtMs + int64(i)*f.Flood.IntervalMs)
+				s.agenda = append(s.agenda, action{at: at, kind: actFlood})
+			}
+		}
+	}
+	slices.SortStableFunc(s.agenda, func(a, b action) int { return cmp.Compare(a.at, b.at) })
+}
+
+// Run executes a scenario and returns its trace.
+func Run(sc *Scenario) (*Trace, error) {
+	s, err := NewSim(sc)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.RunToEnd(); err != nil {
+		return nil, err
+	}
+	return s.Trace(), nil
+}
+
+// RunToEnd advances until nothing is left to do or until_ms is reached.
+func (s *Sim) RunToEnd() error {
+	for s.Step() {
+		if len(s.events) > MaxEvents {
+			return fmt.Errorf("%w: more than %d", ErrTooManyEvents, MaxEvents)
+		}
+	}
+	return nil
+}
+
+// Trace returns the events so far with the scenario and endpoints.
+func (s *Sim) Trace() *Trace {
+	return &Trace{Scenario: s.sc, Endpoints: s.endpoints, Events: s.events}
+}
+
+// Now is the current virtual time.
+func (s *Sim) Now() time.Duration { return s.now }
+
+// NextDeadline is when the next thing will happen, if anything will.
+func (s *Sim) NextDeadline() (time.Duration, bool) {
+	best, found := time.Duration(0), false
+	consider := func(t time.Duration, ok bool) {
+		if ok && (!found || t < best) {
+			best, found = t, true
+		}
+	}
+	if len(s.inFlight) > 0 {
+		consider(s.inFlight[0].arrive, true)
+	}
+	consider(s.client.nextDeadline())
+	consider(s.server.nextDeadline())
+	if s.next < len(s.agenda) {
+		consider(s.agenda[s.next].at, true)
+	}
+	return best, found
+}
+
+// Step does the next thing: a segment arrival, then due timers, then the
+// next socket call or fault, in that order at equal times. It reports false
+// when nothing is left before until_ms.
+func (s *Sim) Step() bool {
+	t, ok := s.NextDeadline()
+	if !ok || t > s.until {
+		return false
+	}
+	s.now = t
+	if len(s.inFlight) > 0 && s.inFlight[0].arrive == t {
+		f := s.inFlight[0]
+		s.inFlight = s.inFlight[1:]
+		f.dst.receive(t, f.src, &f.seg, f.id)
+		return true
+	}
+	for _, h := range []*host{s.client, s.server} {
+		if d, ok := h.nextDeadline(); ok && d == t {
+			h.fireTimers(t)
+			return true
+		}
+	}
+	a := s.agenda[s.next]
+	s.next++
+	switch a.kind {
+	case actStep:
+		s.doCall(a.step.Endpoint, a.step.Call, a.step.Data)
+	case actInject:
+		s.inject(a.inj)
+	case actFlood:
+		s.floodSYN()
+	}
+	return true
+}
+
+func (s *Sim) host(name string) *host {
+	if name == Server {
+		return s.server
+	}
+	return s.client
+}
+
+// peer returns the other endpoint.
+func (s *Sim) peer(h *host) *host {
+	if h == s.client {
+		return s.server
+	}
+	return s.client
+}
+
+// doCall performs a socket call and records it, before its effects.
+func (s *Sim) doCall(endpoint, call, data string) {
+	at := len(s.events)
+	s.events = append(s.events, Event{})
+	h := s.host(endpoint)
+	res := h.call(s.now, call, data)
+	ev := Event{Kind: KindCall, T: Millis(s.now), Endpoint: endpoint, Call: call, Result: res.result}
+	switch {
+	case call == CallSend:
+		ev.Data = data
+	case res.data != "":
+		ev.Data = res.data
+	}
+	if res.result != "ok" && res.result != "eof" {
+		ev.Error = res.result[len("error: "):]
+	}
+	if h.sock != nil && h.sock.traced {
+		ev.TCB = h.sock.snapshot()
+	}
+	s.events[at] = ev
+}
+
+// listenPort is the port a host listens on: the server's well-known port,
+// the client's own.
+func (s *Sim) listenPort(h *host) uint16 { return h.port }
+
+// connectPort is the local port of an active open: the client takes a new
+// ephemeral port for each connection after its first.
+func (s *Sim) connectPort(h *host) uint16 {
+	if h == s.client {
+		s.connects++
+		if s.connects > 1 {
+			h.port = uint16(ephemeralLow + s.rng.IntN(ephemeralHigh-ephemeralLow+1))
+			s.endpoints.Client.Port = h.port
+		}
+	}
+	return h.port
+}
+
+// connectTarget is the port an active open connects to.
+func (s *Sim) connectTarget(h *host) uint16 { return s.peer(h).port }
+
+// emit records an event.
+func (s *Sim) emit(ev Event) {
+	s.events = append(s.events, ev)
+	if ev.Kind == KindState && (ev.From == Closed.String() || ev.From == Listen.String() && ev.To == SynReceived.String()) {
+		s.recordISN(ev)
+	}
+}
+
+// recordISN fills in an endpoint's ISN from its first connection.
+func (s *Sim) recordISN(ev Event) {
+	info := &s.endpoints.Client
+	if ev.Endpoint == Server {
+		info = &s.endpoints.Server
+	}
+	if info.ISN == 0 && ev.TCB != nil && ev.TCB.ISS != 0 {
+		info.ISN = ev.TCB.ISS
+	}
+}
+
+// note records something an endpoint did that is neither a call, a state
+// change, a segment nor a timer: a SYN dropped for a full backlog, a RST
+// ignored, an error reported to the application.
+func (s *Sim) note(now time.Duration, endpoint, reason string, why cause) {
+	s.events = append(s.events, Event{
+		Kind: KindNote, T: Millis(now), Endpoint: endpoint, Reason: reason,
+		Cause: why.what, CauseSegment: why.segment,
+	})
+}
+
+// transmit puts a segment on the wire: it is numbered, encoded, matched
+// against the drop rules and, unless lost, scheduled to arrive.
+func (s *Sim) transmit(now time.Duration, from *host, dst netip.Addr, seg wire.Segment, why cause, reason string, retransmit bool, tcb *TCB) {
+	s.send(now, from, from.addr, dst, seg, why, reason, retransmit, tcb, false)
+}
+
+func (s *Sim) send(now time.Duration, from *host, src, dst netip.Addr, seg wire.Segment, why cause, reason string, retransmit bool, tcb *TCB, injected bool) {
+	s.segID++
+	s.ipID++
+	id := s.segID
+	pkt := wire.Packet{Src: src, Dst: dst, ID: s.ipID, TTL: 64, TCP: seg}
+	raw, err := pkt.Marshal()
+	if err != nil {
+		// The engine builds every header itself; failing here is a bug.
+		panic(fmt.Sprintf("engine: encoding segment %d: %v", id, err))
+	}
+	to := s.peer(from)
+	var dstHost *host
+	switch dst {
+	case s.client.addr:
+		dstHost = s.client
+	case s.server.addr:
+		dstHost = s.server
+	}
+	seq, ack, n, win := seg.Seq, seg.Ack, len(seg.Payload), seg.Window
+	ev := Event{
+		Kind: KindSegment, T: Millis(now), ID: id, From: from.name, To: to.name,
+		Flags: seg.Flags.Names(), Seq: &seq, Ack: &ack, Len: &n, Window: &win,
+		Options: seg.Options, Injected: injected, Spoofed: src != from.addr,
+		Retransmit: retransmit, Data: string(seg.Payload), Reason: reason,
+		Cause: why.what, CauseSegment: why.segment, TCB: tcb,
+		Bytes: hexString(raw),
+	}
+	switch {
+	case s.dropped(from.name, seg.Flags, id):
+		ev.Fate, ev.DropReason = FateDropped, "fault"
+	case dstHost == nil:
+		ev.Fate, ev.DropReason = FateDropped, "unreachable"
+	default:
+		arrive := now + s.delay
+		ev.Fate, ev.ArriveMs = FateDelivered, ptr(Millis(arrive))
+		f := flight{arrive: arrive, id: id, src: src, dst: dstHost, seg: seg}
+		i, _ := slices.BinarySearchFunc(s.inFlight, arrive, func(f flight, t time.Duration) int {
+			if f.arrive <= t {
+				return -1
+			}
+			return 1
+		})
+		s.inFlight = slices.Insert(s.inFlight, i, f)
+	}
+	s.events = append(s.events, ev)
+}
+
+// dropped applies the drop rules to the segment just sent.
+func (s *Sim) dropped(from string, flags wire.Flags, id int) bool {
+	lost := false
+	for i := range s.drops {
+		r := &s.drops[i]
+		if r.segment != 0 {
+			lost = lost || r.segment == id
+			continue
+		}
+		if r.from == from && r.flags == flags {
+			r.seen++
+			lost = lost || r.seen == r.nth
+		}
+	}
+	return lost
+}
+
+// inject puts a crafted segment on the wire as if its sender had sent it.
+func (s *Sim) inject(in *Inject) {
+	from := s.host(in.From)
+	to := s.peer(from)
+	flags, _ := wire.ParseFlags(in.Flags)
+	seg := wire.Segment{
+		SrcPort: from.port,
+		DstPort: to.port,
+		Flags:   flags,
+		Window:  64240,
+		Payload: []byte(in.Data),
+	}
+	if c := from.sock; c != nil && c.remote.IsValid() {
+		seg.SrcPort, seg.DstPort = c.local.Port(), c.remote.Port()
+		seg.Window = c.windowField()
+	}
+	seg.Seq = s.absolute(in.Seq, in.RelSeq, from)
+	if in.Ack != nil || in.RelAck != nil {
+		seg.Ack = s.absolute(in.Ack, in.RelAck, to)
+	}
+	if in.Window != nil {
+		seg.Window = *in.Window
+	}
+	s.send(s.now, from, from.addr, to.addr, seg, cause{what: "inject"}, "injected", false, nil, true)
+}
+
+// absolute resolves a sequence number given absolutely or relative to the
+// ISN of h's connection.
+func (s *Sim) absolute(abs *uint32, rel *int64, h *host) uint32 {
+	if abs != nil {
+		return *abs
+	}
+	base := uint32(0)
+	if h.sock != nil {
+		base = uint32(h.sock.ISS)
+	}
+	if rel == nil {
+		return base
+	}
+	return base + uint32(*rel)
+}
+
+// floodSYN sends one SYN from a spoofed address to the server's port.
+func (s *Sim) floodSYN() {
+	src := netip.AddrFrom4([4]byte{198, 51, 100, byte(1 + s.rng.IntN(254))})
+	seg := wire.Segment{
+		SrcPort: uint16(1024 + s.rng.IntN(64511)),
+		DstPort: s.server.port,
+		Seq:     s.rng.Uint32(),
+		Flags:   wire.SYN,
+		Window:  64240,
+		Options: []wire.Option{{Kind: wire.MSS, Value: 1460}},
+	}
+	s.send(s.now, s.client, src, s.server.addr, seg, cause{what: "inject"}, "syn-flood", false, nil, true)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+const hexDigits = "0123456789abcdef"
+
+func hexString(b []byte) string {
+	out := make([]byte, 2*len(b))
+	for i, v := range b {
+		out[2*i], out[2*i+1] = hexDigits[v>>4], hexDigits[v&15]
+	}
+	return string(out)
+}

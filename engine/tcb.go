@@ -1,0 +1,146 @@
+package engine
+
+import (
+	"net/netip"
+	"time"
+)
+
+// conn is one connection's transmission control block (RFC 9293 section
+// 3.3.1) together with its queues and timers. Field names follow the RFC.
+type conn struct {
+	h      *host
+	local  netip.AddrPort
+	remote netip.AddrPort
+	state  State
+	// traced conns are the application's socket on their endpoint: their
+	// state changes and timers are events. The half-open connections of a
+	// SYN flood are not.
+	traced bool
+	// listener is the listening TCB a passive connection came from; RFC 9293
+	// sends such a connection back to LISTEN on RST in SYN-RECEIVED.
+	listener *conn
+	// orphan is set once the application has closed the socket: it makes no
+	// more calls, and Linux bounds the FIN-WAIT-2 wait.
+	orphan bool
+	// children counts a listener's half-open connections (its SYN queue);
+	// halfOpen marks a connection counted there.
+	children int
+	halfOpen bool
+
+	// Send sequence variables.
+	ISS    Seq
+	SndUna Seq
+	SndNxt Seq
+	SndWnd uint32
+	SndWl1 Seq
+	SndWl2 Seq
+	// Receive sequence variables.
+	IRS    Seq
+	RcvNxt Seq
+
+	// Negotiated options.
+	peerMSS   int
+	sndWscale uint8 // shift applied to the peer's window
+	rcvWscale uint8 // shift applied to our window
+	wsOK      bool
+	tsOK      bool
+	sackOK    bool
+	tsRecent  uint32
+	tsOffset  uint32
+	// rcvSpace is the receive window before subtracting unread data.
+	rcvSpace uint32
+
+	// sendQ holds the bytes from dataStart on: first unacknowledged, then
+	// unsent. The SYN and FIN are not in it.
+	sendQ     []byte
+	dataStart Seq
+	// finQueued: the application closed its sending half; the FIN goes
+	// after sendQ. finSent: the FIN has been sent (its sequence number is
+	// SndNxt-1 once sent, finSeq).
+	finQueued bool
+	finSent   bool
+	finSeq    Seq
+	// rcvQ holds received bytes the application has not read.
+	rcvQ   []byte
+	rcvFIN bool
+
+	// Retransmission (RFC 6298).
+	rto        time.Duration
+	srtt       time.Duration
+	rttvar     time.Duration
+	hasRTT     bool
+	rttTiming  bool
+	rttSeq     Seq
+	rttStart   time.Duration
+	retries    int
+	synRetried bool
+
+	timers [numTimers]time.Duration // deadlines; 0 means not running
+
+	// ACK generation.
+	ackNow    bool // an ACK is owed and goes out with the next segment
+	quickAcks int  // Linux: ACKs still to send at once after the start
+	pingpong  bool // Linux: interactive mode, delays ACKs of a FIN
+	gotData   bool
+}
+
+// snapshot returns the variables a teacher points at.
+func (c *conn) snapshot() *TCB {
+	t := &TCB{
+		State:  c.state.String(),
+		ISS:    uint32(c.ISS),
+		IRS:    uint32(c.IRS),
+		SndUna: uint32(c.SndUna),
+		SndNxt: uint32(c.SndNxt),
+		SndWnd: c.SndWnd,
+		RcvNxt: uint32(c.RcvNxt),
+		RcvWnd: c.rcvWnd(),
+		RTOMs:  c.rto.Milliseconds(),
+	}
+	return t
+}
+
+// rcvWnd is RCV.WND: the space left for data the application has not read.
+func (c *conn) rcvWnd() uint32 {
+	used := uint32(len(c.rcvQ))
+	if used >= c.rcvSpace {
+		return 0
+	}
+	return c.rcvSpace - used
+}
+
+// setState is the one door through which a connection changes state; it
+// records the change with its cause.
+func (c *conn) setState(now time.Duration, to State, cause cause) {
+	from := c.state
+	if from == to {
+		return
+	}
+	c.state = to
+	if !c.traced {
+		return
+	}
+	ev := Event{
+		Kind:         KindState,
+		T:            Millis(now),
+		Endpoint:     c.h.name,
+		From:         from.String(),
+		To:           to.String(),
+		Cause:        cause.what,
+		CauseSegment: cause.segment,
+		Reason:       cause.reason,
+		TCB:          c.snapshot(),
+	}
+	c.h.sim.emit(ev)
+}
+
+// cause says why something happened: a call, a segment or a timer.
+type cause struct {
+	what    string // a call name, "segment" or "timer"
+	segment int    // the segment's id when what is "segment"
+	reason  string // a key for the rule applied
+}
+
+func callCause(call string) cause { return cause{what: call} }
+
+func timerCause(t timer) cause { return cause{what: "timer", reason: t.String()} }

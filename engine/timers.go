@@ -1,0 +1,192 @@
+package engine
+
+import "time"
+
+// timer names one of a connection's timers.
+type timer int
+
+const (
+	// timerRetransmit resends the oldest unacknowledged SYN, data or FIN
+	// (RFC 6298).
+	timerRetransmit timer = iota
+	// timerDelayedAck sends an ACK that waited for a reply to ride on.
+	timerDelayedAck
+	// timerTimeWait ends TIME-WAIT after 2*MSL.
+	timerTimeWait
+	// timerFinWait2 ends an orphaned connection stuck in FIN-WAIT-2 (Linux
+	// tcp_fin_timeout).
+	timerFinWait2
+	numTimers
+)
+
+var timerNames = [numTimers]string{
+	timerRetransmit: "retransmit",
+	timerDelayedAck: "delayed-ack",
+	timerTimeWait:   "time-wait",
+	timerFinWait2:   "fin-wait-2",
+}
+
+func (t timer) String() string { return timerNames[t] }
+
+// Virtual time 0 is a valid deadline, so deadlines are stored plus one.
+func (c *conn) deadline(t timer) (time.Duration, bool) {
+	d := c.timers[t]
+	return d - 1, d != 0
+}
+
+// setTimer (re)starts a timer to fire after d and records it.
+func (c *conn) setTimer(now time.Duration, t timer, d time.Duration) {
+	due := now + d
+	if old, ok := c.deadline(t); ok && old == due {
+		return
+	}
+	c.timers[t] = due + 1
+	c.timerEvent(now, t, "set", due)
+}
+
+// cancelTimer stops a running timer and records it.
+func (c *conn) cancelTimer(now time.Duration, t timer) {
+	due, ok := c.deadline(t)
+	if !ok {
+		return
+	}
+	c.timers[t] = 0
+	c.timerEvent(now, t, "cancel", due)
+}
+
+func (c *conn) cancelAllTimers(now time.Duration) {
+	for t := range numTimers {
+		c.cancelTimer(now, t)
+	}
+}
+
+func (c *conn) timerEvent(now time.Duration, t timer, action string, due time.Duration) {
+	if !c.traced {
+		return
+	}
+	d := Millis(due)
+	c.h.sim.emit(Event{
+		Kind:     KindTimer,
+		T:        Millis(now),
+		Endpoint: c.h.name,
+		Timer:    t.String(),
+		Action:   action,
+		DueMs:    &d,
+		TCB:      c.snapshot(),
+	})
+}
+
+// nextDeadline returns the earliest running timer.
+func (c *conn) nextDeadline() (time.Duration, bool) {
+	best, found := time.Duration(0), false
+	for t := range numTimers {
+		if d, ok := c.deadline(t); ok && (!found || d < best) {
+			best, found = d, true
+		}
+	}
+	return best, found
+}
+
+// fireTimers runs every timer due at now, in a fixed order.
+func (c *conn) fireTimers(now time.Duration) {
+	for t := range numTimers {
+		d, ok := c.deadline(t)
+		if !ok || d > now {
+			continue
+		}
+		c.timers[t] = 0
+		c.timerEvent(now, t, "fire", d)
+		switch t {
+		case timerRetransmit:
+			c.onRetransmitTimeout(now)
+		case timerDelayedAck:
+			c.ackNow = true
+			c.output(now, cause{what: "timer", reason: "delayed-ack"})
+		case timerTimeWait:
+			c.setState(now, Closed, timerCause(t))
+			c.destroy(now)
+		case timerFinWait2:
+			c.setState(now, Closed, timerCause(t))
+			c.destroy(now)
+		}
+		if c.state == Closed {
+			return
+		}
+	}
+}
+
+// onRetransmitTimeout is RFC 6298 section 5.4 to 5.7 with Linux's linear SYN
+// timeouts, and gives up after the configured number of retries.
+func (c *conn) onRetransmitTimeout(now time.Duration) {
+	cfg := c.h.cfg
+	limit := cfg.Retries2
+	switch c.state {
+	case SynSent:
+		limit = cfg.SynRetries
+	case SynReceived:
+		limit = cfg.SynAckRetries
+	}
+	if c.retries >= limit {
+		c.giveUp(now)
+		return
+	}
+	c.retries++
+	if c.state == SynSent || c.state == SynReceived {
+		c.synRetried = true
+	}
+	// Karn's algorithm: a retransmitted segment gives no RTT sample.
+	c.rttTiming = false
+	if !(c.state == SynSent && c.retries <= cfg.SynLinearTimeouts) {
+		c.rto = min(2*c.rto, cfg.RTOMax)
+	}
+	c.retransmit(now)
+	c.setTimer(now, timerRetransmit, c.rto)
+}
+
+// giveUp ends a connection whose retransmissions went unanswered. Neither
+// Linux nor RFC 9293 sends anything: the peer is presumed gone.
+func (c *conn) giveUp(now time.Duration) {
+	why := timerCause(timerRetransmit)
+	why.reason = "retries-exhausted"
+	if c.state == SynReceived && c.listener != nil {
+		c.backToListen(now, why)
+		return
+	}
+	c.setState(now, Closed, why)
+	c.destroy(now)
+}
+
+// startRetransmitTimer runs the timer if data, SYN or FIN is outstanding and
+// it is not already running (RFC 6298 5.1).
+func (c *conn) startRetransmitTimer(now time.Duration) {
+	if _, ok := c.deadline(timerRetransmit); !ok && c.SndNxt != c.SndUna {
+		c.setTimer(now, timerRetransmit, c.rto)
+	}
+}
+
+// sampleRTT updates SRTT, RTTVAR and RTO from one measurement (RFC 6298
+// section 2), with the profile's bounds.
+func (c *conn) sampleRTT(r time.Duration) {
+	if !c.hasRTT {
+		c.srtt = r
+		c.rttvar = r / 2
+		c.hasRTT = true
+	} else {
+		delta := c.srtt - r
+		if delta < 0 {
+			delta = -delta
+		}
+		c.rttvar = (3*c.rttvar + delta) / 4
+		c.srtt = (7*c.srtt + r) / 8
+	}
+	cfg := c.h.cfg
+	var rto time.Duration
+	if cfg.Profile == ProfileLinux {
+		// Linux adds at least tcp_rto_min to SRTT instead of flooring the
+		// whole RTO (tcp_set_rto and tcp_rtt_estimator's mdev floor).
+		rto = c.srtt + max(4*c.rttvar, cfg.RTOMin)
+	} else {
+		rto = max(c.srtt+max(4*c.rttvar, time.Millisecond), cfg.RTOMin)
+	}
+	c.rto = min(rto, cfg.RTOMax)
+}
