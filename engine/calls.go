@@ -114,7 +114,8 @@ func (c *conn) send(now time.Duration, data []byte, why cause) callResult {
 func (c *conn) receive(now time.Duration, why cause) callResult {
 	switch c.state {
 	case Closing, LastAck, TimeWait:
-		if len(c.rcvQ) == 0 {
+		// RFC 9293 answers an error; Linux reads end of stream.
+		if len(c.rcvQ) == 0 && c.h.cfg.Profile == ProfileRFC {
 			return fail(errClosing)
 		}
 	}

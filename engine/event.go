@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math"
 	"time"
 
@@ -67,46 +69,24 @@ type TCB struct {
 }
 
 // Event is one thing that happened in a run. Kind says which of the
-// kind-specific fields are meaningful; JSON carries only those.
+// embedded kind-specific parts is set; JSON flattens them, so each event
+// carries only its own fields.
 type Event struct {
 	Kind     string `json:"kind"`
 	T        Millis `json:"t_ms"`
 	Endpoint string `json:"endpoint,omitempty"`
+	// From and To are states for a state event, endpoints for a segment.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
 
-	// call
-	Call   string `json:"call,omitempty"`
-	Result string `json:"result,omitempty"`
-	Error  string `json:"error,omitempty"`
+	*CallInfo
+	*SegmentInfo
+	*TimerInfo
 
-	// state: From and To are states; segment: From and To are endpoints.
-	From         string `json:"from,omitempty"`
-	To           string `json:"to,omitempty"`
+	// Cause is what led to the event: a call's name, "segment" (with
+	// CauseSegment, its id), "timer" or "inject".
 	Cause        string `json:"cause,omitempty"`
 	CauseSegment int    `json:"cause_segment,omitempty"`
-
-	// segment
-	ID       int           `json:"id,omitempty"`
-	Flags    []string      `json:"flags,omitempty"`
-	Seq      *uint32       `json:"seq,omitempty"`
-	Ack      *uint32       `json:"ack,omitempty"`
-	Len      *int          `json:"len,omitempty"`
-	Window   *uint16       `json:"window,omitempty"`
-	Options  []wire.Option `json:"options,omitempty"`
-	ArriveMs *Millis       `json:"arrive_ms,omitempty"`
-	Fate     string        `json:"fate,omitempty"`
-	// DropReason says why a dropped segment was lost: "fault" (a drop rule
-	// or the user) or "unreachable" (a spoofed address nobody answers for).
-	DropReason string `json:"drop_reason,omitempty"`
-	Injected   bool   `json:"injected,omitempty"`
-	Spoofed    bool   `json:"spoofed,omitempty"`
-	Retransmit bool   `json:"retransmit,omitempty"`
-	Bytes      string `json:"bytes,omitempty"` // the IPv4 packet in hex
-
-	// timer
-	Timer  string  `json:"timer,omitempty"`
-	Action string  `json:"action,omitempty"`
-	DueMs  *Millis `json:"due_ms,omitempty"`
-
 	// Data is the payload of a send, receive or segment, as text.
 	Data string `json:"data,omitempty"`
 	// Reason is a stable key that names the rule behind the event, such as
@@ -115,6 +95,70 @@ type Event struct {
 	// TCB is the control block of Endpoint (for a segment, of its sender)
 	// after the event.
 	TCB *TCB `json:"tcb,omitempty"`
+}
+
+// CallInfo is the part of a call event: the call and what it returned, "ok",
+// "eof" or an RFC 9293 error text such as "error: connection does not exist"
+// (Error repeats that text without its "error: " prefix).
+type CallInfo struct {
+	Call   string `json:"call"`
+	Result string `json:"result"`
+	Error  string `json:"error,omitempty"`
+}
+
+// SegmentInfo is the part of a segment event. Seq and Ack are the absolute
+// values on the wire; Len counts payload bytes.
+type SegmentInfo struct {
+	ID       int           `json:"id"`
+	Flags    []string      `json:"flags"`
+	Seq      uint32        `json:"seq"`
+	Ack      uint32        `json:"ack"`
+	Len      int           `json:"len"`
+	Window   uint16        `json:"window"`
+	Options  []wire.Option `json:"options"`
+	ArriveMs *Millis       `json:"arrive_ms,omitempty"`
+	Fate     string        `json:"fate"`
+	// DropReason says why a dropped segment was lost: "fault" (a drop rule
+	// or the user) or "unreachable" (a spoofed address nobody answers for).
+	DropReason string `json:"drop_reason,omitempty"`
+	Injected   bool   `json:"injected,omitempty"`
+	Spoofed    bool   `json:"spoofed,omitempty"`
+	Retransmit bool   `json:"retransmit,omitempty"`
+	// Bytes is the whole IPv4 packet, written to JSON in hex.
+	Bytes HexBytes `json:"bytes"`
+}
+
+// HexBytes is a byte string that JSON carries as lower-case hex.
+type HexBytes []byte
+
+// MarshalJSON writes the bytes as a hex string.
+func (b HexBytes) MarshalJSON() ([]byte, error) {
+	out := make([]byte, 0, 2*len(b)+2)
+	out = append(out, '"')
+	out = hex.AppendEncode(out, b)
+	return append(out, '"'), nil
+}
+
+// UnmarshalJSON reads a hex string.
+func (b *HexBytes) UnmarshalJSON(data []byte) error {
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	v, err := hex.DecodeString(s)
+	if err != nil {
+		return fmt.Errorf("bytes: %w", err)
+	}
+	*b = v
+	return nil
+}
+
+// TimerInfo is the part of a timer event: which timer, "set", "cancel" or
+// "fire", and when it is (or was) due.
+type TimerInfo struct {
+	Timer  string `json:"timer"`
+	Action string `json:"action"`
+	DueMs  Millis `json:"due_ms"`
 }
 
 // EndpointInfo names one endpoint's address, port and initial sequence number.

@@ -20,8 +20,9 @@ type host struct {
 	sock *conn
 	// listener is the socket in LISTEN, while there is one.
 	listener *conn
-	// conns finds a connection by its remote address.
-	conns map[netip.AddrPort]*conn
+	// conns are the host's connections in the order they were made (a
+	// handful, or a listener's SYN queue: a slice beats a map here).
+	conns []*conn
 	// port is the local port of the application's socket.
 	port uint16
 }
@@ -46,10 +47,13 @@ func (h *host) newConn(now time.Duration, remote netip.AddrPort, traced bool) *c
 		return c // a listener: no peer, no sequence numbers
 	}
 	c.ISS = h.sim.isns.isn(now, c.local, remote)
+	if isn, ok := h.sim.fixedISN[h.name]; ok {
+		c.ISS = isn
+	}
 	if h.cfg.Timestamps {
 		c.tsOffset = h.sim.isns.hash(remote, c.local)
 	}
-	h.conns[remote] = c
+	h.conns = append(h.conns, c)
 	return c
 }
 
@@ -57,8 +61,8 @@ func (h *host) newConn(now time.Duration, remote netip.AddrPort, traced bool) *c
 func (c *conn) destroy(now time.Duration) {
 	c.cancelAllTimers(now)
 	h := c.h
-	if h.conns[c.remote] == c {
-		delete(h.conns, c.remote)
+	if i := slices.Index(h.conns, c); i >= 0 {
+		h.conns = slices.Delete(h.conns, i, i+1)
 	}
 	if c.halfOpen {
 		c.halfOpen = false
@@ -74,7 +78,7 @@ func (c *conn) destroy(now time.Duration) {
 func (h *host) receive(now time.Duration, src netip.Addr, seg *wire.Segment, id int) {
 	remote := netip.AddrPortFrom(src, seg.SrcPort)
 	why := cause{what: "segment", segment: id}
-	if c, ok := h.conns[remote]; ok && seg.DstPort == c.local.Port() {
+	if c := h.find(remote); c != nil && seg.DstPort == c.local.Port() {
 		c.segmentArrives(now, seg, why)
 		return
 	}
@@ -117,24 +121,19 @@ func (h *host) nextDeadline() (time.Duration, bool) {
 	return best, found
 }
 
-// fireTimers runs the due timers of every connection, in a fixed order.
-func (h *host) fireTimers(now time.Duration) {
-	if h.sock != nil && h.conns[h.sock.remote] == h.sock {
-		h.sock.fireTimers(now)
-	}
-	for _, c := range h.sortedConns() {
-		if c != h.sock {
-			c.fireTimers(now)
+// find returns the connection to remote, or nil.
+func (h *host) find(remote netip.AddrPort) *conn {
+	for _, c := range h.conns {
+		if c.remote == remote {
+			return c
 		}
 	}
+	return nil
 }
 
-// sortedConns lists the connections in a fixed order, for determinism.
-func (h *host) sortedConns() []*conn {
-	list := make([]*conn, 0, len(h.conns))
-	for _, c := range h.conns {
-		list = append(list, c)
+// fireTimers runs the due timers of every connection, oldest first.
+func (h *host) fireTimers(now time.Duration) {
+	for _, c := range slices.Clone(h.conns) {
+		c.fireTimers(now)
 	}
-	slices.SortFunc(list, func(a, b *conn) int { return a.remote.Compare(b.remote) })
-	return list
 }

@@ -95,6 +95,10 @@ func (c *conn) segmentArrives(now time.Duration, seg *wire.Segment, why cause) {
 		if c.timeWaitArrives(now, seg, why) {
 			return
 		}
+	case SynReceived:
+		if c.synRetransmitted(now, seg, why) {
+			return
+		}
 	}
 	simAck := c.simultaneousSynAck(seg)
 	if !simAck && !c.sequenceCheck(now, seg, why) {
@@ -145,7 +149,6 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 	if seg.Flags&wire.RST != 0 {
 		if hasAck {
 			why.reason = "connection-refused"
-			c.h.sim.note(now, c.h.name, "error: connection reset", why)
 			c.setState(now, Closed, why)
 			c.destroy(now)
 		}
@@ -208,6 +211,23 @@ func (c *conn) timeWaitArrives(now time.Duration, seg *wire.Segment, why cause) 
 	why.reason = "fin-retransmitted-in-time-wait"
 	c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack-fin-in-time-wait")
 	c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
+	return true
+}
+
+// synRetransmitted answers the peer's retransmitted SYN in SYN-RECEIVED the
+// Linux way: the SYN,ACK must have been lost, so send it again and re-arm
+// its timer (tcp_check_req, "pure retransmitted SYN"). RFC 9293 has no such
+// rule: the SYN fails the sequence check and gets a bare ACK.
+func (c *conn) synRetransmitted(now time.Duration, seg *wire.Segment, why cause) bool {
+	if !c.h.cfg.LinuxAcks || c.listener == nil || seg.Flags != wire.SYN || Seq(seg.Seq) != c.IRS {
+		return false
+	}
+	why.reason = "syn-retransmitted"
+	c.retries++
+	c.synRetried = true
+	c.rttTiming = false
+	c.sendSYN(now, why, true)
+	c.setTimer(now, timerRetransmit, c.rto)
 	return true
 }
 

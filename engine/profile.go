@@ -166,7 +166,7 @@ func (o *Options) validate() error {
 // Config resolves the scenario's profile and options.
 func (sc *Scenario) Config() (Config, error) {
 	c, err := Profile(sc.Profile)
-	if err != nil {
+	if err != nil || sc.Options == (Options{}) {
 		return c, err
 	}
 	for _, opt := range sc.Options.ints() {

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/synack/synack/engine/wire"
@@ -53,6 +54,15 @@ type Sim struct {
 	events    []Event
 	endpoints Endpoints
 	connects  int
+	segInfos  arena[SegmentInfo]
+	callInfos arena[CallInfo]
+	timers    arena[TimerInfo]
+	tcbs      arena[TCB]
+	packets   byteArena
+
+	// fixedISN, when set, replaces the ISN generator for an endpoint's
+	// connections: tests read better with ISNs such as 1000.
+	fixedISN map[string]Seq
 }
 
 type actionKind int
@@ -102,6 +112,9 @@ func NewSim(sc *Scenario) (*Sim, error) {
 		until: until,
 		delay: time.Duration(sc.Network.OneWayDelayMs * float64(time.Millisecond)),
 		rng:   rand.New(rand.NewPCG(sc.Seed, 0x73796e61636b)),
+		// A call leads to about six events on average: size for that.
+		events:   make([]Event, 0, 8+6*len(sc.Steps)),
+		inFlight: make([]flight, 0, 4),
 	}
 	var key [16]byte
 	binary.LittleEndian.PutUint64(key[:8], s.rng.Uint64())
@@ -110,8 +123,8 @@ func NewSim(sc *Scenario) (*Sim, error) {
 	boot := time.Duration(s.rng.Int64N(int64(24 * time.Hour)))
 	s.isns = newISNGenerator(key, boot, cfg.ISNTick)
 	s.ipID = uint16(s.rng.Uint32())
-	s.client = &host{sim: s, name: Client, addr: clientAddr, cfg: &s.cfg, conns: map[netip.AddrPort]*conn{}}
-	s.server = &host{sim: s, name: Server, addr: serverAddr, cfg: &s.cfg, conns: map[netip.AddrPort]*conn{}, port: serverPort}
+	s.client = &host{sim: s, name: Client, addr: clientAddr, cfg: &s.cfg}
+	s.server = &host{sim: s, name: Server, addr: serverAddr, cfg: &s.cfg, port: serverPort}
 	s.client.port = uint16(ephemeralLow + s.rng.IntN(ephemeralHigh-ephemeralLow+1))
 	s.endpoints = Endpoints{
 		Client: EndpointInfo{Addr: clientAddr.String(), Port: s.client.port},
@@ -248,7 +261,9 @@ func (s *Sim) doCall(endpoint, call, data string) {
 	s.events = append(s.events, Event{})
 	h := s.host(endpoint)
 	res := h.call(s.now, call, data)
-	ev := Event{Kind: KindCall, T: Millis(s.now), Endpoint: endpoint, Call: call, Result: res.result}
+	info := s.callInfos.new()
+	*info = CallInfo{Call: call, Result: res.result}
+	ev := Event{Kind: KindCall, T: Millis(s.now), Endpoint: endpoint, CallInfo: info}
 	switch {
 	case call == CallSend:
 		ev.Data = data
@@ -256,7 +271,7 @@ func (s *Sim) doCall(endpoint, call, data string) {
 		ev.Data = res.data
 	}
 	if res.result != "ok" && res.result != "eof" {
-		ev.Error = res.result[len("error: "):]
+		info.Error = strings.TrimPrefix(res.result, "error: ")
 	}
 	if h.sock != nil && h.sock.traced {
 		ev.TCB = h.sock.snapshot()
@@ -324,7 +339,7 @@ func (s *Sim) send(now time.Duration, from *host, src, dst netip.Addr, seg wire.
 	s.ipID++
 	id := s.segID
 	pkt := wire.Packet{Src: src, Dst: dst, ID: s.ipID, TTL: 64, TCP: seg}
-	raw, err := pkt.Marshal()
+	raw, err := pkt.AppendMarshal(s.packets.alloc(20 + seg.HeaderLen() + len(seg.Payload)))
 	if err != nil {
 		// The engine builds every header itself; failing here is a bug.
 		panic(fmt.Sprintf("engine: encoding segment %d: %v", id, err))
@@ -337,23 +352,30 @@ func (s *Sim) send(now time.Duration, from *host, src, dst netip.Addr, seg wire.
 	case s.server.addr:
 		dstHost = s.server
 	}
-	seq, ack, n, win := seg.Seq, seg.Ack, len(seg.Payload), seg.Window
+	opts := seg.Options
+	if opts == nil {
+		opts = []wire.Option{}
+	}
+	info := s.segInfos.new()
+	*info = SegmentInfo{
+		ID: id, Flags: flagNames(seg.Flags), Seq: seg.Seq, Ack: seg.Ack,
+		Len: len(seg.Payload), Window: seg.Window, Options: opts,
+		Injected: injected, Spoofed: src != from.addr, Retransmit: retransmit,
+		Bytes: raw,
+	}
 	ev := Event{
-		Kind: KindSegment, T: Millis(now), ID: id, From: from.name, To: to.name,
-		Flags: seg.Flags.Names(), Seq: &seq, Ack: &ack, Len: &n, Window: &win,
-		Options: seg.Options, Injected: injected, Spoofed: src != from.addr,
-		Retransmit: retransmit, Data: string(seg.Payload), Reason: reason,
+		Kind: KindSegment, T: Millis(now), From: from.name, To: to.name,
+		SegmentInfo: info, Data: string(seg.Payload), Reason: reason,
 		Cause: why.what, CauseSegment: why.segment, TCB: tcb,
-		Bytes: hexString(raw),
 	}
 	switch {
-	case s.dropped(from.name, seg.Flags, id):
-		ev.Fate, ev.DropReason = FateDropped, "fault"
+	case s.dropped(from.name, seg.Flags, id, src != from.addr):
+		info.Fate, info.DropReason = FateDropped, "fault"
 	case dstHost == nil:
-		ev.Fate, ev.DropReason = FateDropped, "unreachable"
+		info.Fate, info.DropReason = FateDropped, "unreachable"
 	default:
 		arrive := now + s.delay
-		ev.Fate, ev.ArriveMs = FateDelivered, ptr(Millis(arrive))
+		info.Fate, info.ArriveMs = FateDelivered, ptr(Millis(arrive))
 		f := flight{arrive: arrive, id: id, src: src, dst: dstHost, seg: seg}
 		i, _ := slices.BinarySearchFunc(s.inFlight, arrive, func(f flight, t time.Duration) int {
 			if f.arrive <= t {
@@ -366,8 +388,9 @@ func (s *Sim) send(now time.Duration, from *host, src, dst netip.Addr, seg wire.
 	s.events = append(s.events, ev)
 }
 
-// dropped applies the drop rules to the segment just sent.
-func (s *Sim) dropped(from string, flags wire.Flags, id int) bool {
+// dropped applies the drop rules to the segment just sent. Spoofed segments
+// (a SYN flood's) do not count as their endpoint's.
+func (s *Sim) dropped(from string, flags wire.Flags, id int, spoofed bool) bool {
 	lost := false
 	for i := range s.drops {
 		r := &s.drops[i]
@@ -375,7 +398,7 @@ func (s *Sim) dropped(from string, flags wire.Flags, id int) bool {
 			lost = lost || r.segment == id
 			continue
 		}
-		if r.from == from && r.flags == flags {
+		if !spoofed && r.from == from && r.flags == flags {
 			r.seen++
 			lost = lost || r.seen == r.nth
 		}
@@ -441,12 +464,13 @@ func (s *Sim) floodSYN() {
 
 func ptr[T any](v T) *T { return &v }
 
-const hexDigits = "0123456789abcdef"
+// flagNames returns the names of a flag set from a table made once, so that
+// segments share them instead of each allocating its own.
+func flagNames(f wire.Flags) []string { return flagNameTable[f] }
 
-func hexString(b []byte) string {
-	out := make([]byte, 2*len(b))
-	for i, v := range b {
-		out[2*i], out[2*i+1] = hexDigits[v>>4], hexDigits[v&15]
+var flagNameTable = func() (t [256][]string) {
+	for f := range t {
+		t[f] = wire.Flags(f).Names()
 	}
-	return string(out)
-}
+	return t
+}()

@@ -86,7 +86,8 @@ type conn struct {
 
 // snapshot returns the variables a teacher points at.
 func (c *conn) snapshot() *TCB {
-	t := &TCB{
+	t := c.h.sim.tcbs.new()
+	*t = TCB{
 		State:  c.state.String(),
 		ISS:    uint32(c.ISS),
 		IRS:    uint32(c.IRS),

@@ -64,16 +64,9 @@ func (c *conn) timerEvent(now time.Duration, t timer, action string, due time.Du
 	if !c.traced {
 		return
 	}
-	d := Millis(due)
-	c.h.sim.emit(Event{
-		Kind:     KindTimer,
-		T:        Millis(now),
-		Endpoint: c.h.name,
-		Timer:    t.String(),
-		Action:   action,
-		DueMs:    &d,
-		TCB:      c.snapshot(),
-	})
+	info := c.h.sim.timers.new()
+	*info = TimerInfo{Timer: t.String(), Action: action, DueMs: Millis(due)}
+	c.h.sim.emit(Event{Kind: KindTimer, T: Millis(now), Endpoint: c.h.name, TimerInfo: info})
 }
 
 // nextDeadline returns the earliest running timer.

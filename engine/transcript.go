@@ -32,11 +32,11 @@ func (tr *Trace) Transcript() string {
 			b.WriteString(")")
 		case KindSegment:
 			fmt.Fprintf(&b, "#%d %s>%s %s", ev.ID, ev.From, ev.To, strings.Join(ev.Flags, ","))
-			fmt.Fprintf(&b, " seq=%d", *ev.Seq-isn[ev.From])
+			fmt.Fprintf(&b, " seq=%d", ev.Seq-isn[ev.From])
 			if hasFlag(ev.Flags, "ACK") {
-				fmt.Fprintf(&b, " ack=%d", *ev.Ack-isn[ev.To])
+				fmt.Fprintf(&b, " ack=%d", ev.Ack-isn[ev.To])
 			}
-			fmt.Fprintf(&b, " len=%d win=%d", *ev.Len, *ev.Window)
+			fmt.Fprintf(&b, " len=%d win=%d", ev.Len, ev.Window)
 			if ev.Retransmit {
 				b.WriteString(" retransmit")
 			}

@@ -1,0 +1,37 @@
+package engine
+
+// arena hands out pointers to values allocated in chunks: a run makes many
+// small event parts that live exactly as long as its trace, and allocating
+// them one by one costs more than the protocol work.
+type arena[T any] struct {
+	chunk []T
+}
+
+// Chunks start small, for short runs, and double up to a bound.
+const (
+	arenaFirst = 8
+	arenaMax   = 256
+)
+
+func (a *arena[T]) new() *T {
+	if len(a.chunk) == cap(a.chunk) {
+		a.chunk = make([]T, 0, min(max(2*cap(a.chunk), arenaFirst), arenaMax))
+	}
+	a.chunk = a.chunk[:len(a.chunk)+1]
+	return &a.chunk[len(a.chunk)-1]
+}
+
+// bytes hands out byte slices from shared chunks.
+type byteArena struct {
+	chunk []byte
+}
+
+// alloc returns an empty slice with room for n bytes.
+func (a *byteArena) alloc(n int) []byte {
+	if cap(a.chunk)-len(a.chunk) < n {
+		a.chunk = make([]byte, 0, max(n, min(2*cap(a.chunk), 16<<10), 512))
+	}
+	start := len(a.chunk)
+	a.chunk = a.chunk[:start+n]
+	return a.chunk[start : start : start+n]
+}
