@@ -126,10 +126,12 @@ func (c *conn) receive(now time.Duration, why cause) callResult {
 		return ok()
 	}
 	data := string(c.rcvQ)
-	wasClosed := c.rcvWnd() < uint32(c.effMSS())
+	before := c.rcvWnd()
 	c.rcvQ = c.rcvQ[:0]
-	if wasClosed && c.state.synchronized() && !c.rcvFIN {
-		// The window opened from (nearly) zero: tell the peer.
+	if 2*before <= c.rcvSpace && c.rcvWnd() >= 2*before && c.state.synchronized() && !c.rcvFIN {
+		// Reading at least doubled a window that had shrunk to half or
+		// less: tell the peer (Linux tcp_cleanup_rbuf).
+		why.reason = "window-update"
 		c.ackNow = true
 		c.output(now, why)
 	}

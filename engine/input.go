@@ -452,9 +452,10 @@ func (c *conn) dataArrives(now time.Duration, seg *wire.Segment, why cause) {
 	c.rcvQ = append(c.rcvQ, payload...)
 	c.RcvNxt = c.RcvNxt.Add(uint32(len(payload)))
 	if c.h.cfg.LinuxAcks && !c.gotData {
-		// tcp_event_data_recv: the first data starts quick-ACK mode.
+		// tcp_event_data_recv: the first data starts quick-ACK mode, for
+		// rcv_wnd/(2*rcv_mss) segments (at least 2, at most 16).
 		c.gotData = true
-		c.quickAcks = min(16, int(c.rcvSpace)/(2*c.effMSS()))
+		c.quickAcks = min(16, max(2, int(c.rcvSpace)/(2*c.effMSS())))
 	}
 	c.scheduleAck(now, false)
 }

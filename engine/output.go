@@ -178,14 +178,13 @@ func (c *conn) newSegment(seq Seq, flags wire.Flags) wire.Segment {
 		seg.Window = c.synWindow()
 		seg.Options = c.synOptions(flags&wire.ACK != 0)
 	} else if flags&wire.RST == 0 || flags&wire.ACK != 0 {
+		// A connection's RST,ACK carries the window and timestamps like
+		// any other of its segments (Linux tcp_send_active_reset); a RST
+		// for a segment without a connection has neither.
 		seg.Window = c.windowField()
 		if c.tsOK {
 			seg.Options = []wire.Option{{Kind: wire.NOP}, {Kind: wire.NOP}, c.tsOption()}
 		}
-	}
-	if flags&wire.RST != 0 {
-		seg.Window = 0
-		seg.Options = nil
 	}
 	return seg
 }

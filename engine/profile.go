@@ -186,4 +186,8 @@ func (sc *Scenario) Config() (Config, error) {
 }
 
 // MSS is the maximum segment size this configuration announces.
-func (c *Config) MSS() int { return c.MTU - 40 }
+func (c *Config) MSS() int { return min(c.MTU-40, maxMSS) }
+
+// maxMSS is the largest MSS an IPv4 packet can carry: 65535 less 40 bytes of
+// headers (Linux clamps loopback's 65536-byte MTU to it).
+const maxMSS = 65495

@@ -1,0 +1,245 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
+
+	"github.com/synack/synack/engine/wire"
+)
+
+// The captures in testdata/linux were made on a real Linux kernel on
+// loopback (see testdata/linux/README.md). Each NAME.pcap comes with
+// NAME.calls.json, the socket calls that produced it in the scenario format.
+// This test runs the calls through the engine's linux profile and compares
+// the segments one by one: direction, flags, relative seq and ack, payload
+// length, window, the option kinds, and the time each was sent.
+
+// wireSeg is one segment as both sides are compared: numbers relative to
+// the sender's and receiver's ISNs.
+type wireSeg struct {
+	t       time.Duration
+	from    string
+	flags   wire.Flags
+	seq     uint32
+	ack     uint32
+	len     int
+	window  uint16
+	options string
+}
+
+func (s wireSeg) String() string {
+	return fmt.Sprintf("%8.3fms %s %-8s seq=%d ack=%d len=%d win=%d <%s>",
+		float64(s.t)/float64(time.Millisecond), s.from, s.flags, s.seq, s.ack, s.len, s.window, s.options)
+}
+
+// sameAs compares everything but the time.
+func (s wireSeg) sameAs(o wireSeg) bool {
+	s.t, o.t = 0, 0
+	return s == o
+}
+
+func optionKinds(opts []wire.Option) string {
+	names := make([]string, 0, len(opts))
+	for _, o := range opts {
+		switch o.Kind {
+		case wire.MSS:
+			names = append(names, fmt.Sprintf("mss %d", o.Value))
+		case wire.WS:
+			names = append(names, fmt.Sprintf("ws %d", o.Value))
+		case wire.SACKPermitted:
+			names = append(names, "sackOK")
+		case wire.Timestamps:
+			names = append(names, "TS")
+		case wire.NOP:
+			names = append(names, "nop")
+		default:
+			names = append(names, fmt.Sprintf("kind %d", o.Kind))
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// readCapture decodes a tcpdump capture of loopback into segments. The
+// client is the side that sent the first SYN.
+func readCapture(t *testing.T, path string) []wireSeg {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var skip int
+	switch r.LinkType() {
+	case layers.LinkTypeEthernet:
+		skip = 14
+	case layers.LinkTypeRaw, layers.LinkTypeIPv4:
+		skip = 0
+	case layers.LinkTypeLinuxSLL:
+		skip = 16
+	default:
+		t.Fatalf("%s: link type %v", path, r.LinkType())
+	}
+	var (
+		segs    []wireSeg
+		start   time.Time
+		client  uint16
+		isn     = map[uint16]uint32{}
+		packets []wire.Packet
+		times   []time.Time
+	)
+	for {
+		data, ci, err := r.ReadPacketData()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		pkt, err := wire.ParseCapturedPacket(data[skip:])
+		if err != nil {
+			t.Fatalf("%s: packet %d: %v", path, len(packets)+1, err)
+		}
+		packets = append(packets, pkt)
+		times = append(times, ci.Timestamp)
+	}
+	for i, pkt := range packets {
+		seg := pkt.TCP
+		if i == 0 {
+			start, client = times[i], seg.SrcPort
+		}
+		if seg.Flags&wire.SYN != 0 {
+			isn[seg.SrcPort] = seg.Seq
+		}
+		if _, ok := isn[seg.SrcPort]; !ok {
+			isn[seg.SrcPort] = seg.Seq
+		}
+		if _, ok := isn[seg.DstPort]; !ok && seg.Flags&wire.ACK != 0 {
+			isn[seg.DstPort] = seg.Ack - 1
+		}
+		from := Server
+		if seg.SrcPort == client {
+			from = Client
+		}
+		s := wireSeg{
+			t:       times[i].Sub(start),
+			from:    from,
+			flags:   seg.Flags,
+			seq:     seg.Seq - isn[seg.SrcPort],
+			len:     len(seg.Payload),
+			window:  seg.Window,
+			options: optionKinds(seg.Options),
+		}
+		if seg.Flags&wire.ACK != 0 {
+			s.ack = seg.Ack - isn[seg.DstPort]
+		}
+		segs = append(segs, s)
+	}
+	return segs
+}
+
+// engineSegments runs a scenario and returns its segments as they were put
+// on the wire, dropped ones included (tcpdump sees a segment the receiving
+// kernel then drops).
+func engineSegments(t *testing.T, sc *Scenario) []wireSeg {
+	t.Helper()
+	tr, err := Run(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isn := map[string]uint32{Client: tr.Endpoints.Client.ISN, Server: tr.Endpoints.Server.ISN}
+	var segs []wireSeg
+	for _, ev := range tr.Events {
+		if ev.Kind != KindSegment {
+			continue
+		}
+		pkt, err := wire.ParsePacket(ev.Bytes)
+		if err != nil {
+			t.Fatalf("segment %d: %v", ev.ID, err)
+		}
+		s := wireSeg{
+			t:       time.Duration(ev.T),
+			from:    ev.From,
+			flags:   pkt.TCP.Flags,
+			seq:     ev.Seq - isn[ev.From],
+			len:     ev.Len,
+			window:  ev.Window,
+			options: optionKinds(pkt.TCP.Options),
+		}
+		if pkt.TCP.Flags&wire.ACK != 0 {
+			s.ack = ev.Ack - isn[ev.To]
+		}
+		segs = append(segs, s)
+	}
+	return segs
+}
+
+// timeSlack is how far apart the engine's virtual times and the kernel's
+// real ones may be: the kernel's timers tick in jiffies and its scheduler
+// adds its own delays.
+func timeSlack(want time.Duration) time.Duration {
+	return max(5*time.Millisecond, want/20)
+}
+
+func TestMatchesLinuxCaptures(t *testing.T) {
+	calls, err := filepath.Glob("../testdata/linux/*.calls.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) < 6 {
+		t.Fatalf("found %d captures in testdata/linux, want at least 7", len(calls))
+	}
+	for _, path := range calls {
+		name := strings.TrimSuffix(filepath.Base(path), ".calls.json")
+		t.Run(name, func(t *testing.T) {
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			sc, err := ParseScenario(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := readCapture(t, strings.TrimSuffix(path, ".calls.json")+".pcap")
+			got := engineSegments(t, sc)
+			for i := range max(len(want), len(got)) {
+				switch {
+				case i >= len(got):
+					t.Errorf("segment %d: engine sent nothing, Linux sent %v", i+1, want[i])
+				case i >= len(want):
+					t.Errorf("segment %d: engine sent %v, Linux sent nothing", i+1, got[i])
+				case !got[i].sameAs(want[i]):
+					t.Errorf("segment %d:\n engine %v\n linux  %v", i+1, got[i], want[i])
+				case math.Abs(float64(got[i].t-want[i].t)) > float64(timeSlack(want[i].t)):
+					t.Errorf("segment %d sent at %v, Linux at %v", i+1, got[i].t, want[i].t)
+				}
+			}
+			if t.Failed() {
+				t.Logf("engine:\n%s\nlinux:\n%s", joinSegs(got), joinSegs(want))
+			}
+		})
+	}
+}
+
+func joinSegs(segs []wireSeg) string {
+	lines := make([]string, len(segs))
+	for i, s := range segs {
+		lines[i] = s.String()
+	}
+	return strings.Join(slices.Clip(lines), "\n")
+}
