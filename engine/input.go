@@ -121,6 +121,7 @@ func (c *conn) segmentArrives(now time.Duration, seg *wire.Segment, why cause) {
 	}
 	if simAck {
 		// Linux treats the SYN,ACK's SYN as an old duplicate and ACKs it.
+		c.duplicate(seg)
 		c.scheduleAck(now, true)
 	}
 	// Seventh, process the segment text.
@@ -238,6 +239,7 @@ func (c *conn) sequenceCheck(now time.Duration, seg *wire.Segment, why cause) bo
 	if c.acceptable(seg) {
 		return true
 	}
+	c.duplicate(seg)
 	if seg.Flags&wire.RST == 0 {
 		why.reason = "out-of-window"
 		c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack-out-of-window")
@@ -438,6 +440,7 @@ func (c *conn) dataArrives(now time.Duration, seg *wire.Segment, why cause) {
 	if skip := c.RcvNxt.Sub(seq); skip > 0 {
 		// Already received in part: keep only what is new.
 		if int(skip) >= len(payload) {
+			c.duplicate(seg)
 			c.scheduleAck(now, true)
 			return
 		}
@@ -458,6 +461,20 @@ func (c *conn) dataArrives(now time.Duration, seg *wire.Segment, why cause) {
 		c.quickAcks = min(16, max(2, int(c.rcvSpace)/(2*c.effMSS())))
 	}
 	c.scheduleAck(now, false)
+}
+
+// duplicate notes a segment that carried only sequence space already
+// received, for a D-SACK block in the ACK that answers it (RFC 2883; Linux
+// tcp_dsack_set).
+func (c *conn) duplicate(seg *wire.Segment) {
+	start, end := Seq(seg.Seq), Seq(seg.Seq).Add(uint32(seg.Len()))
+	if !c.sackOK || start == end || !start.LT(c.RcvNxt) {
+		return
+	}
+	if end.GT(c.RcvNxt) {
+		end = c.RcvNxt
+	}
+	c.dsack, c.dsackPending = [2]Seq{start, end}, true
 }
 
 // finArrives is the eighth check.

@@ -114,11 +114,12 @@ func (c *conn) sendSYN(now time.Duration, why cause, retransmit bool) {
 	seg := c.newSegment(c.ISS, flags)
 	if !retransmit {
 		c.startRTT(now, c.ISS)
-		if c.h.cfg.LinuxAcks {
+		if c.h.cfg.LinuxAcks && !c.offered {
 			// Linux keeps the window it offered on the SYN, rounded to
 			// the MSS, as its receive window (tcp_select_initial_window).
 			c.rcvSpace = uint32(seg.Window)
 		}
+		c.offered = true
 	}
 	c.transmit(now, seg, why, reason, retransmit)
 	c.startRetransmitTimer(now)
@@ -185,6 +186,12 @@ func (c *conn) newSegment(seq Seq, flags wire.Flags) wire.Segment {
 		if c.tsOK {
 			seg.Options = []wire.Option{{Kind: wire.NOP}, {Kind: wire.NOP}, c.tsOption()}
 		}
+		if c.dsackPending && c.sackOK && flags&wire.ACK != 0 && flags&wire.RST == 0 {
+			c.dsackPending = false
+			block := [][2]uint32{{uint32(c.dsack[0]), uint32(c.dsack[1])}}
+			seg.Options = append(seg.Options, wire.Option{Kind: wire.NOP}, wire.Option{Kind: wire.NOP},
+				wire.Option{Kind: wire.SACK, Blocks: block})
+		}
 	}
 	return seg
 }
@@ -221,7 +228,7 @@ func (c *conn) synOptions(synAck bool) []wire.Option {
 // timestamp option once that is agreed).
 func (c *conn) synWindow() uint16 {
 	w := min(c.rcvSpace, 65535)
-	if c.h.cfg.LinuxAcks {
+	if c.h.cfg.LinuxAcks && !c.offered {
 		mss := uint32(c.h.cfg.MSS())
 		if c.tsOK {
 			mss -= 12

@@ -27,6 +27,9 @@ const (
 	ephemeralHigh = 60999
 )
 
+// maxSteps bounds the work of one run even where steps make no events.
+const maxSteps = 10 * MaxEvents
+
 // ErrTooManyEvents is wrapped by Run's error when a run exceeds MaxEvents.
 var ErrTooManyEvents = errors.New("run produced too many events")
 
@@ -54,6 +57,7 @@ type Sim struct {
 	events    []Event
 	endpoints Endpoints
 	connects  int
+	steps     int
 	segInfos  arena[SegmentInfo]
 	callInfos arena[CallInfo]
 	timers    arena[TimerInfo]
@@ -141,20 +145,26 @@ func (s *Sim) plan() {
 		s.agenda = append(s.agenda, action{at: ms(st.AtMs), kind: actStep, step: st})
 	}
 	for _, f := range s.sc.Faults {
-		switch {
-		case f.Drop != nil:
-			flags, _ := wire.ParseFlags(f.Drop.Flags)
-			s.drops = append(s.drops, dropRule{from: f.Drop.From, flags: flags, nth: f.Drop.Nth, segment: f.Drop.Segment})
-		case f.Inject != nil:
-			s.agenda = append(s.agenda, action{at: ms(f.Inject.AtMs), kind: actInject, inj: f.Inject})
-		case f.Flood != nil:
-			for i := range f.Flood.Count {
-				at := ms(f.Flood.AtMs + int64(i)*f.Flood.IntervalMs)
-				s.agenda = append(s.agenda, action{at: at, kind: actFlood})
-			}
-		}
+		s.planFault(f)
 	}
 	slices.SortStableFunc(s.agenda, func(a, b action) int { return cmp.Compare(a.at, b.at) })
+}
+
+// planFault adds a fault's rule or actions.
+func (s *Sim) planFault(f Fault) {
+	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
+	switch {
+	case f.Drop != nil:
+		flags, _ := wire.ParseFlags(f.Drop.Flags)
+		s.drops = append(s.drops, dropRule{from: f.Drop.From, flags: flags, nth: f.Drop.Nth, segment: f.Drop.Segment})
+	case f.Inject != nil:
+		s.agenda = append(s.agenda, action{at: ms(f.Inject.AtMs), kind: actInject, inj: f.Inject})
+	case f.Flood != nil:
+		for i := range f.Flood.Count {
+			at := ms(f.Flood.AtMs + int64(i)*f.Flood.IntervalMs)
+			s.agenda = append(s.agenda, action{at: at, kind: actFlood})
+		}
+	}
 }
 
 // Run executes a scenario and returns its trace.
@@ -172,7 +182,7 @@ func Run(sc *Scenario) (*Trace, error) {
 // RunToEnd advances until nothing is left to do or until_ms is reached.
 func (s *Sim) RunToEnd() error {
 	for s.Step() {
-		if len(s.events) > MaxEvents {
+		if len(s.events) > MaxEvents || s.steps > maxSteps {
 			return fmt.Errorf("%w: more than %d", ErrTooManyEvents, MaxEvents)
 		}
 	}
@@ -214,7 +224,8 @@ func (s *Sim) Step() bool {
 	if !ok || t > s.until {
 		return false
 	}
-	s.now = t
+	s.steps++
+	s.now = max(s.now, t)
 	if len(s.inFlight) > 0 && s.inFlight[0].arrive == t {
 		f := s.inFlight[0]
 		s.inFlight = s.inFlight[1:]

@@ -47,8 +47,14 @@ type conn struct {
 	sackOK    bool
 	tsRecent  uint32
 	tsOffset  uint32
-	// rcvSpace is the receive window before subtracting unread data.
+	// rcvSpace is the receive window before subtracting unread data;
+	// offered is set once a SYN or SYN,ACK has offered it.
 	rcvSpace uint32
+	offered  bool
+	// dsack is a duplicate segment to report in the next ACK's SACK option
+	// (RFC 2883), as Linux does when SACK is in use.
+	dsack        [2]Seq
+	dsackPending bool
 
 	// sendQ holds the bytes from dataStart on: first unacknowledged, then
 	// unsent. The SYN and FIN are not in it.

@@ -1,0 +1,138 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// This file is what a live session needs beyond Run: socket calls and faults
+// made while the simulation runs. A session that records each action with
+// the Steps count at which it was made can replay the run exactly, which is
+// how it steps back.
+
+// KindDrop is an event: a segment in flight was lost because the user
+// dropped it. Segment names it; From and To are its endpoints.
+const KindDrop = "drop"
+
+// Events returns the events so far. The slice is the Sim's: read it, do not
+// change it.
+func (s *Sim) Events() []Event { return s.events }
+
+// Steps counts the Step calls that did something: with the actions made
+// between them, it fixes the state of a run.
+func (s *Sim) Steps() int { return s.steps }
+
+// Until is the virtual time at which the run stops.
+func (s *Sim) Until() time.Duration { return s.until }
+
+// Done reports whether nothing is left to happen before until_ms; a live
+// call can still add more.
+func (s *Sim) Done() bool {
+	t, ok := s.NextDeadline()
+	return !ok || t > s.until
+}
+
+// AdvanceTo makes everything due at or before t happen, then moves the clock
+// to t. It never moves the clock back.
+func (s *Sim) AdvanceTo(t time.Duration) {
+	t = min(t, s.until)
+	for {
+		next, ok := s.NextDeadline()
+		if !ok || next > t || len(s.events) > MaxEvents {
+			break
+		}
+		s.Step()
+	}
+	s.now = max(s.now, t)
+}
+
+// Call makes a socket call now, as a live user does.
+func (s *Sim) Call(endpoint, call, data string) error {
+	st := Step{AtMs: 0, Endpoint: endpoint, Call: call, Data: data}
+	probe := Scenario{Steps: []Step{st}}
+	if err := probe.Validate(); err != nil {
+		return err
+	}
+	if len(s.events) > MaxEvents {
+		return fmt.Errorf("%w: more than %d", ErrTooManyEvents, MaxEvents)
+	}
+	s.doCall(endpoint, call, data)
+	return nil
+}
+
+// AddFault adds a fault while the run goes on: a drop rule applies to the
+// segments sent from now on; an inject or flood due in the past happens now.
+// {"drop": {"segment": ID}} loses that segment if it is in flight.
+func (s *Sim) AddFault(f Fault) error {
+	probe := Scenario{Faults: []Fault{f}}
+	if err := probe.Validate(); err != nil {
+		return err
+	}
+	if f.Drop != nil && f.Drop.Segment != 0 {
+		return s.Lose(f.Drop.Segment)
+	}
+	nowMs := int64(s.now / time.Millisecond)
+	switch {
+	case f.Inject != nil:
+		in := *f.Inject
+		in.AtMs = max(in.AtMs, nowMs)
+		f.Inject = &in
+	case f.Flood != nil:
+		fl := *f.Flood
+		fl.AtMs = max(fl.AtMs, nowMs)
+		f.Flood = &fl
+	}
+	s.sc = s.withFault(f)
+	before := len(s.agenda)
+	s.planFault(f)
+	// Keep the agenda sorted: new actions go after everything already due
+	// at their time.
+	added := slices.Clone(s.agenda[before:])
+	s.agenda = s.agenda[:before]
+	for _, a := range added {
+		i := s.next + len(s.agenda[s.next:])
+		for j := s.next; j < len(s.agenda); j++ {
+			if s.agenda[j].at > a.at {
+				i = j
+				break
+			}
+		}
+		s.agenda = slices.Insert(s.agenda, i, a)
+	}
+	return nil
+}
+
+// withFault returns a copy of the scenario with one more fault, so the
+// trace's scenario says what happened.
+func (s *Sim) withFault(f Fault) *Scenario {
+	sc := *s.sc
+	sc.Faults = append(slices.Clip(sc.Faults), f)
+	return &sc
+}
+
+// Lose drops a segment that is in flight now.
+func (s *Sim) Lose(id int) error {
+	i := slices.IndexFunc(s.inFlight, func(f flight) bool { return f.id == id })
+	if i < 0 {
+		return &FieldError{"segment", fmt.Sprintf("segment %d is not in flight", id)}
+	}
+	f := s.inFlight[i]
+	s.inFlight = slices.Delete(s.inFlight, i, i+1)
+	to := f.dst.name
+	from := s.peer(f.dst).name
+	s.events = append(s.events, Event{
+		Kind: KindDrop, T: Millis(s.now), From: from, To: to,
+		Cause: "user", CauseSegment: id, Reason: "dropped-in-flight",
+	})
+	return nil
+}
+
+// InFlight lists the ids of the segments on the wire now.
+func (s *Sim) InFlight() []int {
+	ids := make([]int, len(s.inFlight))
+	for i, f := range s.inFlight {
+		ids[i] = f.id
+	}
+	return ids
+}

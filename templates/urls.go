@@ -1,0 +1,18 @@
+package templates
+
+import "net/url"
+
+// scenarioURL is the API address of a built-in scenario.
+func scenarioURL(id string) string {
+	return "/api/scenarios/" + url.PathEscape(id)
+}
+
+// traceURL is the API address of a built-in scenario's trace, with an
+// optional query.
+func traceURL(id, query string) string {
+	u := scenarioURL(id) + "/trace"
+	if query != "" {
+		u += "?" + query
+	}
+	return u
+}

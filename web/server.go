@@ -1,0 +1,144 @@
+// Package web serves synack over HTTP: the JSON API of the contract, the
+// pages and the static files.
+//
+// Handlers hold no logic: they decode the request, call the engine or an
+// exporter, and encode the answer. Errors are wrapped with context, logged
+// with log/slog, and answered as JSON {"error": "..."} in words a user
+// understands (errors.go).
+package web
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/synack/synack/scenarios"
+	"github.com/synack/synack/static"
+	"github.com/synack/synack/templates"
+)
+
+// Config tunes a Server. Zero fields take the defaults below.
+type Config struct {
+	// APITimeout bounds one API or page request, a scenario run included.
+	// Default 10s.
+	APITimeout time.Duration
+	// MaxRuns bounds how many POST /api/run runs go on at once. Default
+	// 4 × GOMAXPROCS.
+	MaxRuns int
+	// RunQueueWait is how long a run waits for a free slot before the
+	// server answers 503. Default 1s.
+	RunQueueWait time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.APITimeout <= 0 {
+		c.APITimeout = 10 * time.Second
+	}
+	if c.MaxRuns <= 0 {
+		c.MaxRuns = 4 * runtime.GOMAXPROCS(0)
+	}
+	if c.RunQueueWait <= 0 {
+		c.RunQueueWait = time.Second
+	}
+	return c
+}
+
+// Server is synack's HTTP application.
+type Server struct {
+	cfg        Config
+	log        *slog.Logger
+	runs       *runner
+	builtins   *builtinTraces
+	summaries  []scenarioSummary
+	pageAssets templates.Assets
+	router     *chi.Mux
+
+	mu         sync.Mutex
+	onShutdown []func()
+}
+
+// New builds a Server.
+func New(cfg Config, logger *slog.Logger) (*Server, error) {
+	assets, err := static.New()
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	cfg = cfg.withDefaults()
+	all := scenarios.All()
+	s := &Server{
+		cfg:       cfg,
+		log:       logger,
+		runs:      newRunner(cfg.MaxRuns, cfg.RunQueueWait),
+		builtins:  newBuiltinTraces(all),
+		summaries: summarize(all),
+		pageAssets: templates.Assets{
+			Stylesheet: assets.URL("app.css"),
+			Icon:       assets.URL("favicon.svg"),
+		},
+	}
+	s.router = s.routes(assets)
+	return s, nil
+}
+
+// Handler is the HTTP handler of every route.
+func (s *Server) Handler() http.Handler { return s.router }
+
+// OnShutdown registers f to run when the HTTP server shuts down, to close
+// what Shutdown cannot: hijacked connections such as WebSockets.
+func (s *Server) OnShutdown(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onShutdown = append(s.onShutdown, f)
+}
+
+// Shutdown runs the functions registered with OnShutdown, each once. Pass it
+// to http.Server.RegisterOnShutdown.
+func (s *Server) Shutdown() {
+	s.mu.Lock()
+	hooks := s.onShutdown
+	s.onShutdown = nil
+	s.mu.Unlock()
+	for _, f := range hooks {
+		f()
+	}
+}
+
+func (s *Server) routes(assets *static.Assets) *chi.Mux {
+	// Text is worth gzipping; pcap captures are small binary files.
+	compress := middleware.Compress(5, "application/json", "text/html", "text/css",
+		"text/plain", "text/javascript", "image/svg+xml")
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, s.logRequests, s.recoverPanics, securityHeaders, middleware.GetHead)
+	r.NotFound(s.notFound)
+	r.MethodNotAllowed(s.methodNotAllowed)
+
+	r.Get("/healthz", healthz)
+
+	r.Route("/api", func(r chi.Router) {
+		r.Use(withTimeout(s.cfg.APITimeout), compress)
+		r.Get("/scenarios", s.listScenarios)
+		r.Get("/scenarios/{id}", s.errorsTo(getScenario))
+		r.Get("/scenarios/{id}/trace", s.errorsTo(s.getTrace))
+		r.Post("/run", s.errorsTo(s.runScenario))
+	})
+
+	// Pages. /embed/{id} joins them here, with a CSP that lets any site
+	// frame it (frame-ancestors *).
+	r.Group(func(r chi.Router) {
+		r.Use(withTimeout(s.cfg.APITimeout), pageHeaders, compress)
+		r.Get("/", s.errorsTo(s.index))
+	})
+
+	r.With(compress).Get(static.Prefix+"*", assets.ServeHTTP)
+
+	// Live sessions: /ws mounts here, outside every timeout above (a
+	// session lasts minutes; it keeps its own deadlines and is closed
+	// through OnShutdown).
+	return r
+}
