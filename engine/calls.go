@@ -18,6 +18,8 @@ const (
 	errClosing            = "error: connection closing"
 	errForeignUnspecified = "error: foreign socket unspecified"
 	errReset              = "error: connection reset"
+	errRefused            = "error: connection refused"
+	errTimedOut           = "error: connection aborted due to user timeout"
 )
 
 // callResult is what a call returns to the application.
@@ -40,6 +42,12 @@ func (h *host) call(now time.Duration, name, data string) callResult {
 		return h.connect(now, why)
 	}
 	c := h.sock
+	if c != nil && c.state == Closed && c.userErr != "" {
+		// The application learns once why its connection ended.
+		text := c.userErr
+		c.userErr = ""
+		return fail(text)
+	}
 	if c == nil || c.state == Closed {
 		return fail(errNoConnection)
 	}

@@ -23,8 +23,8 @@ func (l *conn) listenArrives(now time.Duration, remote netip.AddrPort, seg *wire
 		h.send(now, remote.Addr(), rst, why, "rst-ack-in-listen", false, nil)
 		return
 	}
-	// Third, check for a SYN.
-	if seg.Flags&wire.SYN == 0 {
+	// Third, check for a SYN. Linux discards a SYN with FIN.
+	if seg.Flags&wire.SYN == 0 || h.cfg.LinuxAcks && seg.Flags&wire.FIN != 0 {
 		return
 	}
 	if l.children >= h.cfg.Backlog {
@@ -109,7 +109,7 @@ func (c *conn) segmentArrives(now time.Duration, seg *wire.Segment, why cause) {
 		return
 	}
 	if seg.Flags&wire.SYN != 0 && !simAck {
-		c.synInWindow(now, why)
+		c.synInWindow(now, seg, why)
 		return
 	}
 	// Fifth, check the ACK field.
@@ -122,6 +122,7 @@ func (c *conn) segmentArrives(now time.Duration, seg *wire.Segment, why cause) {
 	if simAck {
 		// Linux treats the SYN,ACK's SYN as an old duplicate and ACKs it.
 		c.duplicate(seg)
+		c.enterQuickAck()
 		c.scheduleAck(now, true)
 	}
 	// Seventh, process the segment text.
@@ -187,7 +188,7 @@ func (c *conn) established(now time.Duration, why cause) {
 	c.retries = 0
 	if c.synRetried && !c.hasRTT {
 		// RFC 6298 5.7: a SYN that timed out leaves RTO at 3 s.
-		c.rto = max(c.rto, 3*time.Second)
+		c.rto = 3 * time.Second
 	}
 	if c.halfOpen {
 		c.halfOpen = false
@@ -203,6 +204,9 @@ func (c *conn) established(now time.Duration, why cause) {
 // that can arrive is a retransmission of the remote FIN: acknowledge it and
 // restart the 2*MSL timeout. It reports whether the segment was consumed.
 func (c *conn) timeWaitArrives(now time.Duration, seg *wire.Segment, why cause) bool {
+	if c.h.cfg.LinuxAcks && c.linuxTimeWait(now, seg, why) {
+		return true
+	}
 	if seg.Flags&(wire.RST|wire.SYN) != 0 || seg.Flags&wire.FIN == 0 {
 		return false
 	}
@@ -215,6 +219,22 @@ func (c *conn) timeWaitArrives(now time.Duration, seg *wire.Segment, why cause) 
 	return true
 }
 
+// linuxTimeWait is what tcp_timewait_state_process does beyond RFC 9293: a
+// RST not exactly at RCV.NXT is dropped without a challenge ACK, and a bare
+// ACK at RCV.NXT restarts the TIME-WAIT timer. It reports whether the
+// segment was consumed.
+func (c *conn) linuxTimeWait(now time.Duration, seg *wire.Segment, why cause) bool {
+	exact := Seq(seg.Seq) == c.RcvNxt
+	switch {
+	case seg.Flags&wire.RST != 0 && !exact:
+		return true
+	case exact && seg.Len() == 0 && seg.Flags&(wire.RST|wire.SYN|wire.FIN) == 0:
+		c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
+		return true
+	}
+	return false
+}
+
 // synRetransmitted answers the peer's retransmitted SYN in SYN-RECEIVED the
 // Linux way: the SYN,ACK must have been lost, so send it again and re-arm
 // its timer (tcp_check_req, "pure retransmitted SYN"). RFC 9293 has no such
@@ -224,7 +244,8 @@ func (c *conn) synRetransmitted(now time.Duration, seg *wire.Segment, why cause)
 		return false
 	}
 	why.reason = "syn-retransmitted"
-	c.retries++
+	// Linux counts these in num_retrans but gives up on num_timeout: they
+	// do not bring the end of the half-open connection nearer.
 	c.synRetried = true
 	c.rttTiming = false
 	c.sendSYN(now, why, true)
@@ -240,10 +261,15 @@ func (c *conn) sequenceCheck(now time.Duration, seg *wire.Segment, why cause) bo
 		return true
 	}
 	c.duplicate(seg)
-	if seg.Flags&wire.RST == 0 {
-		why.reason = "out-of-window"
-		c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack-out-of-window")
+	if seg.Flags&wire.RST != 0 {
+		return false
 	}
+	why.reason = "out-of-window"
+	// Data without SYN is unlikely to be part of an ACK loop: not limited.
+	if (len(seg.Payload) == 0 || seg.Flags&wire.SYN != 0) && c.oowRateLimited(now) {
+		return false
+	}
+	c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack-out-of-window")
 	return false
 }
 
@@ -256,7 +282,9 @@ func (c *conn) acceptable(seg *wire.Segment) bool {
 	case n == 0:
 		return seq.InWindow(c.RcvNxt, wnd)
 	case wnd == 0:
-		return false
+		// RFC 9293: "special allowance should be made to accept valid
+		// ACKs" at a zero window; the text itself is dropped later.
+		return seq == c.RcvNxt
 	}
 	return seq.InWindow(c.RcvNxt, wnd) || seq.Add(n-1).InWindow(c.RcvNxt, wnd)
 }
@@ -266,9 +294,12 @@ func (c *conn) acceptable(seg *wire.Segment) bool {
 // gets a challenge ACK.
 func (c *conn) rstArrives(now time.Duration, seg *wire.Segment, why cause) {
 	cfg := c.h.cfg
-	if cfg.ChallengeAck && Seq(seg.Seq) != c.RcvNxt {
+	linuxHalfOpen := cfg.LinuxAcks && c.state == SynReceived && c.listener != nil
+	if cfg.ChallengeAck && Seq(seg.Seq) != c.RcvNxt && !linuxHalfOpen {
+		// Linux drops a half-open connection on any in-window RST
+		// (tcp_check_req); everyone else challenges an inexact one.
 		why.reason = "challenge-ack"
-		c.sendFlags(now, wire.ACK, c.SndNxt, why, "challenge-ack")
+		c.challengeAck(now, why)
 		return
 	}
 	switch c.state {
@@ -279,6 +310,7 @@ func (c *conn) rstArrives(now time.Duration, seg *wire.Segment, why cause) {
 			return
 		}
 		why.reason = "connection-refused"
+		c.userErr = errRefused
 	case TimeWait:
 		if cfg.RFC1337 {
 			// RFC 1337: TIME-WAIT assassination hazards; ignore the RST.
@@ -290,6 +322,7 @@ func (c *conn) rstArrives(now time.Duration, seg *wire.Segment, why cause) {
 		why.reason = "rst-while-closing"
 	default:
 		why.reason = "connection-reset"
+		c.userErr = errReset
 	}
 	c.setState(now, Closed, why)
 	c.destroy(now)
@@ -319,21 +352,51 @@ func (c *conn) simultaneousSynAck(seg *wire.Segment) bool {
 
 // synInWindow is the fourth check of 3.10.7.4: a SYN in a synchronized
 // state gets a challenge ACK (RFC 5961 section 4); RFC 793 reset instead.
-func (c *conn) synInWindow(now time.Duration, why cause) {
+func (c *conn) synInWindow(now time.Duration, seg *wire.Segment, why cause) {
 	if c.state == SynReceived && c.listener != nil {
 		why.reason = "syn-in-syn-received"
+		if c.h.cfg.LinuxAcks {
+			// tcp_check_req: a new SYN in the window resets the
+			// half-open connection and is answered with a RST.
+			c.h.closedArrives(now, c.remote.Addr(), seg, why)
+		}
 		c.backToListen(now, why)
 		return
 	}
 	if c.h.cfg.ChallengeAck {
 		why.reason = "challenge-ack-syn"
-		c.sendFlags(now, wire.ACK, c.SndNxt, why, "challenge-ack")
+		c.challengeAck(now, why)
 		return
 	}
 	why.reason = "syn-in-window"
 	c.sendFlags(now, wire.RST, c.SndNxt, why, "rst-syn-in-window")
 	c.setState(now, Closed, why)
 	c.destroy(now)
+}
+
+// challengeAck sends <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 5961),
+// rate-limited like every reply to an unacceptable segment.
+func (c *conn) challengeAck(now time.Duration, why cause) {
+	if !c.oowRateLimited(now) {
+		c.sendFlags(now, wire.ACK, c.SndNxt, why, "challenge-ack")
+	}
+}
+
+// oowRateLimit spaces the ACKs a connection sends in answer to unacceptable
+// segments: two stacks that disagree about the window would otherwise ACK
+// each other's ACKs for ever. RFC 5961 section 7 asks for such a limit;
+// Linux allows one such ACK per 500 ms per connection
+// (tcp_invalid_ratelimit).
+const oowRateLimit = 500 * time.Millisecond
+
+// oowRateLimited reports whether such an ACK must be skipped now, and
+// counts it when not.
+func (c *conn) oowRateLimited(now time.Duration) bool {
+	if c.oowSent && now-c.lastOOW < oowRateLimit {
+		return true
+	}
+	c.oowSent, c.lastOOW = true, now
+	return false
 }
 
 // ackArrives is the fifth check of 3.10.7.4. It reports whether processing
@@ -358,7 +421,9 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 	case ack.GT(c.SndNxt):
 		// It acknowledges something not yet sent.
 		why.reason = "ack-of-unsent"
-		c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack-of-unsent")
+		if !c.oowRateLimited(now) {
+			c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack-of-unsent")
+		}
 		return false
 	case c.SndUna.LT(ack):
 		c.ackedRTT(now, ack)
@@ -437,10 +502,20 @@ func (c *conn) dataArrives(now time.Duration, seg *wire.Segment, why cause) {
 	}
 	seq := Seq(seg.Seq)
 	payload := seg.Payload
+	if c.orphan && seq.Add(uint32(len(payload))).GT(c.RcvNxt) && (c.state == FinWait1 || c.state == FinWait2) {
+		// New data after close(): nobody will read it. RFC 9293 3.6
+		// (SHLD-2) and Linux (tcp_rcv_state_process) answer with a RST.
+		why.reason = "data-after-close"
+		c.h.closedArrives(now, c.remote.Addr(), seg, why)
+		c.setState(now, Closed, why)
+		c.destroy(now)
+		return
+	}
 	if skip := c.RcvNxt.Sub(seq); skip > 0 {
 		// Already received in part: keep only what is new.
 		if int(skip) >= len(payload) {
 			c.duplicate(seg)
+			c.enterQuickAck()
 			c.scheduleAck(now, true)
 			return
 		}
@@ -451,15 +526,17 @@ func (c *conn) dataArrives(now time.Duration, seg *wire.Segment, why cause) {
 		c.scheduleAck(now, true)
 		return
 	}
-	payload = payload[:min(len(payload), int(c.rcvWnd()))]
+	if wnd := int(c.rcvWnd()); len(payload) > wnd {
+		// Beyond the window: keep what fits, tell the sender at once.
+		payload = payload[:wnd]
+		c.ackNow = true
+	}
+	if len(payload) == 0 {
+		return
+	}
 	c.rcvQ = append(c.rcvQ, payload...)
 	c.RcvNxt = c.RcvNxt.Add(uint32(len(payload)))
-	if c.h.cfg.LinuxAcks && !c.gotData {
-		// tcp_event_data_recv: the first data starts quick-ACK mode, for
-		// rcv_wnd/(2*rcv_mss) segments (at least 2, at most 16).
-		c.gotData = true
-		c.quickAcks = min(16, max(2, int(c.rcvSpace)/(2*c.effMSS())))
-	}
+	c.dataReceived(now)
 	c.scheduleAck(now, false)
 }
 
@@ -493,10 +570,8 @@ func (c *conn) finArrives(now time.Duration, seg *wire.Segment, why cause) {
 			// tcp_fin enters pingpong mode: the ACK of a FIN waits for the
 			// application's reply, often its own FIN.
 			c.pingpong = true
-			c.scheduleAck(now, false)
-		} else {
-			c.scheduleAck(now, false)
 		}
+		c.scheduleAck(now, false)
 	case FinWait1:
 		c.scheduleAck(now, true)
 		if c.finSent && c.SndUna == c.SndNxt {

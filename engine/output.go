@@ -82,6 +82,7 @@ func (c *conn) sendData(now time.Duration, why cause) bool {
 			c.SndNxt = c.SndNxt.Add(1)
 		}
 		c.startRTT(now, seq)
+		c.dataSent(now)
 		c.transmit(now, seg, why, "data", false)
 		c.startRetransmitTimer(now)
 		sent = true
@@ -280,22 +281,4 @@ func (c *conn) transmit(now time.Duration, seg wire.Segment, why cause, reason s
 		tcb = c.snapshot()
 	}
 	c.h.send(now, c.remote.Addr(), seg, why, reason, retransmit, tcb)
-}
-
-// scheduleAck decides how to acknowledge what just arrived: at once, or
-// after the delayed-ACK time so that it can ride on a reply.
-func (c *conn) scheduleAck(now time.Duration, immediate bool) {
-	cfg := c.h.cfg
-	if immediate || !cfg.DelayedAck {
-		c.ackNow = true
-		return
-	}
-	if cfg.LinuxAcks && c.quickAcks > 0 && !c.pingpong {
-		c.quickAcks--
-		c.ackNow = true
-		return
-	}
-	if _, ok := c.deadline(timerDelayedAck); !ok {
-		c.setTimer(now, timerDelayedAck, cfg.DelayedAckTime)
-	}
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/synack/synack/engine/wire"
@@ -182,14 +184,9 @@ func DecodeScenario(data []byte) (*Scenario, error) {
 	if len(data) > MaxScenarioBytes {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, MaxScenarioBytes)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var sc Scenario
-	if err := dec.Decode(&sc); err != nil {
-		return nil, jsonError(err)
-	}
-	if dec.More() {
-		return nil, &FieldError{Msg: "unexpected data after the scenario object"}
+	if err := decodeScenario(data, &sc); err != nil {
+		return nil, err
 	}
 	if err := sc.Validate(); err != nil {
 		return nil, err
@@ -197,13 +194,135 @@ func DecodeScenario(data []byte) (*Scenario, error) {
 	return &sc, nil
 }
 
+// decodeScenario decodes field by field, and the steps and faults element
+// by element, so that every error names its field with a full path such as
+// "steps[2].at_ms" or "faults[0].drop.nth".
+func decodeScenario(data []byte, sc *Scenario) error {
+	var fields map[string]json.RawMessage
+	if err := strictInto(data, &fields, ""); err != nil {
+		return err
+	}
+	if fields == nil {
+		return &FieldError{Msg: "expected a scenario object, got null"}
+	}
+	into := map[string]any{
+		"id": &sc.ID, "title": &sc.Title, "summary": &sc.Summary, "seed": &sc.Seed,
+		"profile": &sc.Profile, "options": &sc.Options, "network": &sc.Network,
+		"until_ms": &sc.UntilMs,
+	}
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		raw := fields[name]
+		switch name {
+		case "steps":
+			items, err := elements(raw, name, MaxSteps)
+			if err != nil {
+				return err
+			}
+			if items == nil {
+				continue
+			}
+			sc.Steps = make([]Step, len(items))
+			for i, item := range items {
+				if err := strictInto(item, &sc.Steps[i], fmt.Sprintf("steps[%d]", i)); err != nil {
+					return err
+				}
+			}
+		case "faults":
+			items, err := elements(raw, name, MaxFaults)
+			if err != nil {
+				return err
+			}
+			if items == nil {
+				continue
+			}
+			sc.Faults = make([]Fault, len(items))
+			for i, item := range items {
+				if err := decodeFault(item, &sc.Faults[i], fmt.Sprintf("faults[%d]", i)); err != nil {
+					return err
+				}
+			}
+		default:
+			v, ok := into[name]
+			if !ok {
+				return &FieldError{name, "unknown field"}
+			}
+			if err := strictInto(raw, v, name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// elements splits a JSON array, bounded so that a huge array fails fast.
+func elements(raw json.RawMessage, path string, limit int) ([]json.RawMessage, error) {
+	var items []json.RawMessage
+	if err := strictInto(raw, &items, path); err != nil {
+		return nil, err
+	}
+	if len(items) > limit {
+		return nil, &FieldError{path, fmt.Sprintf("at most %d, got %d", limit, len(items))}
+	}
+	return items, nil
+}
+
+func decodeFault(raw json.RawMessage, f *Fault, path string) error {
+	var kinds map[string]json.RawMessage
+	if err := strictInto(raw, &kinds, path); err != nil {
+		return err
+	}
+	for _, name := range slices.Sorted(maps.Keys(kinds)) {
+		var v any
+		switch name {
+		case "drop":
+			f.Drop = &Drop{}
+			v = f.Drop
+		case "inject":
+			f.Inject = &Inject{}
+			v = f.Inject
+		case "flood":
+			f.Flood = &Flood{}
+			v = f.Flood
+		default:
+			return &FieldError{path + "." + name, "unknown fault kind (drop, inject or flood)"}
+		}
+		if err := strictInto(kinds[name], v, path+"."+name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// strictInto decodes one JSON value into v, refusing unknown fields and
+// trailing data, with errors that name the field below path.
+func strictInto(data []byte, v any, path string) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err, path)
+	}
+	if dec.More() {
+		return &FieldError{path, "unexpected data after the value"}
+	}
+	return nil
+}
+
 // jsonError turns encoding/json's errors into FieldErrors in a user's words.
-func jsonError(err error) error {
+func jsonError(err error, path string) error {
+	join := func(name string) string {
+		switch {
+		case path == "":
+			return name
+		case name == "":
+			return path
+		}
+		return path + "." + name
+	}
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
+		field := join(typeErr.Field)
 		if field == "" {
 			field = "scenario"
 		}
@@ -217,9 +336,9 @@ func jsonError(err error) error {
 	}
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return &FieldError{Field: strings.Trim(name, `"`), Msg: "unknown field"}
+		return &FieldError{Field: join(strings.Trim(name, `"`)), Msg: "unknown field"}
 	}
-	return &FieldError{Msg: strings.TrimPrefix(msg, "json: ")}
+	return &FieldError{Field: path, Msg: strings.TrimPrefix(msg, "json: ")}
 }
 
 func typeName(kind string) string {
@@ -230,7 +349,7 @@ func typeName(kind string) string {
 		return "a string"
 	case "slice":
 		return "an array"
-	case "struct", "ptr":
+	case "struct", "ptr", "map":
 		return "an object"
 	case "bool":
 		return "true or false"
@@ -271,7 +390,7 @@ func (sc *Scenario) Validate() error {
 		if err := checkEndpoint(f("endpoint"), st.Endpoint); err != nil {
 			return err
 		}
-		if !contains(validCalls, st.Call) {
+		if !slices.Contains(validCalls, st.Call) {
 			return &FieldError{f("call"), fmt.Sprintf("must be one of %s, not %q", strings.Join(validCalls, ", "), st.Call)}
 		}
 		if st.Call == CallSend && st.Data == "" {
@@ -387,13 +506,4 @@ func checkEndpoint(field, v string) error {
 		return &FieldError{field, fmt.Sprintf("must be %q or %q, not %q", Client, Server, v)}
 	}
 	return nil
-}
-
-func contains(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }

@@ -83,11 +83,20 @@ type conn struct {
 
 	timers [numTimers]time.Duration // deadlines; 0 means not running
 
+	// lastOOW is when the last ACK answering an unacceptable segment went
+	// out (see oowRateLimited).
+	lastOOW time.Duration
+	oowSent bool
+	// userErr is what the application's next call returns once a RST or a
+	// timeout ended the connection, such as "error: connection reset".
+	userErr string
+
 	// ACK generation.
-	ackNow    bool // an ACK is owed and goes out with the next segment
-	quickAcks int  // Linux: ACKs still to send at once after the start
-	pingpong  bool // Linux: interactive mode, delays ACKs of a FIN
-	gotData   bool
+	ackNow    bool          // an ACK is owed and goes out with the next segment
+	quickAcks int           // Linux: segments still to ACK at once
+	pingpong  bool          // Linux: interactive mode (see ack.go)
+	ato       time.Duration // Linux: the adaptive ACK timeout, 0 before data
+	lastData  time.Duration // Linux: when data last arrived
 }
 
 // snapshot returns the variables a teacher points at.

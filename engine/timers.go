@@ -93,6 +93,7 @@ func (c *conn) fireTimers(now time.Duration) {
 		case timerRetransmit:
 			c.onRetransmitTimeout(now)
 		case timerDelayedAck:
+			c.delayedAckFired()
 			c.ackNow = true
 			c.output(now, cause{what: "timer", reason: "delayed-ack"})
 		case timerTimeWait:
@@ -115,7 +116,9 @@ func (c *conn) onRetransmitTimeout(now time.Duration) {
 	limit := cfg.Retries2
 	switch c.state {
 	case SynSent:
-		limit = cfg.SynRetries
+		// Linux adds the linear retries to tcp_syn_retries
+		// (tcp_write_timeout); the rfc profile has none.
+		limit = cfg.SynRetries + cfg.SynLinearTimeouts
 	case SynReceived:
 		limit = cfg.SynAckRetries
 	}
@@ -145,6 +148,7 @@ func (c *conn) giveUp(now time.Duration) {
 		c.backToListen(now, why)
 		return
 	}
+	c.userErr = errTimedOut
 	c.setState(now, Closed, why)
 	c.destroy(now)
 }
