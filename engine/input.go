@@ -173,6 +173,18 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 		why.reason = "syn-ack-received"
 		c.established(now, why)
 		c.ackNow = true
+		if !c.h.cfg.LinuxAcks && (len(seg.Payload) > 0 || seg.Flags&wire.FIN != 0) {
+			// RFC 9293: "If there are other controls or text in the
+			// segment, then continue processing at the sixth step". Linux
+			// (without Fast Open) drops them; the peer sends them again.
+			rest := *seg
+			rest.Seq++
+			rest.Flags &^= wire.SYN
+			c.dataArrives(now, &rest, why)
+			if rest.Flags&wire.FIN != 0 {
+				c.finArrives(now, &rest, why)
+			}
+		}
 		c.output(now, why)
 		return
 	}
@@ -436,6 +448,12 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 			c.retries = 0
 			c.setTimer(now, timerRetransmit, c.rto)
 		}
+	}
+	// Any acceptable ACK shows the peer is there: window probes start over,
+	// and a zero-window answer to a retransmitted probe is no failure.
+	c.probes = 0
+	if seg.Window == 0 {
+		c.retries = 0
 	}
 	// Window update (SND.WL1 and SND.WL2 guard against old segments).
 	if c.SndWl1.LT(Seq(seg.Seq)) || (c.SndWl1 == Seq(seg.Seq) && c.SndWl2.LEQ(ack)) {

@@ -28,6 +28,7 @@ func (c *conn) output(now time.Duration, why cause) {
 	if c.ackNow && !sent {
 		c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack")
 	}
+	c.updatePersist(now)
 }
 
 // unsent returns the queued bytes not sent yet.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -296,13 +297,45 @@ func decodeFault(raw json.RawMessage, f *Fault, path string) error {
 // strictInto decodes one JSON value into v, refusing unknown fields and
 // trailing data, with errors that name the field below path.
 func strictInto(data []byte, v any, path string) error {
+	if err := exactKeys(data, v, path); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err, path)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return &FieldError{path, "unexpected data after the value"}
+	}
+	return nil
+}
+
+// exactKeys refuses an object key that matches a field only when case is
+// ignored, as encoding/json would accept ("AT_MS" for "at_ms").
+func exactKeys(data []byte, v any, path string) error {
+	t := reflect.TypeOf(v)
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(data, &keys) != nil {
+		return nil // not an object: Decode reports it with the right words
+	}
+	names := map[string]bool{}
+	st := t.Elem()
+	for i := range st.NumField() {
+		name, _, _ := strings.Cut(st.Field(i).Tag.Get("json"), ",")
+		names[name] = true
+	}
+	for _, key := range slices.Sorted(maps.Keys(keys)) {
+		if !names[key] {
+			field := key
+			if path != "" {
+				field = path + "." + key
+			}
+			return &FieldError{field, "unknown field"}
+		}
 	}
 	return nil
 }
@@ -367,6 +400,9 @@ func (sc *Scenario) Validate() error {
 		return &FieldError{"profile", fmt.Sprintf("must be %q or %q, not %q", ProfileLinux, ProfileRFC, sc.Profile)}
 	}
 	if err := sc.Options.validate(); err != nil {
+		return err
+	}
+	if _, err := sc.Config(); err != nil {
 		return err
 	}
 	if d := sc.Network.OneWayDelayMs; d < 0 || d > MaxOneWayDelayMs {
@@ -466,8 +502,8 @@ func (ft *Fault) validate(path string) (dataBytes int, err error) {
 			return 0, &FieldError{p + ".ack", "give ack or rel_ack, not both"}
 		}
 		for name, v := range map[string]*int64{"rel_seq": in.RelSeq, "rel_ack": in.RelAck} {
-			if v != nil && (*v < -1<<31 || *v > 1<<32) {
-				return 0, &FieldError{p + "." + name, "must fit in 32 bits"}
+			if v != nil && (*v < -1<<31 || *v >= 1<<32) {
+				return 0, &FieldError{p + "." + name, "must fit in 32 bits (-2147483648 to 4294967295)"}
 			}
 		}
 		if len(in.Data) > 1460 {

@@ -157,9 +157,6 @@ func TestScriptOpen(t *testing.T) {
 		}},
 		{name: "data on a SYN,ACK", endpoint: Client, run: func(sc *script, p prof) {
 			if p.name == ProfileRFC {
-				knownBug(sc.t, "RFC 9293 3.10.7.3 (SYN-SENT, fourth check): after ESTABLISHED, \"if there are other "+
-					"controls or text in the segment, then continue processing at the sixth step\"; synSentArrives returns "+
-					"without processing the text (or a FIN) of a SYN,ACK")
 			}
 			sc.ok(0, CallConnect)
 			sc.expect(0, "S 1000:1000(0) "+p.synWin)

@@ -21,7 +21,6 @@ package engine
 // given, and "TS val *" matches any timestamp value.
 
 import (
-	"flag"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -41,18 +40,6 @@ const (
 	scriptMaxFirings  = 10_000 // timer firings within one advance: a loop is a bug
 	scriptSeedDefault = 1
 )
-
-// bugs runs the tests of known engine bugs instead of skipping them:
-// go test ./engine/ -run Script -bugs.
-var bugs = flag.Bool("bugs", false, "run the tests of known engine bugs instead of skipping them")
-
-// knownBug skips a test that shows an engine bug, unless -bugs is given.
-func knownBug(t *testing.T, why string) {
-	t.Helper()
-	if !*bugs {
-		t.Skip("BUG: " + why)
-	}
-}
 
 // script drives one endpoint of a Sim while the test plays its peer.
 type script struct {

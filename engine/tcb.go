@@ -80,6 +80,7 @@ type conn struct {
 	rttStart   time.Duration
 	retries    int
 	synRetried bool
+	probes     int // zero-window probes sent since the last ACK
 
 	timers [numTimers]time.Duration // deadlines; 0 means not running
 

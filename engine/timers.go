@@ -1,6 +1,10 @@
 package engine
 
-import "time"
+import (
+	"time"
+
+	"github.com/synack/synack/engine/wire"
+)
 
 // timer names one of a connection's timers.
 type timer int
@@ -16,6 +20,8 @@ const (
 	// timerFinWait2 ends an orphaned connection stuck in FIN-WAIT-2 (Linux
 	// tcp_fin_timeout).
 	timerFinWait2
+	// timerPersist probes a zero window (RFC 9293 3.8.6.1).
+	timerPersist
 	numTimers
 )
 
@@ -24,6 +30,7 @@ var timerNames = [numTimers]string{
 	timerDelayedAck: "delayed-ack",
 	timerTimeWait:   "time-wait",
 	timerFinWait2:   "fin-wait-2",
+	timerPersist:    "persist",
 }
 
 func (t timer) String() string { return timerNames[t] }
@@ -102,6 +109,8 @@ func (c *conn) fireTimers(now time.Duration) {
 		case timerFinWait2:
 			c.setState(now, Closed, timerCause(t))
 			c.destroy(now)
+		case timerPersist:
+			c.probeZeroWindow(now)
 		}
 		if c.state == Closed {
 			return
@@ -186,4 +195,49 @@ func (c *conn) sampleRTT(r time.Duration) {
 		rto = max(c.srtt+max(4*c.rttvar, time.Millisecond), cfg.RTOMin)
 	}
 	c.rto = min(rto, cfg.RTOMax)
+}
+
+// updatePersist runs the persist timer while queued data waits behind a
+// zero window with nothing in flight, whose ACK would reopen it: otherwise a
+// lost window update would stall the connection for ever (RFC 9293
+// 3.8.6.1, MUST-36). The first probe goes after one RTO (SHLD-29).
+func (c *conn) updatePersist(now time.Duration) {
+	blocked := c.state.synchronized() && !c.finSent && len(c.unsent()) > 0 &&
+		c.SndWnd == 0 && c.SndNxt == c.SndUna
+	if !blocked {
+		c.probes = 0
+		c.cancelTimer(now, timerPersist)
+		return
+	}
+	if _, ok := c.deadline(timerPersist); !ok {
+		c.setTimer(now, timerPersist, c.probeTimeout())
+	}
+}
+
+// probeTimeout is the RTO backed off once per unanswered probe (SHLD-30).
+func (c *conn) probeTimeout() time.Duration {
+	return min(c.rto<<min(c.probes, 16), c.h.cfg.RTOMax)
+}
+
+// probeZeroWindow sends a window probe. Linux sends <SEQ=SND.UNA-1><ACK>, a
+// segment the receiver must answer with an ACK that carries its window
+// (tcp_xmit_probe_skb); RFC 9293 sends one octet of new data, which the
+// retransmission timer then repeats until the window opens.
+func (c *conn) probeZeroWindow(now time.Duration) {
+	why := timerCause(timerPersist)
+	if c.probes >= c.h.cfg.Retries2 {
+		c.giveUp(now)
+		return
+	}
+	c.probes++
+	if !c.h.cfg.LinuxAcks {
+		seg := c.newSegment(c.SndNxt, wire.ACK|wire.PSH)
+		seg.Payload = c.unsent()[:1]
+		c.SndNxt = c.SndNxt.Add(1)
+		c.transmit(now, seg, why, "zero-window-probe", false)
+		c.startRetransmitTimer(now)
+		return
+	}
+	c.sendFlags(now, wire.ACK, c.SndUna-1, why, "zero-window-probe")
+	c.setTimer(now, timerPersist, c.probeTimeout())
 }
