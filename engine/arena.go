@@ -13,6 +13,14 @@ const (
 	arenaMax   = 256
 )
 
+// reserve makes the next chunk hold at least n values: a caller that can
+// estimate a run's size spares the small first chunks.
+func (a *arena[T]) reserve(n int) {
+	if cap(a.chunk)-len(a.chunk) < n {
+		a.chunk = make([]T, 0, n)
+	}
+}
+
 func (a *arena[T]) new() *T {
 	if len(a.chunk) == cap(a.chunk) {
 		a.chunk = make([]T, 0, min(max(2*cap(a.chunk), arenaFirst), arenaMax))
@@ -30,6 +38,21 @@ type byteArena struct {
 func (a *byteArena) alloc(n int) []byte {
 	if cap(a.chunk)-len(a.chunk) < n {
 		a.chunk = make([]byte, 0, max(n, min(2*cap(a.chunk), 16<<10), 512))
+	}
+	start := len(a.chunk)
+	a.chunk = a.chunk[:start+n]
+	return a.chunk[start : start : start+n]
+}
+
+// sliceArena hands out small slices from shared chunks.
+type sliceArena[T any] struct {
+	chunk []T
+}
+
+// make returns a slice of length 0 and capacity n.
+func (a *sliceArena[T]) make(n int) []T {
+	if cap(a.chunk)-len(a.chunk) < n {
+		a.chunk = make([]T, 0, max(n, min(2*cap(a.chunk), arenaMax), 4*arenaFirst))
 	}
 	start := len(a.chunk)
 	a.chunk = a.chunk[:start+n]

@@ -46,12 +46,13 @@ func (h *host) newConn(now time.Duration, remote netip.AddrPort, traced bool) *c
 	if !remote.IsValid() {
 		return c // a listener: no peer, no sequence numbers
 	}
-	c.ISS = h.sim.isns.isn(now, c.local, remote)
+	iss, tsOffset := h.sim.isns.isn(now, c.local, remote)
+	c.ISS = iss
 	if isn, ok := h.sim.fixedISN[h.name]; ok {
 		c.ISS = isn
 	}
 	if h.cfg.Timestamps {
-		c.tsOffset = h.sim.isns.hash(remote, c.local)
+		c.tsOffset = tsOffset
 	}
 	h.conns = append(h.conns, c)
 	return c

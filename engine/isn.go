@@ -23,15 +23,18 @@ func newISNGenerator(key [16]byte, boot, tick time.Duration) isnGenerator {
 	return isnGenerator{key: key, boot: boot, tick: tick}
 }
 
-// isn returns the ISN for a connection opened at virtual time now.
-func (g *isnGenerator) isn(now time.Duration, local, remote netip.AddrPort) Seq {
+// isn returns the ISN for a connection opened at virtual time now, and the
+// offset of its timestamp clock, which Linux also draws from a keyed hash of
+// the connection's identity (secure_tcp_ts_off).
+func (g *isnGenerator) isn(now time.Duration, local, remote netip.AddrPort) (Seq, uint32) {
 	m := uint32((g.boot + now) / g.tick)
-	return Seq(m + g.hash(local, remote))
+	sum := g.sum(local, remote)
+	return Seq(m + binary.BigEndian.Uint32(sum[:4])), binary.BigEndian.Uint32(sum[4:8])
 }
 
 // hash is F: a keyed hash of the connection's identity. SHA-256 stands in for
 // the MD5 RFC 9293 suggests and the SipHash Linux uses; any keyed PRF will do.
-func (g *isnGenerator) hash(local, remote netip.AddrPort) uint32 {
+func (g *isnGenerator) sum(local, remote netip.AddrPort) [sha256.Size]byte {
 	var buf [16 + 4 + 2 + 4 + 2]byte
 	copy(buf[:16], g.key[:])
 	l4, r4 := local.Addr().As4(), remote.Addr().As4()
@@ -39,6 +42,5 @@ func (g *isnGenerator) hash(local, remote netip.AddrPort) uint32 {
 	binary.BigEndian.PutUint16(buf[20:22], local.Port())
 	copy(buf[22:26], r4[:])
 	binary.BigEndian.PutUint16(buf[26:28], remote.Port())
-	sum := sha256.Sum256(buf[:])
-	return binary.BigEndian.Uint32(sum[:4])
+	return sha256.Sum256(buf[:])
 }

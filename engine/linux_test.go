@@ -1,9 +1,9 @@
 package engine
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,9 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
 
 	"github.com/synack/synack/engine/wire"
 )
@@ -86,25 +83,24 @@ func optionKinds(opts []wire.Option, base uint32) string {
 // from the first call.
 func readCapture(t *testing.T, path string) []wireSeg {
 	t.Helper()
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	r, err := pcapgo.NewReader(f)
+	frames, times, linkType, err := readPcap(data)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
 	var skip int
-	switch r.LinkType() {
-	case layers.LinkTypeEthernet:
+	switch linkType {
+	case linkEthernet:
 		skip = 14
-	case layers.LinkTypeRaw, layers.LinkTypeIPv4:
+	case linkRaw, linkIPv4:
 		skip = 0
-	case layers.LinkTypeLinuxSLL:
+	case linkLinuxSLL:
 		skip = 16
 	default:
-		t.Fatalf("%s: link type %v", path, r.LinkType())
+		t.Fatalf("%s: link type %d", path, linkType)
 	}
 	var (
 		segs    []wireSeg
@@ -112,22 +108,13 @@ func readCapture(t *testing.T, path string) []wireSeg {
 		client  uint16
 		isn     = map[uint16]uint32{}
 		packets []wire.Packet
-		times   []time.Time
 	)
-	for {
-		data, ci, err := r.ReadPacketData()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	for i, frame := range frames {
+		pkt, err := wire.ParseCapturedPacket(frame[skip:])
 		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		pkt, err := wire.ParseCapturedPacket(data[skip:])
-		if err != nil {
-			t.Fatalf("%s: packet %d: %v", path, len(packets)+1, err)
+			t.Fatalf("%s: packet %d: %v", path, i+1, err)
 		}
 		packets = append(packets, pkt)
-		times = append(times, ci.Timestamp)
 	}
 	if len(packets) == 0 {
 		t.Fatalf("%s: no packets", path)
@@ -176,6 +163,57 @@ func readCapture(t *testing.T, path string) []wireSeg {
 		segs = append(segs, s)
 	}
 	return segs
+}
+
+// Link types of the captures (tcpdump -i lo writes Ethernet frames).
+const (
+	linkEthernet = 1
+	linkRaw      = 101
+	linkLinuxSLL = 113
+	linkIPv4     = 228
+)
+
+// readPcap splits a classic pcap file into its frames. The test reads the
+// format itself: it is 24 bytes of header and 16 per record, and a pcap
+// library would bring megabytes of tables into the engine's test binary.
+func readPcap(data []byte) (frames [][]byte, times []time.Time, linkType uint32, err error) {
+	if len(data) < 24 {
+		return nil, nil, 0, errors.New("not a pcap file: too short")
+	}
+	var order binary.ByteOrder
+	nanos := false
+	switch binary.LittleEndian.Uint32(data) {
+	case 0xa1b2c3d4:
+		order = binary.LittleEndian
+	case 0xa1b23c4d:
+		order, nanos = binary.LittleEndian, true
+	default:
+		switch binary.BigEndian.Uint32(data) {
+		case 0xa1b2c3d4:
+			order = binary.BigEndian
+		case 0xa1b23c4d:
+			order, nanos = binary.BigEndian, true
+		default:
+			return nil, nil, 0, errors.New("not a classic pcap file")
+		}
+	}
+	linkType = order.Uint32(data[20:])
+	for rest := data[24:]; len(rest) > 0; {
+		if len(rest) < 16 {
+			return nil, nil, 0, errors.New("truncated record header")
+		}
+		sec, frac, n := order.Uint32(rest), order.Uint32(rest[4:]), int(order.Uint32(rest[8:]))
+		if len(rest) < 16+n {
+			return nil, nil, 0, errors.New("truncated record")
+		}
+		if !nanos {
+			frac *= 1000
+		}
+		frames = append(frames, rest[16:16+n])
+		times = append(times, time.Unix(int64(sec), int64(frac)))
+		rest = rest[16+n:]
+	}
+	return frames, times, linkType, nil
 }
 
 // connKey names a connection on loopback by its two ports.

@@ -186,7 +186,7 @@ func (c *conn) newSegment(seq Seq, flags wire.Flags) wire.Segment {
 		// for a segment without a connection has neither.
 		seg.Window = c.windowField()
 		if c.tsOK {
-			seg.Options = []wire.Option{{Kind: wire.NOP}, {Kind: wire.NOP}, c.tsOption()}
+			seg.Options = append(c.h.sim.options.make(3), wire.Option{Kind: wire.NOP}, wire.Option{Kind: wire.NOP}, c.tsOption())
 		}
 		if c.dsackPending && c.sackOK && flags&wire.ACK != 0 && flags&wire.RST == 0 {
 			c.dsackPending = false
@@ -207,7 +207,7 @@ func (c *conn) tsOption() wire.Option {
 // scale. A SYN,ACK answers with the options the SYN offered.
 func (c *conn) synOptions(synAck bool) []wire.Option {
 	cfg := c.h.cfg
-	opts := []wire.Option{{Kind: wire.MSS, Value: uint32(cfg.MSS())}}
+	opts := append(c.h.sim.options.make(6), wire.Option{Kind: wire.MSS, Value: uint32(cfg.MSS())})
 	ts := cfg.Timestamps && (!synAck || c.tsOK)
 	sack := cfg.SACK && (!synAck || c.sackOK)
 	ws := cfg.WindowScaling && (!synAck || c.wsOK)

@@ -62,6 +62,7 @@ type Sim struct {
 	callInfos arena[CallInfo]
 	timers    arena[TimerInfo]
 	tcbs      arena[TCB]
+	options   sliceArena[wire.Option]
 	packets   byteArena
 
 	// fixedISN, when set, replaces the ISN generator for an endpoint's
@@ -80,7 +81,7 @@ const (
 type action struct {
 	at   time.Duration
 	kind actionKind
-	step Step
+	step *Step
 	inj  *Inject
 }
 
@@ -134,6 +135,12 @@ func NewSim(sc *Scenario) (*Sim, error) {
 		Client: EndpointInfo{Addr: clientAddr.String(), Port: s.client.port},
 		Server: EndpointInfo{Addr: serverAddr.String(), Port: serverPort},
 	}
+	// Size the first chunks for the run a scenario of this length makes.
+	n := len(sc.Steps)
+	s.segInfos.reserve(2*n + 4)
+	s.tcbs.reserve(4*n + 4)
+	s.timers.reserve(2*n + 4)
+	s.callInfos.reserve(n)
 	s.plan()
 	return s, nil
 }
@@ -141,13 +148,18 @@ func NewSim(sc *Scenario) (*Sim, error) {
 // plan builds the agenda from the scenario's steps and timed faults.
 func (s *Sim) plan() {
 	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
-	for _, st := range s.sc.Steps {
+	s.agenda = make([]action, 0, len(s.sc.Steps)+len(s.sc.Faults))
+	for i := range s.sc.Steps {
+		st := &s.sc.Steps[i]
 		s.agenda = append(s.agenda, action{at: ms(st.AtMs), kind: actStep, step: st})
 	}
 	for _, f := range s.sc.Faults {
 		s.planFault(f)
 	}
-	slices.SortStableFunc(s.agenda, func(a, b action) int { return cmp.Compare(a.at, b.at) })
+	byTime := func(a, b action) int { return cmp.Compare(a.at, b.at) }
+	if !slices.IsSortedFunc(s.agenda, byTime) {
+		slices.SortStableFunc(s.agenda, byTime)
+	}
 }
 
 // planFault adds a fault's rule or actions.
@@ -387,16 +399,26 @@ func (s *Sim) send(now time.Duration, from *host, src, dst netip.Addr, seg wire.
 	default:
 		arrive := now + s.delay
 		info.Fate, info.ArriveMs = FateDelivered, ptr(Millis(arrive))
-		f := flight{arrive: arrive, id: id, src: src, dst: dstHost, seg: seg}
-		i, _ := slices.BinarySearchFunc(s.inFlight, arrive, func(f flight, t time.Duration) int {
-			if f.arrive <= t {
-				return -1
-			}
-			return 1
-		})
-		s.inFlight = slices.Insert(s.inFlight, i, f)
+		s.schedule(flight{arrive: arrive, id: id, src: src, dst: dstHost, seg: seg})
 	}
 	s.events = append(s.events, ev)
+}
+
+// schedule puts a segment in flight, in order of arrival; segments that
+// arrive at the same time keep the order they were sent in.
+func (s *Sim) schedule(f flight) {
+	n := len(s.inFlight)
+	if n == 0 || s.inFlight[n-1].arrive <= f.arrive {
+		s.inFlight = append(s.inFlight, f)
+		return
+	}
+	i, _ := slices.BinarySearchFunc(s.inFlight, f.arrive, func(g flight, t time.Duration) int {
+		if g.arrive <= t {
+			return -1
+		}
+		return 1
+	})
+	s.inFlight = slices.Insert(s.inFlight, i, f)
 }
 
 // dropped applies the drop rules to the segment just sent. Spoofed segments
