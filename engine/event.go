@@ -57,7 +57,7 @@ func (m Millis) Ms() float64 { return float64(m) / float64(time.Millisecond) }
 // TCB is a snapshot of the control block variables a teacher points at. The
 // sequence numbers are absolute, as on the wire.
 type TCB struct {
-	State  string `json:"state"`
+	State  State  `json:"state"`
 	ISS    uint32 `json:"iss"`
 	IRS    uint32 `json:"irs"`
 	SndUna uint32 `json:"snd_una"`

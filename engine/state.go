@@ -1,5 +1,7 @@
 package engine
 
+import "fmt"
+
 // State is a connection state of RFC 9293 section 3.3.2.
 type State int
 
@@ -43,3 +45,17 @@ func (s State) String() string {
 // synchronized reports whether the state is past the handshake (RFC 9293
 // calls these the synchronized states).
 func (s State) synchronized() bool { return s >= Established }
+
+// MarshalText writes the RFC spelling.
+func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads the RFC spelling.
+func (s *State) UnmarshalText(b []byte) error {
+	for i, name := range stateNames {
+		if name == string(b) {
+			*s = State(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown TCP state %q", b)
+}

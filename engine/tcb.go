@@ -104,7 +104,7 @@ type conn struct {
 func (c *conn) snapshot() *TCB {
 	t := c.h.sim.tcbs.new()
 	*t = TCB{
-		State:  c.state.String(),
+		State:  c.state,
 		ISS:    uint32(c.ISS),
 		IRS:    uint32(c.IRS),
 		SndUna: uint32(c.SndUna),
