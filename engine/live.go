@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -49,13 +50,12 @@ func (s *Sim) AdvanceTo(t time.Duration) {
 
 // Call makes a socket call now, as a live user does.
 func (s *Sim) Call(endpoint, call, data string) error {
-	st := Step{AtMs: 0, Endpoint: endpoint, Call: call, Data: data}
-	probe := Scenario{Steps: []Step{st}}
-	if err := probe.Validate(); err != nil {
+	st := Step{Endpoint: endpoint, Call: call, Data: data}
+	if err := st.validate(""); err != nil {
 		return err
 	}
-	if len(s.events) > MaxEvents {
-		return fmt.Errorf("%w: more than %d", ErrTooManyEvents, MaxEvents)
+	if s.err != nil {
+		return s.err
 	}
 	s.doCall(endpoint, call, data)
 	return nil
@@ -65,8 +65,7 @@ func (s *Sim) Call(endpoint, call, data string) error {
 // segments sent from now on; an inject or flood due in the past happens now.
 // {"drop": {"segment": ID}} loses that segment if it is in flight.
 func (s *Sim) AddFault(f Fault) error {
-	probe := Scenario{Faults: []Fault{f}}
-	if err := probe.Validate(); err != nil {
+	if _, err := f.validate(""); err != nil {
 		return err
 	}
 	if f.Drop != nil && f.Drop.Segment != 0 {
@@ -111,11 +110,15 @@ func (s *Sim) withFault(f Fault) *Scenario {
 	return &sc
 }
 
+// ErrNotInFlight is wrapped by Lose's error when the segment cannot be
+// dropped; the message says why (never sent, already arrived, already lost).
+var ErrNotInFlight = errors.New("segment not in flight")
+
 // Lose drops a segment that is in flight now.
 func (s *Sim) Lose(id int) error {
 	i := slices.IndexFunc(s.inFlight, func(f flight) bool { return f.id == id })
 	if i < 0 {
-		return &FieldError{"segment", fmt.Sprintf("segment %d is not in flight", id)}
+		return fmt.Errorf("%w: %s", ErrNotInFlight, s.whyNotInFlight(id))
 	}
 	f := s.inFlight[i]
 	s.inFlight = slices.Delete(s.inFlight, i, i+1)
@@ -126,6 +129,23 @@ func (s *Sim) Lose(id int) error {
 		Cause: "user", CauseSegment: id, Reason: "dropped-in-flight",
 	})
 	return nil
+}
+
+// whyNotInFlight explains in a student's words why segment id cannot be
+// dropped now.
+func (s *Sim) whyNotInFlight(id int) string {
+	if id < 1 || id > s.segID {
+		return fmt.Sprintf("there is no segment %d yet", id)
+	}
+	for _, ev := range s.events {
+		if ev.Kind == KindDrop && ev.CauseSegment == id {
+			return fmt.Sprintf("segment %d was already lost", id)
+		}
+		if ev.Kind == KindSegment && ev.ID == id && ev.Fate == FateDropped {
+			return fmt.Sprintf("segment %d was already lost", id)
+		}
+	}
+	return fmt.Sprintf("segment %d has already arrived", id)
 }
 
 // InFlight lists the ids of the segments on the wire now.

@@ -285,13 +285,21 @@ func decodeFault(raw json.RawMessage, f *Fault, path string) error {
 			f.Flood = &Flood{}
 			v = f.Flood
 		default:
-			return &FieldError{path + "." + name, "unknown fault kind (drop, inject or flood)"}
+			return &FieldError{joinPath(path, name), "unknown fault kind (drop, inject or flood)"}
 		}
-		if err := strictInto(kinds[name], v, path+"."+name); err != nil {
+		if err := strictInto(kinds[name], v, joinPath(path, name)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// joinPath names a field below path.
+func joinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
 }
 
 // strictInto decodes one JSON value into v, refusing unknown fields and
@@ -419,21 +427,8 @@ func (sc *Scenario) Validate() error {
 	}
 	data := 0
 	for i, st := range sc.Steps {
-		f := func(name string) string { return fmt.Sprintf("steps[%d].%s", i, name) }
-		if st.AtMs < 0 || st.AtMs > MaxUntil {
-			return &FieldError{f("at_ms"), fmt.Sprintf("must be between 0 and %d", MaxUntil)}
-		}
-		if err := checkEndpoint(f("endpoint"), st.Endpoint); err != nil {
+		if err := st.validate(fmt.Sprintf("steps[%d].", i)); err != nil {
 			return err
-		}
-		if !slices.Contains(validCalls, st.Call) {
-			return &FieldError{f("call"), fmt.Sprintf("must be one of %s, not %q", strings.Join(validCalls, ", "), st.Call)}
-		}
-		if st.Call == CallSend && st.Data == "" {
-			return &FieldError{f("data"), "send needs data"}
-		}
-		if st.Call != CallSend && st.Data != "" {
-			return &FieldError{f("data"), "only send takes data"}
 		}
 		data += len(st.Data)
 	}
@@ -448,6 +443,45 @@ func (sc *Scenario) Validate() error {
 		return &FieldError{"steps", fmt.Sprintf("at most %d bytes of data in all, got %d", MaxDataBytes, data)}
 	}
 	return nil
+}
+
+// validate checks one step; prefix goes before each field's name.
+func (st *Step) validate(prefix string) error {
+	if st.AtMs < 0 || st.AtMs > MaxUntil {
+		return &FieldError{prefix + "at_ms", fmt.Sprintf("must be between 0 and %d", MaxUntil)}
+	}
+	if err := checkEndpoint(prefix+"endpoint", st.Endpoint); err != nil {
+		return err
+	}
+	if !slices.Contains(validCalls, st.Call) {
+		return &FieldError{prefix + "call", fmt.Sprintf("must be one of %s, not %q", strings.Join(validCalls, ", "), st.Call)}
+	}
+	if st.Call == CallSend && st.Data == "" {
+		return &FieldError{prefix + "data", "send needs data"}
+	}
+	if st.Call != CallSend && st.Data != "" {
+		return &FieldError{prefix + "data", "only send takes data"}
+	}
+	if len(st.Data) > MaxDataBytes {
+		return &FieldError{prefix + "data", fmt.Sprintf("at most %d bytes", MaxDataBytes)}
+	}
+	return nil
+}
+
+// DecodeFault decodes and validates one fault object, as a live session
+// receives it; errors name the field ("drop.nth").
+func DecodeFault(data []byte) (Fault, error) {
+	var f Fault
+	if len(data) > MaxScenarioBytes {
+		return f, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, MaxScenarioBytes)
+	}
+	if err := decodeFault(data, &f, ""); err != nil {
+		return f, err
+	}
+	if _, err := f.validate(""); err != nil {
+		return f, err
+	}
+	return f, nil
 }
 
 func (ft *Fault) validate(path string) (dataBytes int, err error) {
@@ -467,7 +501,7 @@ func (ft *Fault) validate(path string) (dataBytes int, err error) {
 	switch {
 	case ft.Drop != nil:
 		d := ft.Drop
-		p := path + ".drop"
+		p := joinPath(path, "drop")
 		if d.Segment != 0 {
 			if d.Segment < 0 || d.From != "" || d.Flags != nil || d.Nth != 0 {
 				return 0, &FieldError{p + ".segment", "a positive segment id, alone"}
@@ -485,7 +519,7 @@ func (ft *Fault) validate(path string) (dataBytes int, err error) {
 		}
 	case ft.Inject != nil:
 		in := ft.Inject
-		p := path + ".inject"
+		p := joinPath(path, "inject")
 		if in.AtMs < 0 || in.AtMs > MaxUntil {
 			return 0, &FieldError{p + ".at_ms", fmt.Sprintf("must be between 0 and %d", MaxUntil)}
 		}
@@ -512,7 +546,7 @@ func (ft *Fault) validate(path string) (dataBytes int, err error) {
 		return len(in.Data), nil
 	case ft.Flood != nil:
 		fl := ft.Flood
-		p := path + ".flood"
+		p := joinPath(path, "flood")
 		if fl.AtMs < 0 || fl.AtMs > MaxUntil {
 			return 0, &FieldError{p + ".at_ms", fmt.Sprintf("must be between 0 and %d", MaxUntil)}
 		}

@@ -58,6 +58,7 @@ type Sim struct {
 	endpoints Endpoints
 	connects  int
 	steps     int
+	err       error
 	segInfos  arena[SegmentInfo]
 	callInfos arena[CallInfo]
 	timers    arena[TimerInfo]
@@ -194,12 +195,14 @@ func Run(sc *Scenario) (*Trace, error) {
 // RunToEnd advances until nothing is left to do or until_ms is reached.
 func (s *Sim) RunToEnd() error {
 	for s.Step() {
-		if len(s.events) > MaxEvents || s.steps > maxSteps {
-			return fmt.Errorf("%w: more than %d", ErrTooManyEvents, MaxEvents)
-		}
 	}
-	return nil
+	return s.err
 }
+
+// Err reports why the run stopped early: it made more than MaxEvents
+// events, or did more than maxSteps steps. A run that stopped early does
+// nothing more.
+func (s *Sim) Err() error { return s.err }
 
 // Trace returns the events so far with the scenario and endpoints.
 func (s *Sim) Trace() *Trace {
@@ -232,6 +235,13 @@ func (s *Sim) NextDeadline() (time.Duration, bool) {
 // next socket call or fault, in that order at equal times. It reports false
 // when nothing is left before until_ms.
 func (s *Sim) Step() bool {
+	if s.err != nil {
+		return false
+	}
+	if len(s.events) > MaxEvents || s.steps >= maxSteps {
+		s.err = fmt.Errorf("%w: more than %d", ErrTooManyEvents, MaxEvents)
+		return false
+	}
 	t, ok := s.NextDeadline()
 	if !ok || t > s.until {
 		return false
