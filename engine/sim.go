@@ -293,6 +293,12 @@ func (s *Sim) doCall(endpoint, call, data string) {
 	at := len(s.events)
 	s.events = append(s.events, Event{})
 	h := s.host(endpoint)
+	// The call's control block is the one it found: its effects come in
+	// the events after it, each with its own snapshot.
+	var before *TCB
+	if h.sock != nil && h.sock.traced && h.sock.remote.IsValid() {
+		before = h.sock.snapshot()
+	}
 	res := h.call(s.now, call, data)
 	info := s.callInfos.new()
 	*info = CallInfo{Call: call, Result: res.result}
@@ -306,9 +312,7 @@ func (s *Sim) doCall(endpoint, call, data string) {
 	if res.result != "ok" && res.result != "eof" {
 		info.Error = strings.TrimPrefix(res.result, "error: ")
 	}
-	if h.sock != nil && h.sock.traced {
-		ev.TCB = h.sock.snapshot()
-	}
+	ev.TCB = before
 	s.events[at] = ev
 }
 

@@ -74,6 +74,12 @@ func (c Catalogue) Has(key string) bool {
 	return ok
 }
 
+// MarshalJSON writes the catalogue as a JSON object of key → message, for
+// pages to hand their scripts (which fill in placeholders the same way).
+func (c Catalogue) MarshalJSON() ([]byte, error) {
+	return json.Marshal(c.messages)
+}
+
 func mustLoad() map[string]Catalogue {
 	cs, err := load()
 	if err != nil {

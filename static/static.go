@@ -2,6 +2,9 @@
 // icons), embedded in the binary from files/ and served under
 // content-hashed names.
 //
+// Unit tests of the scripts and their fixtures live in jstest/, outside
+// files/, so that they are neither embedded nor served.
+//
 // "app.css" is served as /static/app.<hash>.css, where <hash> is the start
 // of the SHA-256 of its content, with a one-year immutable Cache-Control: a
 // new build with new content has a new URL. Pages link to these names
@@ -60,8 +63,11 @@ func New() (*Assets, error) {
 func newAssets(files fs.FS) (*Assets, error) {
 	a := &Assets{byPath: map[string]asset{}, urls: map[string]string{}}
 	err := fs.WalkDir(files, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
 			return err
+		}
+		if d.IsDir() {
+			return nil
 		}
 		content, err := fs.ReadFile(files, name)
 		if err != nil {

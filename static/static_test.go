@@ -1,6 +1,7 @@
 package static
 
 import (
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -81,4 +82,21 @@ func TestURLPanicsOnUnknownFile(t *testing.T) {
 		}
 	}()
 	a.URL("missing.css")
+}
+
+// TestNoTestFilesEmbedded keeps the scripts' unit tests and fixtures out of
+// the binary: they live in jstest/, not in files/.
+func TestNoTestFilesEmbedded(t *testing.T) {
+	err := fs.WalkDir(embedded, "files", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(name, ".test.js") || d.IsDir() && d.Name() == "testdata" {
+			t.Errorf("%s is embedded: tests and fixtures belong in static/jstest", name)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -16,3 +16,13 @@ func traceURL(id, query string) string {
 	}
 	return u
 }
+
+// embedURL is the address of a built-in scenario's embeddable view.
+func embedURL(id string) string {
+	return "/embed/" + url.PathEscape(id)
+}
+
+// appURL opens a built-in scenario in the app.
+func appURL(id, lang string) string {
+	return "/?" + url.Values{"scenario": {id}, "lang": {lang}}.Encode()
+}

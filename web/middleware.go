@@ -12,11 +12,14 @@ import (
 
 // Content-Security-Policy values. Every answer gets the strict one; pages
 // replace it with one that lets them load their own scripts, styles and
-// images and talk to their own server (WebSocket included).
+// images and talk to their own server (WebSocket included). The app may be
+// framed only by the site itself; the embeddable view by any site.
 const (
-	strictCSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-	pageCSP   = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	strictCSP   = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+	basePageCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+	pageCSP  = basePageCSP + "frame-ancestors 'self'"
+	embedCSP = basePageCSP + "frame-ancestors *"
 )
 
 // logRequests logs one line per request and returns the request id in the
@@ -71,11 +74,14 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-func pageHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", pageCSP)
-		next.ServeHTTP(w, r)
-	})
+// pageHeaders gives a page its Content-Security-Policy.
+func pageHeaders(csp string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Security-Policy", csp)
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // withTimeout gives each request a context deadline. Handlers that wait

@@ -6,18 +6,122 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/synack/synack/engine"
 	"github.com/synack/synack/i18n"
 	"github.com/synack/synack/templates"
 )
 
-// index answers GET /, in the language the request asks for.
-func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
-	t := i18n.For(i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language")))
-	page := templates.IndexPage{T: t, Assets: s.pageAssets, Scenarios: localize(s.summaries, t.Lang())}
-	return writePage(w, r, t.Lang(), templates.Index(page))
+// maxEmbedSpeed bounds the speed query parameter of /embed/{id}: beyond it,
+// "max" says the same thing.
+const maxEmbedSpeed = 10000
+
+// app answers GET /: the teaching view, with the scenario ?scenario= names
+// (a built-in or the sandbox) loaded, else the first built-in.
+func (s *Server) app(w http.ResponseWriter, r *http.Request) error {
+	t := pageLanguage(r)
+	cfg := templates.Config{
+		Mode:      templates.ModeApp,
+		Lang:      t.Lang(),
+		Scenario:  s.firstScenario(),
+		Scenarios: s.scenarioInfos(),
+	}
+	if id := r.URL.Query().Get("scenario"); id == templates.Sandbox || s.isBuiltin(id) {
+		cfg.Scenario = id
+	}
+	return writePage(w, r, http.StatusOK, t.Lang(), templates.App(templates.AppPage{T: t, Assets: s.pageAssets, Config: cfg}))
 }
+
+// embed answers GET /embed/{id}: one built-in scenario in the view made for
+// other sites' iframes, or a page that says there is no such scenario.
+func (s *Server) embed(w http.ResponseWriter, r *http.Request) error {
+	t := pageLanguage(r)
+	id := chi.URLParam(r, "id")
+	if !s.isBuiltin(id) {
+		page := templates.NotFound(templates.NotFoundPage{T: t, Assets: s.pageAssets, ID: id})
+		return writePage(w, r, http.StatusNotFound, t.Lang(), page)
+	}
+	q := r.URL.Query()
+	cfg := templates.Config{
+		Mode:         templates.ModeEmbed,
+		Lang:         t.Lang(),
+		Scenario:     id,
+		Scenarios:    s.scenarioInfos(),
+		Autoplay:     q.Get("autoplay") == "1",
+		Speed:        parseEmbedSpeed(q.Get("speed")),
+		ParentOrigin: parseOrigin(q.Get("parent")),
+	}
+	return writePage(w, r, http.StatusOK, t.Lang(), templates.Embed(templates.EmbedPage{T: t, Assets: s.pageAssets, Config: cfg}))
+}
+
+// index answers GET /scenarios: every built-in scenario with its links.
+func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
+	t := pageLanguage(r)
+	page := templates.IndexPage{T: t, Assets: s.pageAssets, Scenarios: localize(s.summaries, t.Lang())}
+	return writePage(w, r, http.StatusOK, t.Lang(), templates.Index(page))
+}
+
+// pageLanguage is the catalogue of the language a page request asks for.
+func pageLanguage(r *http.Request) i18n.Catalogue {
+	return i18n.For(i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language")))
+}
+
+// parseEmbedSpeed reads the speed query parameter: "max" or a number of virtual
+// ms per real ms. Anything else is nil, which leaves the default.
+func parseEmbedSpeed(v string) any {
+	if v == "max" {
+		return v
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(f > 0 && f <= maxEmbedSpeed) {
+		return nil
+	}
+	return f
+}
+
+// parseOrigin reads the parent query parameter: an http or https origin
+// (scheme, host and port), which the embedded page posts its messages to.
+// Anything else, a path included, is "".
+func parseOrigin(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return ""
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host)
+}
+
+func (s *Server) isBuiltin(id string) bool {
+	_, ok := s.builtins.entries[id]
+	return ok
+}
+
+func (s *Server) firstScenario() string {
+	if len(s.summaries) == 0 {
+		return templates.Sandbox
+	}
+	return s.summaries[0].ID
+}
+
+// scenarioInfos lists the built-in scenarios for a page's script, with the
+// number of events of each run (the runs are cached after the first page).
+func (s *Server) scenarioInfos() []templates.ScenarioInfo {
+	out := make([]templates.ScenarioInfo, len(s.summaries))
+	for i, sc := range s.summaries {
+		out[i] = templates.ScenarioInfo{ID: sc.ID, Title: text(sc.Title), Summary: text(sc.Summary)}
+		if tr, err := s.builtins.entries[sc.ID].trace(); err == nil && !tr.Truncated {
+			out[i].Events = len(tr.Events)
+		}
+	}
+	return out
+}
+
+func text(t engine.Text) templates.Text { return templates.Text{EN: t.EN, ZH: t.ZH} }
 
 // component is what templ generates for a page.
 type component interface {
@@ -26,7 +130,7 @@ type component interface {
 
 // writePage renders a page whole before sending it, so that a failure is
 // still an error answer and not half a page.
-func writePage(w http.ResponseWriter, r *http.Request, lang string, page component) error {
+func writePage(w http.ResponseWriter, r *http.Request, status int, lang string, page component) error {
 	var buf bytes.Buffer
 	if err := page.Render(r.Context(), &buf); err != nil {
 		return fmt.Errorf("rendering %s: %w", r.URL.Path, err)
@@ -35,6 +139,7 @@ func writePage(w http.ResponseWriter, r *http.Request, lang string, page compone
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Language", lang)
 	h.Add("Vary", "Accept-Language")
+	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w) // a client that went away is no error of ours
 	return nil
 }
@@ -43,14 +148,7 @@ func writePage(w http.ResponseWriter, r *http.Request, lang string, page compone
 func localize(list []scenarioSummary, lang string) []templates.Scenario {
 	out := make([]templates.Scenario, len(list))
 	for i, sc := range list {
-		out[i] = templates.Scenario{ID: sc.ID, Title: inLang(sc.Title, lang), Summary: inLang(sc.Summary, lang)}
+		out[i] = templates.Scenario{ID: sc.ID, Title: text(sc.Title).In(lang), Summary: text(sc.Summary).In(lang)}
 	}
 	return out
-}
-
-func inLang(t engine.Text, lang string) string {
-	if lang == i18n.ZH {
-		return t.ZH
-	}
-	return t.EN
 }

@@ -34,6 +34,8 @@ type Config struct {
 	// RunQueueWait is how long a run waits for a free slot before the
 	// server answers 503. Default 1s.
 	RunQueueWait time.Duration
+	// Live tunes the live sessions on /ws (ws.go).
+	Live LiveConfig
 }
 
 func (c Config) withDefaults() Config {
@@ -78,8 +80,11 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		builtins:  newBuiltinTraces(all),
 		summaries: summarize(all),
 		pageAssets: templates.Assets{
-			Stylesheet: assets.URL("app.css"),
-			Icon:       assets.URL("favicon.svg"),
+			Stylesheet:       assets.URL("app.css"),
+			Icon:             assets.URL("favicon.svg"),
+			LadderStylesheet: assets.URL("ladder.css"),
+			Boot:             assets.URL("js/boot.js"),
+			App:              assets.URL("js/app.js"),
 		},
 	}
 	s.router = s.routes(assets)
@@ -128,11 +133,16 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 		r.Post("/run", s.errorsTo(s.runScenario))
 	})
 
-	// Pages. /embed/{id} joins them here, with a CSP that lets any site
-	// frame it (frame-ancestors *).
+	// Pages. The app may be framed by its own pages only; /embed/{id} is
+	// made for other sites' iframes (frame-ancestors *).
 	r.Group(func(r chi.Router) {
-		r.Use(withTimeout(s.cfg.APITimeout), pageHeaders, compress)
-		r.Get("/", s.errorsTo(s.index))
+		r.Use(withTimeout(s.cfg.APITimeout), pageHeaders(pageCSP), compress)
+		r.Get("/", s.errorsTo(s.app))
+		r.Get("/scenarios", s.errorsTo(s.index))
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(withTimeout(s.cfg.APITimeout), pageHeaders(embedCSP), compress)
+		r.Get("/embed/{id}", s.errorsTo(s.embed))
 	})
 
 	r.With(compress).Get(static.Prefix+"*", assets.ServeHTTP)
@@ -140,5 +150,6 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 	// Live sessions: /ws mounts here, outside every timeout above (a
 	// session lasts minutes; it keeps its own deadlines and is closed
 	// through OnShutdown).
+	r.Get("/ws", newLiveHub(s, s.cfg.Live).ServeHTTP)
 	return r
 }

@@ -1,23 +1,27 @@
 // Command server serves synack: the HTTP API, the pages and the static
 // files. It stops gracefully on SIGINT or SIGTERM.
 //
-//	server [-addr :8080] [-log-level info]
+//	server [-addr :8080] [-log-level info] [-debug-addr 127.0.0.1:6060]
 //	server -healthcheck [-addr :8080]
 //
 // With -healthcheck it asks a running server's /healthz instead and exits 0
 // when it answers 200: container images without curl use it as their
-// health check.
+// health check. With -debug-addr it also serves expvar (/debug/vars, with
+// runtime.MemStats) and net/http/pprof (/debug/pprof/) on that address, and
+// only there: keep it private.
 package main
 
 import (
 	"context"
 	"errors"
+	"expvar"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -53,6 +57,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	var level slog.Level
 	flags.TextVar(&level, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
 	healthcheck := flags.Bool("healthcheck", false, "check the health of the server at -addr and exit")
+	debugAddr := flags.String("debug-addr", "", "also serve expvar and pprof on `host:port` (default off; keep it private)")
 	if err := flags.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil
 	} else if err != nil {
@@ -72,7 +77,37 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *debugAddr != "" {
+		dln, err := net.Listen("tcp", *debugAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("debug server: %w", err)
+		}
+		stop := serveDebug(dln, logger)
+		defer stop()
+	}
 	return serve(ctx, ln, logger)
+}
+
+// serveDebug serves expvar and pprof on ln until stop is called. They are
+// on their own listener so that the public address never exposes them.
+func serveDebug(ln net.Listener, logger *slog.Logger) (stop func()) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /debug/vars", expvar.Handler())
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	// No write timeout: a CPU profile or trace takes as long as it asks.
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	go func() { _ = srv.Serve(ln) }()
+	logger.Info("serving debug endpoints", "addr", ln.Addr().String())
+	return func() { _ = srv.Close() }
 }
 
 // serve runs the HTTP server on ln until ctx ends, then shuts it down,
@@ -91,7 +126,13 @@ func serve(ctx context.Context, ln net.Listener, logger *slog.Logger) error {
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	srv.RegisterOnShutdown(app.Shutdown)
+	// Shutdown starts the hooks (closing live sessions with 1001) but
+	// does not wait for them; serve does, within shutdownTimeout.
+	hooksDone := make(chan struct{})
+	srv.RegisterOnShutdown(func() {
+		defer close(hooksDone)
+		app.Shutdown()
+	})
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -107,6 +148,11 @@ func serve(ctx context.Context, ln net.Listener, logger *slog.Logger) error {
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutting down: %w", err)
+	}
+	select {
+	case <-hooksDone:
+	case <-shutdownCtx.Done():
+		return fmt.Errorf("shutting down live sessions: %w", shutdownCtx.Err())
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serving: %w", err)

@@ -1,0 +1,357 @@
+// The page's entry point, for the app (/) and the embeddable view
+// (/embed/{id}) alike: it reads the start-up data and the catalogues the
+// server put in the page, opens the live session, and keeps the diagram,
+// the panels and the controls in step with the store, redrawing at most
+// once per animation frame.
+
+import { Translator, readJSON } from './i18n.js';
+import { Store, Session } from './session.js';
+import { Ladder } from './ladder.js';
+import { Controls, prefs } from './controls.js';
+import { Keyboard } from './keyboard.js';
+import { Announcer } from './announce.js';
+import { describe } from './describe.js';
+import { isnRefs } from './numbers.js';
+import { EventList } from './panels/eventlist.js';
+
+const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
+
+/** maxQuietMs is the longest real time play waits with nothing on the wire
+ * before it skips to the next event. */
+const maxQuietMs = 1500;
+
+class App {
+  constructor(config, catalogues) {
+    this.config = config;
+    this.mode = config.mode;
+    this.tr = new Translator(catalogues, config.lang);
+    this.store = new Store();
+    const totals = Object.fromEntries(config.scenarios.filter((s) => s.events).map((s) => [s.id, s.events]));
+    this.session = new Session(this.store, { t: this.tr.t, totals });
+    this.announcer = new Announcer(document.getElementById('announcer'), this.tr.t);
+    this.vt = 0; // the virtual time shown, in ms
+    this.base = { vt: 0, real: 0 };
+    this.eventsVersion = 0;
+    this.drawnVersion = -1;
+    this.viewsVersion = 0;
+    this.panelsKey = '';
+    this.refsCache = null;
+    this.raf = 0;
+    this.panels = {};
+    this.controls = new Controls(this);
+    this.keyboard = new Keyboard(this);
+    this.controls.restore(config.speed ?? null);
+    this.buildViews();
+    this.store.on((c) => this.changed(c));
+    if (this.mode === 'embed') this.startEmbed();
+    this.session.connect();
+    this.loadScenario(config.scenario, { replaceURL: false });
+  }
+
+  /** buildViews makes the diagram and the panels, in the current language. */
+  async buildViews() {
+    const t = this.tr.t;
+    this.ladder?.destroy();
+    const root = document.getElementById('diagram');
+    root.replaceChildren();
+    this.ladder = new Ladder(root, {
+      t,
+      onSelect: (i) => this.store.select(i),
+      onDrop: (id) => this.session.drop(id),
+    });
+    this.ladder.setNumbering(this.store.numbering);
+    this.drawnVersion = -1;
+    const events = document.getElementById('events');
+    if (events) this.panels.events = new EventList(events, { t, onSelect: (i) => this.store.select(i) });
+    if (this.mode === 'app') {
+      // The side panels are not part of the embed: load them only here.
+      const [{ Explain }, { TCBPanel }, { StateDiagrams }, { Inspector }] = await Promise.all([
+        import('./panels/explain.js'),
+        import('./panels/tcb.js'),
+        import('./panels/statediagram.js'),
+        import('./panels/inspector.js'),
+      ]);
+      const has = (k) => this.tr.has(k);
+      this.panels.explain = new Explain(document.getElementById('explain'), { t, has });
+      this.panels.tcb = new TCBPanel(document.getElementById('tcb'), { t });
+      this.panels.states = new StateDiagrams(document.getElementById('states'), { t });
+      this.panels.inspector = new Inspector(document.getElementById('inspector'), { t });
+    }
+    this.viewsVersion++;
+    this.schedule();
+  }
+
+  startEmbed() {
+    import('./embed.js').then(({ ParentLink }) => {
+      this.parent = new ParentLink(this.config.parentOrigin);
+      this.schedule();
+    });
+  }
+
+  /** view is what describing events needs. */
+  view() {
+    if (!this.refsCache || this.refsCache.version !== this.eventsVersion) {
+      this.refsCache = { version: this.eventsVersion, refs: isnRefs(this.store.endpoints, this.store.events) };
+    }
+    return { t: this.tr.t, numbering: this.store.numbering, refs: this.refsCache.refs };
+  }
+
+  changed(c) {
+    const s = this.store;
+    const now = performance.now();
+    switch (c.what) {
+      case 'loaded':
+        this.eventsVersion++;
+        this.vt = 0;
+        this.announcer.clear();
+        this.announcer.say(this.tr.t('announce.loaded', { title: this.titleOf(s.scenarioId) }));
+        if (this.autoplayPending) {
+          this.autoplayPending = false;
+          this.session.play(s.speed);
+        }
+        break;
+      case 'event':
+        this.eventsVersion++;
+        if (this.animating()) {
+          if (c.event.t_ms > this.vt) this.base = { vt: c.event.t_ms, real: now };
+        } else {
+          this.vt = c.event.t_ms;
+        }
+        this.announcer.event(describe(c.event, this.view()).spoken);
+        break;
+      case 'rewound':
+        this.eventsVersion++;
+        this.vt = s.events.length ? s.events[s.latest].t_ms : 0;
+        this.announcer.clear();
+        this.announcer.say(this.tr.t('announce.rewound', { n: s.events.length }));
+        break;
+      case 'done':
+        this.vt = this.endTime();
+        this.announcer.event(this.tr.t('announce.done'));
+        break;
+      case 'play':
+        this.base = { vt: this.vt, real: now };
+        break;
+      case 'error':
+        this.announcer.say(s.error);
+        break;
+    }
+    if (c.what === 'event' || c.what === 'play' || c.what === 'loaded') this.watchQuiet();
+    this.schedule();
+  }
+
+  /**
+   * watchQuiet skips a long quiet stretch while playing at a speed: when
+   * nothing has happened for maxQuietMs and no segment is in flight (whose
+   * arrival is worth watching), the next event comes at once.
+   */
+  watchQuiet() {
+    clearTimeout(this.quietTimer);
+    const s = this.store;
+    if (!s.playing || s.speed === 'max') return;
+    this.quietTimer = setTimeout(() => {
+      if (!s.playing || s.done) return;
+      if (this.inFlight().length) {
+        this.watchQuiet();
+        return;
+      }
+      this.session.skipGap();
+      this.watchQuiet();
+    }, maxQuietMs);
+  }
+
+  /** animating: virtual time runs smoothly between events. */
+  animating() {
+    const s = this.store;
+    return s.playing && s.speed !== 'max' && !reducedMotion.matches;
+  }
+
+  /** endTime is when the last thing in the run happens, arrivals included. */
+  endTime() {
+    let end = 0;
+    for (const ev of this.store.events) end = Math.max(end, ev.t_ms, ev.arrive_ms ?? 0);
+    return end;
+  }
+
+  /** inFlight lists the segments on the wire at the time shown. */
+  inFlight() {
+    const s = this.store;
+    if (s.done) return [];
+    const dropped = new Set(s.events.filter((e) => e.kind === 'drop').map((e) => e.cause_segment));
+    return s.events.filter((e) => e.kind === 'segment' && e.fate === 'delivered' && e.t_ms <= this.vt &&
+      this.vt < e.arrive_ms && !dropped.has(e.id));
+  }
+
+  schedule() {
+    if (!this.raf) this.raf = requestAnimationFrame(() => this.frame());
+  }
+
+  frame() {
+    this.raf = 0;
+    const s = this.store;
+    if (this.animating()) {
+      const run = this.base.vt + (performance.now() - this.base.real) * s.speed;
+      this.vt = Math.max(this.vt, run);
+    }
+    const view = this.view();
+    if (this.ladder) {
+      if (this.drawnVersion !== this.eventsVersion) {
+        this.ladder.setEvents(s.events, view.refs);
+        this.drawnVersion = this.eventsVersion;
+      }
+      this.ladder.setTime(this.vt);
+      this.ladder.select(s.selected);
+    }
+    // The panels show the selected event: redraw them when it, the events,
+    // the numbering or the views change, not on every animation frame.
+    const key = `${this.eventsVersion}:${s.selected}:${s.numbering}:${this.viewsVersion}`;
+    if (key !== this.panelsKey) {
+      this.panelsKey = key;
+      const p = this.panels;
+      if (p.events && !p.events.root.closest('[hidden]')) p.events.render(s, view);
+      p.explain?.render(s, view);
+      p.tcb?.render(s, view.refs);
+      p.states?.render(s);
+      p.inspector?.render(s, view.refs);
+    }
+    this.controls.render(s);
+    this.showStatus();
+    this.parent?.progress(s.events.length, s.total, s.done);
+    if (this.animating()) this.schedule();
+  }
+
+  showStatus() {
+    const el = document.getElementById('status');
+    if (!el) return;
+    const s = this.store;
+    const t = this.tr.t;
+    const parts = [];
+    if (s.connection === 'connecting') parts.push(t('status.connecting'));
+    if (s.connection === 'reconnecting') parts.push(t('status.reconnecting'));
+    if (s.connection === 'replay') parts.push(t('status.replay'));
+    if (s.error) parts.push(s.error);
+    el.textContent = parts.join(' ');
+    el.classList.toggle('error', !!s.error);
+    el.hidden = parts.length === 0;
+  }
+
+  titleOf(id) {
+    if (id === 'sandbox') return this.tr.t('sandbox.title');
+    const sc = this.config.scenarios.find((x) => x.id === id);
+    return sc ? sc.title[this.tr.lang] || sc.title.en : id;
+  }
+
+  summaryOf(id) {
+    if (id === 'sandbox') return this.tr.t('sandbox.summary');
+    const sc = this.config.scenarios.find((x) => x.id === id);
+    return sc ? sc.summary[this.tr.lang] || sc.summary.en : '';
+  }
+
+  /** sandboxScenario is the blank scenario of interactive mode. */
+  sandboxScenario() {
+    const text = (key) => ({ en: this.tr.catalogues.en[key], zh: this.tr.catalogues.zh[key] });
+    return {
+      id: 'sandbox', title: text('sandbox.title'), summary: text('sandbox.summary'),
+      // As the built-in scenarios: Linux, 10 ms each way.
+      profile: 'linux', network: { one_way_delay_ms: 10 }, steps: [], until_ms: 3600000,
+    };
+  }
+
+  loadScenario(id, { replaceURL = true } = {}) {
+    const sandbox = id === 'sandbox';
+    if (this.mode === 'embed' && this.config.autoplay && !this.autoplayed) {
+      this.autoplayed = true;
+      this.autoplayPending = true;
+    }
+    this.session.load(id, sandbox ? this.sandboxScenario() : undefined);
+    const box = document.getElementById('sandbox');
+    if (box) box.hidden = !sandbox;
+    if (replaceURL) {
+      const u = new URL(location.href);
+      u.searchParams.set('scenario', id);
+      history.replaceState(null, '', u);
+    }
+    this.showScenario();
+  }
+
+  /** showScenario writes the current scenario's title, summary and links. */
+  showScenario() {
+    const id = this.store.scenarioId;
+    const title = this.titleOf(id);
+    for (const el of document.querySelectorAll('[data-scenario-title]')) el.textContent = title;
+    for (const el of document.querySelectorAll('[data-scenario-summary]')) el.textContent = this.summaryOf(id);
+    document.title = this.mode === 'app' ? `${title} · ${this.tr.t('app.name')}` : title;
+    const picker = document.getElementById('scenario');
+    if (picker) {
+      picker.value = id;
+      for (const o of picker.options) if (o.value !== 'sandbox') o.textContent = this.titleOf(o.value);
+    }
+    const downloads = document.getElementById('downloads');
+    if (downloads) {
+      downloads.hidden = id === 'sandbox';
+      const api = `/api/scenarios/${encodeURIComponent(id)}`;
+      const links = {
+        json: api,
+        trace: `${api}/trace`,
+        pcap: `${api}/trace?format=pcap`,
+        mermaid: `${api}/trace?format=mermaid&lang=${this.tr.lang}`,
+        embed: `/embed/${encodeURIComponent(id)}?lang=${this.tr.lang}`,
+      };
+      for (const a of downloads.querySelectorAll('a[data-download]')) a.href = links[a.dataset.download];
+    }
+    const open = document.querySelector('[data-open-app]');
+    if (open) open.href = `/?scenario=${encodeURIComponent(id)}&lang=${this.tr.lang}`;
+  }
+
+  setNumbering(n) {
+    if (!['absolute', 'relative', 'symbolic'].includes(n)) return;
+    this.store.numbering = n;
+    for (const r of document.querySelectorAll('input[name="numbering"]')) r.checked = r.value === n;
+    if (this.mode === 'app') prefs.set('numbering', n);
+    this.ladder?.setNumbering(n);
+    this.panels.events?.invalidate();
+    this.schedule();
+  }
+
+  /** setLanguage switches the page's language without a reload. */
+  setLanguage(lang) {
+    if (!this.tr.catalogues[lang] || lang === this.tr.lang) return;
+    this.tr.lang = lang;
+    document.documentElement.lang = lang;
+    this.tr.apply();
+    for (const a of document.querySelectorAll('nav.lang a[hreflang]')) {
+      if (a.hreflang === lang) a.setAttribute('aria-current', 'true');
+      else a.removeAttribute('aria-current');
+    }
+    const u = new URL(location.href);
+    u.searchParams.set('lang', lang);
+    history.replaceState(null, '', u);
+    this.controls.showTheme();
+    this.showScenario();
+    this.relayout();
+  }
+
+  /** relayout rebuilds the views, after the language or the type size changed. */
+  relayout() {
+    this.panels = {};
+    this.buildViews();
+  }
+
+  focusEvents() {
+    if (this.mode === 'embed') {
+      const toggle = document.getElementById('events-toggle');
+      if (toggle?.getAttribute('aria-expanded') !== 'true') toggle?.click();
+    }
+    this.panels.events?.focus();
+  }
+
+  focusDiagram() {
+    const root = document.getElementById('diagram');
+    const inner = root.querySelector('[tabindex="0"]');
+    (inner || root).focus();
+  }
+}
+
+const config = readJSON('synack-config');
+const catalogues = readJSON('synack-i18n');
+if (config && catalogues) new App(config, catalogues);

@@ -1,0 +1,45 @@
+// The page's strings. Both catalogues come with the page (JSON in
+// #synack-i18n), so switching language needs no request; every string a
+// reader sees is looked up here, never written in code.
+
+/** Translator holds the catalogues and the current language. */
+export class Translator {
+  constructor(catalogues, lang) {
+    this.catalogues = catalogues;
+    this.lang = catalogues[lang] ? lang : 'en';
+    this.t = this.t.bind(this);
+  }
+
+  /** t returns the message for key with {name} placeholders filled from vars. */
+  t(key, vars) {
+    const msg = this.catalogues[this.lang]?.[key] ?? this.catalogues.en?.[key] ?? key;
+    if (!vars) return msg;
+    return msg.replace(/\{([a-z_]+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+  }
+
+  /** has reports whether the catalogue holds key. */
+  has(key) {
+    return key in (this.catalogues[this.lang] ?? {});
+  }
+
+  /**
+   * apply relabels the server-rendered markup below root: data-i18n sets
+   * the text, data-i18n-label the aria-label, data-i18n-title the title.
+   */
+  apply(root = document) {
+    for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = this.t(el.dataset.i18n);
+    for (const el of root.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', this.t(el.dataset.i18nLabel));
+    for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = this.t(el.dataset.i18nTitle);
+  }
+
+  /** number formats n for the current language. */
+  number(n, digits = 0) {
+    return n.toLocaleString(this.lang === 'zh' ? 'zh-CN' : 'en', { maximumFractionDigits: digits });
+  }
+}
+
+/** readJSON parses the JSON script element id. */
+export function readJSON(id) {
+  const el = document.getElementById(id);
+  return el ? JSON.parse(el.textContent) : null;
+}

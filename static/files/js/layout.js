@@ -1,0 +1,854 @@
+// Layout of the sequence (ladder) diagram: a pure function from the trace
+// events to positions, in pixels, of everything ladder.js draws. No DOM, no
+// globals, no clock: the same events and options always give the same
+// layout, so a diagram can be tested, replayed and compared.
+//
+// Vertical axis: virtual time, through a piecewise-linear map built from the
+// "key times" of the run (every event's time, every segment's arrival,
+// the due time of a timer still running). Between two consecutive key times
+// t0 < t1 the map is linear, and the interval is given
+//
+//   h = max(minRow, (t1 - t0) * pxPerMs)              when that is ≤ gapMin,
+//   h = gapBase + gapStep * log2((t1 - t0) * pxPerMs / gapMin)   otherwise.
+//
+// The second case is a compressed gap (compressGaps, on by default): a quiet
+// stretch such as 60 s of TIME-WAIT takes a few lines instead of metres,
+// grows only with the logarithm of its length (so RTO 1 s, 2 s, 4 s still
+// look longer and longer), and is listed in `breaks` so that the drawing
+// marks it with a break symbol and its real length. minRow keeps events a
+// millisecond apart (a SYN flood) one text line apart. When one endpoint
+// sends several segments at the very same time, that time gets extra
+// sub-rows (minRow each) so that the arrows do not lie on top of each other.
+// Before the first and after the last key time the map continues linearly.
+// timeToY is strictly increasing; yToTime is its inverse (and is constant
+// over the sub-rows of one time).
+
+import { formatDuration, formatSeq, formatTime } from './format.js';
+
+// The numbering modes of sequence numbers.
+export const NUMBERINGS = Object.freeze(['absolute', 'relative', 'symbolic']);
+
+// The lists of drawable items, in the order visibleRange reports them.
+export const ITEM_LISTS = Object.freeze(['segments', 'states', 'timers', 'calls', 'notes', 'breaks', 'ticks']);
+
+// The marks a segment can carry besides its numbers (its `tags`). ladder.js
+// shows each as a line style plus a translated word; the lengths here (in
+// characters) are the room layout keeps for that word next to the label.
+const TAG_CHARS = { retransmit: 14, injected: 8, spoofed: 22, lost: 7, unreachable: 22 };
+
+const DEFAULT_DELAY_MS = 10;
+const DEFAULT_WIDTH = 960;
+const INDEX_CELL = 512; // px of one bucket of the visibility index
+const LABEL_FRACTIONS = [0.5, 0.33, 0.67, 0.2, 0.8, 0.12, 0.88];
+const NOTE_CHARS = 30;
+const MIN_LOST_FRACTION = 0.1;
+
+// metrics derives every size from the font size, so that projector mode
+// (bigger type) scales the whole diagram.
+function metrics(opts) {
+  const fontPx = opts.fontPx > 0 ? opts.fontPx : 12;
+  const u = fontPx / 12;
+  const charW = 0.6 * fontPx; // a monospace digit; the diagram text is monospace
+  const lineH = Math.round(1.45 * fontPx);
+  const m = {
+    fontPx,
+    charW,
+    lineH,
+    pxPerMs: opts.pxPerMs > 0 ? opts.pxPerMs : 3 * u, // 10 ms of flight: a 30 px slant
+    minRow: Math.round(1.5 * fontPx),
+    gapMin: 10 * fontPx,
+    gapBase: 3.5 * fontPx,
+    gapStep: fontPx,
+    padTop: 2.5 * lineH,
+    padBottom: 2 * lineH,
+    bandHalf: 4 * u,
+    timerCol: 9 * u,
+    timerCols: 3,
+    textGap: 6 * u,
+    gutter: 9 * charW,
+    outerText: 18 * charW,
+    minInner: 36 * charW,
+  };
+  return m;
+}
+
+// fitWidth shares the width out. In order of need: the space between the
+// lifelines (room for a label; one with absolute numbers and tags may reach
+// over the side columns when the width is tight), the side columns at
+// 12 characters ("SYN-RECEIVED"), the time gutter, then side columns up to
+// 18 characters; whatever is left widens the middle. Below the minimum the
+// layout is wider than asked and the page scrolls sideways.
+function fitWidth(m, asked) {
+  const fixed = m.bandHalf + m.timerCols * m.timerCol + m.textGap;
+  const minText = 12 * m.charW;
+  const need = m.minInner + 2 * (fixed + minText) + m.charW;
+  let gutter = m.gutter;
+  if (asked < need + gutter) gutter = 0;
+  const extra = Math.max(0, asked - need - gutter);
+  m.gutter = gutter;
+  m.outerText = minText + Math.min(m.outerText - minText, extra / 2);
+  m.side = fixed + m.outerText;
+  return Math.max(Math.round(asked), Math.ceil(need + gutter));
+}
+
+const num = (v, d = 0) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
+const has = (flags, f) => Array.isArray(flags) && flags.includes(f);
+const otherSide = (e) => (e === 'server' ? 'client' : 'server');
+const side = (e) => (e === 'server' ? 'server' : 'client');
+
+// formatSegmentLabel writes a segment the way textbooks and Wireshark do:
+// its flags, then seq, then ack (only when the ACK flag is set: without it
+// the field means nothing), then len. numbering is 'absolute', 'relative'
+// (counted from each side's ISN) or 'symbolic' (x for the client's ISN, y
+// for the server's: "SYN seq=x", "SYN,ACK seq=y ack=x+1", "ACK seq=x+1
+// ack=y+1"; len only when not 0). endpoints is {client: {isn, symbol?,
+// known?}, server: {…}}; an ISN of 0 without known: true counts as unknown
+// (a host that never opened a connection), and then numbers stay absolute,
+// as they do for spoofed segments, which belong to no connection.
+export function formatSegmentLabel(ev, numbering, endpoints) {
+  const mode = NUMBERINGS.includes(numbering) ? numbering : 'relative';
+  const spoofed = Boolean(ev.spoofed) || ev.drop_reason === 'unreachable';
+  const ref = (who) => {
+    if (spoofed || !endpoints) return null;
+    const e = endpoints[who];
+    if (!e) return null;
+    const known = e.known ?? (Number.isFinite(e.isn) && e.isn !== 0);
+    return { isn: e.isn, known, symbol: e.symbol || (who === 'server' ? 'y' : 'x') };
+  };
+  const flags = Array.isArray(ev.flags) && ev.flags.length ? ev.flags.join(',') : 'none';
+  const parts = [flags, `seq=${formatSeq(num(ev.seq), mode, ref(side(ev.from)))}`];
+  if (has(ev.flags, 'ACK')) parts.push(`ack=${formatSeq(num(ev.ack), mode, ref(side(ev.to)))}`);
+  const len = num(ev.len);
+  if (mode !== 'symbolic' || len !== 0) parts.push(`len=${len}`);
+  return parts.join(' ');
+}
+
+// Numbering follows connections: a SYN from an endpoint (not injected, not
+// spoofed) with a new sequence number starts a new connection, whose ISN
+// then counts, and whose letter gets a prime (x′, y′), as a new stream does
+// in Wireshark and in the Mermaid export.
+class ISNTracker {
+  constructor(endpoints) {
+    const eps = endpoints || {};
+    const of = (e) => ({ isn: num(eps[e]?.isn), known: eps[e]?.known ?? num(eps[e]?.isn) !== 0, gen: 0 });
+    this.sides = { client: of('client'), server: of('server') };
+    this.ctx = null;
+  }
+
+  // see takes a segment event, in order, and returns the endpoints to
+  // number it with (shared between segments while no ISN changes).
+  see(ev) {
+    const unreachable = ev.drop_reason === 'unreachable';
+    if (has(ev.flags, 'SYN') && !ev.injected && !ev.spoofed && !unreachable) {
+      const s = this.sides[side(ev.from)];
+      const seq = num(ev.seq) >>> 0;
+      if (!s.known || s.isn >>> 0 !== seq) {
+        if (s.known) s.gen++;
+        s.isn = seq;
+        s.known = true;
+        this.ctx = null;
+      }
+    }
+    const { client, server } = this.sides;
+    this.ctx ??= {
+      client: { isn: client.isn, known: client.known, symbol: 'x' + '′'.repeat(client.gen) },
+      server: { isn: server.isn, known: server.known, symbol: 'y' + '′'.repeat(server.gen) },
+    };
+    return this.ctx;
+  }
+}
+
+// segmentLabels gives, for each event, the label the diagram writes on it
+// (formatSegmentLabel with the ISNs of the connection it belongs to), or
+// null for an event that is not a segment, so that the event list and the
+// panels can read exactly as the diagram does.
+export function segmentLabels(events, numbering, endpoints) {
+  const isns = new ISNTracker(endpoints);
+  return (Array.isArray(events) ? events : []).map((ev) => (ev && ev.kind === 'segment' ? formatSegmentLabel(ev, numbering, isns.see(ev)) : null));
+}
+
+// callText writes a socket call as code: "connect()", "send("hello")",
+// "receive() → EOF", "close() ✕" when it failed.
+function callText(ev) {
+  const name = ev.call || '?';
+  const result = ev.result || 'ok';
+  if (ev.error || result.startsWith('error')) return `${name}() ✕`;
+  if (result === 'eof') return `${name}() → EOF`;
+  if (ev.data) {
+    const d = [...ev.data];
+    return `${name}("${d.length > 8 ? d.slice(0, 8).join('') + '…' : ev.data}")`;
+  }
+  return `${name}()`;
+}
+
+// oneWayDelay is the flight time most delivered segments took: where a lost
+// segment would have arrived.
+function oneWayDelay(events) {
+  const count = new Map();
+  for (const ev of events) {
+    if (ev && ev.kind === 'segment' && Number.isFinite(ev.arrive_ms)) {
+      const d = ev.arrive_ms - num(ev.t_ms);
+      if (d > 0) count.set(d, (count.get(d) || 0) + 1);
+    }
+  }
+  let best = DEFAULT_DELAY_MS;
+  let n = 0;
+  for (const [d, c] of count) if (c > n || (c === n && d < best)) [best, n] = [d, c];
+  return best;
+}
+
+// TimeMap is the piecewise-linear time → y map described at the top.
+function buildTimeMap(slots, m, compress) {
+  const times = [...slots.keys()].sort((a, b) => a - b);
+  if (times.length === 0) times.push(0);
+  const T = [];
+  const Y = [];
+  const E = []; // y after the sub-rows of T[i]
+  const breaks = [];
+  for (let i = 0; i < times.length; i++) {
+    let y = m.padTop;
+    if (i > 0) {
+      const dt = times[i] - times[i - 1];
+      const lin = dt * m.pxPerMs;
+      let h;
+      if (compress && lin > m.gapMin) {
+        h = m.gapBase + m.gapStep * Math.log2(lin / m.gapMin);
+        breaks.push({ t1: times[i - 1], t2: times[i], y1: E[i - 1], y2: E[i - 1] + h, dt, label: formatDuration(dt) });
+      } else {
+        h = Math.max(lin, m.minRow);
+      }
+      y = E[i - 1] + h;
+    }
+    T.push(times[i]);
+    Y.push(y);
+    E.push(y + (slots.get(times[i]) || 0) * m.minRow);
+  }
+  const last = T.length - 1;
+  // floor finds the last i with T[i] <= t (or -1).
+  const floor = (t) => {
+    let lo = 0;
+    let hi = T.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (T[mid] <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  };
+  const timeToY = (t) => {
+    const v = Number(t);
+    if (!Number.isFinite(v)) return NaN;
+    const i = floor(v);
+    if (i < 0) return Y[0] - (T[0] - v) * m.pxPerMs;
+    if (v === T[i]) return Y[i];
+    if (i === last) return E[i] + (v - T[i]) * m.pxPerMs;
+    return E[i] + ((v - T[i]) / (T[i + 1] - T[i])) * (Y[i + 1] - E[i]);
+  };
+  const rowY = (t, slot) => timeToY(t) + (slot || 0) * m.minRow;
+  const yToTime = (y) => {
+    const v = Number(y);
+    if (!Number.isFinite(v)) return NaN;
+    if (v < Y[0]) return T[0] - (Y[0] - v) / m.pxPerMs;
+    let lo = 0;
+    let hi = T.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (Y[mid] <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    const i = lo - 1;
+    if (v <= E[i]) return T[i];
+    if (i === last) return T[i] + (v - E[i]) / m.pxPerMs;
+    return T[i] + ((v - E[i]) / (Y[i + 1] - E[i])) * (T[i + 1] - T[i]);
+  };
+  return { T, Y, E, breaks, timeToY, yToTime, rowY, end: E[last] };
+}
+
+// Intervals is a set of disjoint vertical ranges taken by labels of one
+// side column.
+class Intervals {
+  constructor() {
+    this.a = [];
+  }
+  at(top) {
+    const a = this.a;
+    let lo = 0;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (a[mid][1] <= top) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+  free(top, bottom) {
+    const i = this.at(top);
+    return i === this.a.length || this.a[i][0] >= bottom;
+  }
+  add(top, bottom) {
+    this.a.splice(this.at(top), 0, [top, bottom]);
+  }
+}
+
+// Grid holds label boxes [x1, y1, x2, y2], bucketed by y, for collision tests.
+class Grid {
+  constructor(cell) {
+    this.cell = cell;
+    this.rows = new Map();
+    this.stamp = 0;
+  }
+  hits(b) {
+    for (let r = Math.floor(b[1] / this.cell); r <= Math.floor(b[3] / this.cell); r++) {
+      for (const o of this.rows.get(r) || []) {
+        if (b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3]) return true;
+      }
+    }
+    return false;
+  }
+  add(b) {
+    for (let r = Math.floor(b[1] / this.cell); r <= Math.floor(b[3] / this.cell); r++) {
+      if (!this.rows.has(r)) this.rows.set(r, []);
+      this.rows.get(r).push(b);
+    }
+  }
+}
+
+// crossings counts the arrows (other than own) that pass through box.
+function crossings(lines, box, own) {
+  const [bx1, by1, bx2, by2] = box;
+  const stamp = ++lines.stamp; // marks the lines seen by this call
+  let n = 0;
+  for (let r = Math.floor(by1 / lines.cell); r <= Math.floor(by2 / lines.cell); r++) {
+    for (const l of lines.rows.get(r) || []) {
+      const s = l[4];
+      if (s === own || l[5] === stamp) continue;
+      l[5] = stamp;
+      const lo = Math.max(bx1, l[0]);
+      const hi = Math.min(bx2, l[2]);
+      if (lo > hi) continue;
+      const k = s.x2 === s.x1 ? 0 : (s.y2 - s.y1) / (s.x2 - s.x1);
+      const ya = s.y1 + (lo - s.x1) * k;
+      const yb = s.y1 + (hi - s.x1) * k;
+      if (Math.max(ya, yb) >= by1 && Math.min(ya, yb) <= by2) n++;
+    }
+  }
+  return n;
+}
+
+// nearerArrow reports whether, at x, another arrow from the same side
+// passes at least as close to a label centred at y as own (at ownY) does:
+// then the label could be read as that arrow's. (Labels take their sender's
+// colour, which tells the two sides' arrows apart.)
+function nearerArrow(lines, x, y, ownY, own) {
+  const d = Math.abs(y - ownY);
+  for (let r = Math.floor((y - d) / lines.cell); r <= Math.floor((y + d) / lines.cell); r++) {
+    for (const l of lines.rows.get(r) || []) {
+      const s = l[4];
+      if (s === own || s.from !== own.from || x < l[0] || x > l[2]) continue;
+      const k = s.x2 === s.x1 ? 0 : (s.y2 - s.y1) / (s.x2 - s.x1);
+      if (Math.abs(y - (s.y1 + (x - s.x1) * k)) <= d) return true;
+    }
+  }
+  return false;
+}
+
+// placeColumn gives each side-column label (state names, calls, timers) a
+// y near the one it wants, without overlapping another: items is
+// [{want, steps, lo, hi, put(y|null)}], placed in order.
+function placeColumn(items, m) {
+  const taken = new Intervals();
+  const half = m.lineH / 2;
+  for (const it of items) {
+    let placed = null;
+    for (const k of it.steps) {
+      const y = it.want + k * m.lineH;
+      if (y < it.lo || y > it.hi) continue;
+      if (taken.free(y - half, y + half)) {
+        placed = y;
+        break;
+      }
+    }
+    if (placed !== null) taken.add(placed - half, placed + half);
+    it.put(placed);
+  }
+}
+
+const STATE_STEPS = [0, 0.5, 1, 1.5, 2, -0.5, -1];
+const CALL_STEPS = [-1, -1.5, -2, 1, 1.5, 2, -2.5, 2.5];
+const TIMER_STEPS = [0, 0.5, -0.5, 1, -1, 1.5, -1.5, 2, -2, 2.5, -2.5, 3, -3];
+
+// layout computes the diagram of events. opts:
+//   numbering   'absolute' | 'relative' | 'symbolic' (default 'relative')
+//   endpoints   {client: {isn, addr, port}, server: {…}} as the trace gives them
+//   pxPerMs     pixels per virtual millisecond outside compressed gaps
+//   width       the width to fill (the layout may be wider: it never squeezes
+//               the space between the lifelines below what a label needs)
+//   compressGaps  compress long quiet stretches (default true)
+//   fontPx      the font size the diagram is drawn with (default 12)
+// The result is plain data (JSON-serialisable) plus two non-enumerable
+// functions, timeToY and yToTime.
+export function layout(events, opts = {}) {
+  const evs = Array.isArray(events) ? events : [];
+  const o = opts || {};
+  const m = metrics(o);
+  const numbering = NUMBERINGS.includes(o.numbering) ? o.numbering : 'relative';
+  const compress = o.compressGaps !== false;
+  const eps = o.endpoints || {};
+
+  // Horizontal geometry: time gutter, client column, the space between the
+  // lifelines, server column.
+  const width = fitWidth(m, o.width > 0 ? o.width : DEFAULT_WIDTH);
+  const clientX = m.gutter + m.side;
+  const serverX = width - m.side - m.charW;
+  const lanes = { client: clientX, server: serverX };
+  const laneX = (e) => lanes[side(e)];
+  const outward = (e) => (side(e) === 'server' ? 1 : -1);
+
+  // Pass 1: key times, sub-rows, segment numbering, pairing of timers and
+  // drops with what they act on.
+  const delay = oneWayDelay(evs);
+  const slots = new Map(); // time → extra sub-rows it needs
+  const key = (t, slot = 0) => {
+    if (!Number.isFinite(t)) return;
+    if ((slots.get(t) ?? -1) < slot) slots.set(t, slot);
+  };
+  const sentAt = new Map(); // "from time" → segments sent so far
+  const isns = new ISNTracker(eps);
+  const segRaw = []; // {ev, index, slot, label}
+  const segAt = new Map(); // segment id → position in segRaw
+  const dropOf = new Map(); // segment id → {index, t}
+  const timerRaw = [];
+  const openTimer = new Map();
+  const rowsRaw = [];
+  for (let index = 0; index < evs.length; index++) {
+    const ev = evs[index] || {};
+    const t = num(ev.t_ms);
+    key(t);
+    const row = { index, kind: String(ev.kind ?? ''), t, list: null, at: -1 };
+    rowsRaw.push(row);
+    switch (ev.kind) {
+      case 'segment': {
+        const sk = `${side(ev.from)} ${t}`;
+        const slot = sentAt.get(sk) || 0;
+        sentAt.set(sk, slot + 1);
+        key(t, slot);
+        const ctx = isns.see(ev);
+        const arrive = ev.fate === 'dropped' || !Number.isFinite(ev.arrive_ms) ? t + delay : ev.arrive_ms;
+        key(arrive, slot);
+        row.list = 'segments';
+        row.at = segRaw.length;
+        if (!segAt.has(ev.id)) segAt.set(ev.id, segRaw.length);
+        segRaw.push({ ev, index, slot, arrive, label: formatSegmentLabel(ev, numbering, ctx) });
+        break;
+      }
+      case 'drop':
+        if (!dropOf.has(ev.cause_segment)) dropOf.set(ev.cause_segment, { index, t });
+        if (segAt.has(ev.cause_segment)) {
+          row.list = 'segments';
+          row.at = segAt.get(ev.cause_segment);
+        }
+        break;
+      case 'timer': {
+        const tk = `${side(ev.endpoint)} ${ev.timer}`;
+        const open = openTimer.get(tk);
+        if (ev.action === 'set') {
+          if (open) {
+            Object.assign(open, { end: t, endIndex: index, replaced: true });
+          }
+          const tm = { pos: timerRaw.length, index, endpoint: side(ev.endpoint), timer: String(ev.timer ?? ''), t, due: num(ev.due_ms, t), end: null, endIndex: null, fired: false, cancelled: false, replaced: false };
+          openTimer.set(tk, tm);
+          row.list = 'timers';
+          row.at = timerRaw.length;
+          timerRaw.push(tm);
+        } else if (open && (ev.action === 'cancel' || ev.action === 'fire')) {
+          Object.assign(open, { end: t, endIndex: index, fired: ev.action === 'fire', cancelled: ev.action === 'cancel' });
+          openTimer.delete(tk);
+          row.list = 'timers';
+          row.at = open.pos;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  for (const tm of openTimer.values()) key(tm.due);
+
+  const map = buildTimeMap(slots, m, compress);
+  const { timeToY, yToTime, rowY } = map;
+  const contentEnd = map.end;
+
+  // Segments.
+  const segments = segRaw.map(({ ev, index, slot, arrive, label }) => {
+    const from = side(ev.from);
+    const to = ev.to ? side(ev.to) : otherSide(from);
+    const t = num(ev.t_ms);
+    const x1 = laneX(from);
+    const y1 = rowY(t, slot);
+    const xa = laneX(to);
+    const ya = rowY(arrive, slot);
+    const unreachable = ev.drop_reason === 'unreachable';
+    const fateLost = ev.fate === 'dropped';
+    const drop = dropOf.get(ev.id);
+    let lostAt = null;
+    let lostT = null;
+    if (fateLost) {
+      lostAt = { x: (x1 + xa) / 2, y: (y1 + ya) / 2 };
+      lostT = yToTime(lostAt.y);
+    } else if (drop) {
+      lostT = Math.min(Math.max(drop.t, t), arrive);
+      // At least a tenth of the way: a segment dropped the moment it left
+      // (stepping stops there) keeps its ✕ clear of the lifeline.
+      const y = Math.min(Math.max(timeToY(lostT), y1), ya);
+      const f = Math.max(MIN_LOST_FRACTION, ya === y1 ? 0.5 : (y - y1) / (ya - y1));
+      lostAt = { x: x1 + f * (xa - x1), y: y1 + f * (ya - y1) };
+    }
+    const lost = lostAt !== null;
+    const tags = [];
+    if (ev.retransmit) tags.push('retransmit');
+    if (ev.injected) tags.push('injected');
+    if (ev.spoofed) tags.push('spoofed');
+    if (unreachable) tags.push('unreachable');
+    else if (lost) tags.push('lost');
+    return {
+      index,
+      id: ev.id,
+      from,
+      to,
+      flags: Array.isArray(ev.flags) ? ev.flags.join(',') : '',
+      label,
+      tags,
+      x1,
+      y1,
+      x2: lost ? lostAt.x : xa,
+      y2: lost ? lostAt.y : ya,
+      xa,
+      ya,
+      lost,
+      lostAt,
+      lostT,
+      dropIndex: drop ? drop.index : null,
+      droppable: !fateLost && !drop && Number.isFinite(ev.arrive_ms),
+      retransmit: Boolean(ev.retransmit),
+      injected: Boolean(ev.injected),
+      spoofed: Boolean(ev.spoofed),
+      unreachable,
+      t,
+      arriveT: Number.isFinite(ev.arrive_ms) ? ev.arrive_ms : null,
+      endT: lost ? lostT : arrive,
+      slot,
+      labelX: 0,
+      labelY: 0,
+      crowded: false,
+      top: 0,
+      bottom: 0,
+    };
+  });
+
+  // States: one band per change, until the endpoint's next change.
+  const states = [];
+  const lastState = { client: -1, server: -1 };
+  const calls = [];
+  const notes = [];
+  for (const row of rowsRaw) {
+    const ev = evs[row.index] || {};
+    if (ev.kind === 'state') {
+      const e = side(ev.endpoint);
+      const y = timeToY(row.t);
+      if (lastState[e] >= 0) states[lastState[e]].yEnd = y;
+      lastState[e] = states.length;
+      row.list = 'states';
+      row.at = states.length;
+      states.push({ index: row.index, endpoint: e, state: String(ev.to ?? ''), from: String(ev.from ?? ''), t: row.t, y, yEnd: contentEnd, x: lanes[e], labelX: 0, labelY: y, anchor: '', top: 0, bottom: 0 });
+    } else if (ev.kind === 'call') {
+      const e = side(ev.endpoint);
+      row.list = 'calls';
+      row.at = calls.length;
+      const failed = Boolean(ev.error) || String(ev.result ?? '').startsWith('error');
+      calls.push({ index: row.index, endpoint: e, call: String(ev.call ?? ''), result: String(ev.result ?? ''), error: String(ev.error ?? ''), failed, text: callText(ev), t: row.t, y: timeToY(row.t), x: lanes[e], labelX: 0, labelY: null, anchor: '', top: 0, bottom: 0 });
+    } else if (ev.kind === 'note') {
+      const e = side(ev.endpoint);
+      row.list = 'notes';
+      row.at = notes.length;
+      notes.push({ index: row.index, endpoint: e, reason: String(ev.reason ?? ''), causeSegment: ev.cause_segment ?? null, t: row.t, y: timeToY(row.t), x: lanes[e], labelX: 0, labelY: null, anchor: '', top: 0, bottom: 0 });
+    }
+  }
+
+  // Timers: brackets beside the lifeline, in columns so that timers running
+  // at once stand side by side.
+  const colEnd = { client: [], server: [] };
+  const timers = timerRaw.map((tm) => {
+    const y1 = timeToY(tm.t);
+    const pending = tm.end === null;
+    const y2 = pending ? timeToY(tm.due) : timeToY(tm.end);
+    const ends = colEnd[tm.endpoint];
+    let col = ends.findIndex((yEnd) => yEnd <= y1);
+    if (col < 0) col = ends.length;
+    ends[col] = y2;
+    const c = Math.min(col, m.timerCols - 1);
+    const x = lanes[tm.endpoint] + outward(tm.endpoint) * (m.bandHalf + (c + 0.5) * m.timerCol);
+    return {
+      index: tm.index,
+      endIndex: tm.endIndex,
+      endpoint: tm.endpoint,
+      timer: tm.timer,
+      t1: tm.t,
+      t2: pending ? tm.due : tm.end,
+      due: tm.due,
+      duration: tm.due - tm.t,
+      y1,
+      y2,
+      fired: tm.fired,
+      cancelled: tm.cancelled,
+      replaced: tm.replaced,
+      pending,
+      label: formatDuration(tm.due - tm.t),
+      col,
+      x,
+      labelX: 0,
+      labelY: null,
+      anchor: '',
+      top: 0,
+      bottom: 0,
+    };
+  });
+
+  // Side columns: state names pinned at their change, calls just above,
+  // timer labels beside their bracket.
+  const textX = (e) => lanes[e] + outward(e) * (m.bandHalf + m.timerCols * m.timerCol + m.textGap);
+  const anchorOf = (e) => (side(e) === 'server' ? 'start' : 'end');
+  for (const e of ['client', 'server']) {
+    const items = [];
+    for (const s of states) {
+      if (s.endpoint !== e) continue;
+      s.labelX = textX(e);
+      s.anchor = anchorOf(e);
+      items.push({ want: s.y, steps: STATE_STEPS, lo: -Infinity, hi: Infinity, put: (y) => (s.labelY = y ?? s.y) });
+    }
+    for (const c of calls) {
+      if (c.endpoint !== e) continue;
+      c.labelX = textX(e);
+      c.anchor = anchorOf(e);
+      items.push({ want: c.y, steps: CALL_STEPS, lo: c.y - 2.5 * m.lineH, hi: c.y + 2.5 * m.lineH, put: (y) => (c.labelY = y) });
+    }
+    for (const tm of timers) {
+      if (tm.endpoint !== e) continue;
+      tm.labelX = textX(e);
+      tm.anchor = anchorOf(e);
+      // Beside its bracket or nowhere: a label far from what it names
+      // misleads more than a missing one (the bracket keeps a tooltip).
+      const tall = tm.y2 - tm.y1 >= 2 * m.lineH;
+      const want = tall ? (tm.y1 + tm.y2) / 2 : tm.y1 + m.lineH / 2;
+      const lo = tall ? tm.y1 + m.lineH / 2 : tm.y1 - m.lineH / 2;
+      const hi = tall ? tm.y2 - m.lineH / 2 : tm.y2 + m.lineH / 2;
+      items.push({ want, steps: TIMER_STEPS, lo, hi, put: (y) => (tm.labelY = y) });
+    }
+    placeColumn(items, m);
+  }
+
+  // Labels between the lifelines: segment labels and note texts. A label
+  // may not overlap another; among the places left it takes the one that
+  // crosses the fewest other arrows and has no other arrow nearer to it than
+  // its own, the middle of its own arrow first.
+  const grid = new Grid(4 * m.lineH);
+  const lines = new Grid(4 * m.lineH);
+  for (const s of segments) lines.add([Math.min(s.x1, s.x2), Math.min(s.y1, s.y2), Math.max(s.x1, s.x2), Math.max(s.y1, s.y2), s]);
+  const innerLo = clientX + m.bandHalf + m.charW;
+  const innerHi = serverX - m.bandHalf - m.charW;
+  for (const s of segments) {
+    const chars = s.label.length + s.tags.reduce((n, tag) => n + TAG_CHARS[tag] + 2, 0);
+    const w = chars * m.charW;
+    const dx = s.x2 - s.x1;
+    const dy = s.y2 - s.y1;
+    const k = dx === 0 ? 0 : dy / dx;
+    let best = null;
+    let order = 0;
+    for (const below of [false, true]) {
+      for (const f of LABEL_FRACTIONS) {
+        let cx = s.x1 + f * dx;
+        if (w < innerHi - innerLo) cx = Math.min(Math.max(cx, innerLo + w / 2), innerHi - w / 2);
+        // Clear of the arrow where the label is over it; a label wider than
+        // the arrow only needs to clear the arrow's own extent.
+        const ly = s.y1 + (cx - s.x1) * k;
+        const xa = Math.max(cx - w / 2, Math.min(s.x1, s.x2));
+        const xb = Math.min(cx + w / 2, Math.max(s.x1, s.x2));
+        const ya = xa <= xb ? s.y1 + (xa - s.x1) * k : ly;
+        const yb = xa <= xb ? s.y1 + (xb - s.x1) * k : ly;
+        const base = below ? Math.max(ya, yb) + 3 + 0.8 * m.fontPx : Math.min(ya, yb) - 4;
+        const box = [cx - w / 2, base - 0.8 * m.fontPx, cx + w / 2, base + 0.25 * m.fontPx];
+        order++;
+        // Too far from its arrow, a label reads as someone else's.
+        if (Math.abs(base - ly) > 1.5 * m.lineH + 0.8 * m.fontPx + Math.abs(yb - ya) / 2) continue;
+        if (grid.hits(box)) continue;
+        let cost = crossings(lines, box, s) * 100 + order;
+        if (best && cost >= best.cost) continue;
+        if (nearerArrow(lines, cx, (box[1] + box[3]) / 2, ly, s)) cost += 100;
+        if (!best || cost < best.cost) best = { cx, base, box, cost };
+        if (cost < 100) break;
+      }
+      if (best && best.cost < 100) break;
+    }
+    // Over two or more other arrows (a flood's fan) the text would be a
+    // smudge: the label is drawn only on hover, focus or selection.
+    if (best && best.cost >= 200) best = null;
+    if (!best) {
+      const cx = s.x1 + 0.5 * dx;
+      const base = s.y1 + 0.5 * dy - (Math.abs(k) * w) / 2 - 4;
+      best = { cx, base, box: [cx - w / 2, base - 0.8 * m.fontPx, cx + w / 2, base + 0.25 * m.fontPx] };
+      s.crowded = true;
+    } else {
+      grid.add(best.box);
+    }
+    s.labelX = best.cx;
+    s.labelY = best.base;
+    s.top = Math.min(s.y1, s.ya, best.box[1]);
+    s.bottom = Math.max(s.y1, s.ya, best.box[3]);
+  }
+  for (const n of notes) {
+    const dir = -outward(n.endpoint);
+    const x = lanes[n.endpoint] + dir * (m.bandHalf + 2 * m.charW);
+    const w = NOTE_CHARS * m.charW;
+    n.labelX = x;
+    n.anchor = dir > 0 ? 'start' : 'end';
+    for (const k of [0.6, 1.5, -0.6]) {
+      const y = n.y + k * m.lineH;
+      const box = dir > 0 ? [x, y - m.lineH / 2, x + w, y + m.lineH / 2] : [x - w, y - m.lineH / 2, x, y + m.lineH / 2];
+      if (!grid.hits(box) && crossings(lines, box, null) < 2) {
+        grid.add(box);
+        n.labelY = y;
+        break;
+      }
+    }
+  }
+
+  // Time gutter: the time of each key time, where there is room.
+  const ticks = [];
+  let lastTick = -Infinity;
+  for (let i = 0; m.gutter > 0 && i < map.T.length; i++) {
+    if (map.Y[i] - lastTick < m.lineH) continue;
+    lastTick = map.Y[i];
+    ticks.push({ t: map.T[i], y: map.Y[i], label: formatTime(map.T[i]), top: 0, bottom: 0 });
+  }
+
+  // Vertical extents, for the visibility index.
+  const lh = m.lineH;
+  for (const s of states) {
+    s.top = Math.min(s.y, s.labelY - lh / 2);
+    s.bottom = Math.max(s.yEnd, s.labelY + lh / 2);
+  }
+  for (const tm of timers) {
+    const ly = tm.labelY ?? tm.y1;
+    tm.top = Math.min(tm.y1, ly - lh / 2);
+    tm.bottom = Math.max(tm.y2, ly + lh / 2);
+  }
+  for (const c of calls) {
+    const ly = c.labelY ?? c.y;
+    c.top = Math.min(c.y, ly) - lh / 2;
+    c.bottom = Math.max(c.y, ly) + lh / 2;
+  }
+  for (const n of notes) {
+    const ly = n.labelY ?? n.y;
+    n.top = Math.min(n.y, ly) - lh / 2;
+    n.bottom = Math.max(n.y, ly) + lh / 2;
+  }
+  const breaks = map.breaks.map((b) => ({ ...b, top: b.y1, bottom: b.y2 }));
+  for (const tk of ticks) {
+    tk.top = tk.y - lh / 2;
+    tk.bottom = tk.y + lh / 2;
+  }
+
+  const lists = { segments, states, timers, calls, notes, breaks, ticks };
+  let maxBottom = contentEnd;
+  for (const name of ITEM_LISTS) for (const it of lists[name]) if (it.bottom > maxBottom) maxBottom = it.bottom;
+  const height = Math.ceil(maxBottom + m.padBottom);
+
+  const rows = rowsRaw.map((r) => ({ index: r.index, kind: r.kind, t: r.t, y: timeToY(r.t), list: r.list, at: r.at }));
+
+  const out = {
+    width,
+    height,
+    numbering,
+    lanes,
+    metrics: m,
+    delayMs: delay,
+    rows,
+    segments,
+    states,
+    timers,
+    calls,
+    notes,
+    breaks,
+    ticks,
+    index: buildIndex(lists, height),
+  };
+  Object.defineProperty(out, 'timeToY', { value: timeToY });
+  Object.defineProperty(out, 'yToTime', { value: yToTime });
+  return out;
+}
+
+// buildIndex buckets every item by the INDEX_CELL-high slices of the
+// diagram it touches, so that visibleRange finds what is on screen without
+// looking at the rest. An item is coded as position * 8 + list number.
+function buildIndex(lists, height) {
+  const buckets = Array.from({ length: Math.max(1, Math.ceil(height / INDEX_CELL)) }, () => []);
+  ITEM_LISTS.forEach((name, li) => {
+    lists[name].forEach((it, i) => {
+      const a = Math.max(0, Math.floor(it.top / INDEX_CELL));
+      const b = Math.min(buckets.length - 1, Math.floor(it.bottom / INDEX_CELL));
+      for (let k = a; k <= b; k++) buckets[k].push(i * 8 + li);
+    });
+  });
+  return { cell: INDEX_CELL, buckets };
+}
+
+// visibleRange lists, per item list, the positions of the items whose
+// vertical extent meets [scrollTop - margin, scrollTop + viewportHeight +
+// margin], in ascending order. The work and the answer are bounded by what
+// is on screen, not by the length of the run.
+export function visibleRange(lay, scrollTop, viewportHeight, margin) {
+  const vh = Math.max(0, num(viewportHeight));
+  const mg = margin ?? Math.max(200, vh / 2);
+  const top = num(scrollTop) - mg;
+  const bottom = num(scrollTop) + vh + mg;
+  const out = {};
+  for (const name of ITEM_LISTS) out[name] = [];
+  const { cell, buckets } = lay.index;
+  const a = Math.max(0, Math.floor(top / cell));
+  const b = Math.min(buckets.length - 1, Math.floor(bottom / cell));
+  const seen = new Set();
+  for (let k = a; k <= b; k++) {
+    for (const code of buckets[k]) {
+      if (seen.has(code)) continue;
+      seen.add(code);
+      const name = ITEM_LISTS[code % 8];
+      const i = Math.floor(code / 8);
+      const it = lay[name][i];
+      if (it.bottom >= top && it.top <= bottom) out[name].push(i);
+    }
+  }
+  for (const name of ITEM_LISTS) out[name].sort((x, y) => x - y);
+  return out;
+}
+
+// flightAt says where a segment is at virtual time now: the tip of the
+// arrow, whether it is still on the wire, and whether the user may still
+// drop it (only a segment in flight that the network was going to deliver).
+// now null or undefined means "the end of the run".
+export function flightAt(lay, seg, now) {
+  const end = { x: seg.x2, y: seg.y2 };
+  if (now == null || !(now < seg.endT)) {
+    return { tip: end, inFlight: false, droppable: false, progress: 1, lostShown: seg.lost };
+  }
+  if (now <= seg.t) {
+    return { tip: { x: seg.x1, y: seg.y1 }, inFlight: true, droppable: seg.droppable, progress: 0, lostShown: false };
+  }
+  const y = Math.min(Math.max(lay.timeToY(now) + seg.slot * lay.metrics.minRow, seg.y1), seg.ya);
+  const f = seg.ya === seg.y1 ? (now - seg.t) / (seg.endT - seg.t) : (y - seg.y1) / (seg.ya - seg.y1);
+  return {
+    tip: { x: seg.x1 + f * (seg.xa - seg.x1), y: seg.y1 + f * (seg.ya - seg.y1) },
+    inFlight: true,
+    droppable: seg.droppable,
+    progress: f,
+    lostShown: false,
+  };
+}

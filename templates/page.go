@@ -1,0 +1,91 @@
+package templates
+
+import "github.com/synack/synack/i18n"
+
+// Assets are the URLs of the static files a page links to, all
+// content-hashed so that they can be cached for a year.
+type Assets struct {
+	Stylesheet string
+	Icon       string
+	// LadderStylesheet is the diagram's own style sheet.
+	LadderStylesheet string
+	// Boot is a small classic script that applies the reader's saved
+	// display preferences (theme, projector mode) before the first paint.
+	Boot string
+	// App is the ES module that starts the page; it imports the other
+	// modules by their plain relative names.
+	App string
+}
+
+// Text is a string in every language, as scenarios carry their titles.
+type Text struct {
+	EN string `json:"en"`
+	ZH string `json:"zh"`
+}
+
+// In returns the text in lang, English when lang has none.
+func (t Text) In(lang string) string {
+	if lang == i18n.ZH && t.ZH != "" {
+		return t.ZH
+	}
+	return t.EN
+}
+
+// ScenarioInfo is one built-in scenario as the app's picker offers it, in
+// every language so that the page can switch language without a reload.
+type ScenarioInfo struct {
+	ID      string `json:"id"`
+	Title   Text   `json:"title"`
+	Summary Text   `json:"summary"`
+	// Events is how many events its run has, for progress shown as "step n
+	// of m"; 0 when unknown.
+	Events int `json:"events,omitempty"`
+}
+
+// Sandbox is the id of the app's interactive mode: a run without steps in
+// which the reader makes the socket calls.
+const Sandbox = "sandbox"
+
+// Modes of the app's script.
+const (
+	ModeApp   = "app"
+	ModeEmbed = "embed"
+)
+
+// Config is what the page's script starts from, passed as JSON.
+type Config struct {
+	Mode string `json:"mode"`
+	Lang string `json:"lang"`
+	// Scenario is the id to load first: a built-in or Sandbox.
+	Scenario  string         `json:"scenario"`
+	Scenarios []ScenarioInfo `json:"scenarios"`
+	// Autoplay starts playing once loaded (embed only).
+	Autoplay bool `json:"autoplay,omitempty"`
+	// Speed is the initial speed: a number (virtual ms per real ms) or
+	// "max"; nil for the default.
+	Speed any `json:"speed,omitempty"`
+	// ParentOrigin is the exact origin an embedded page reports its height
+	// and progress to; empty to fall back to the referrer's origin.
+	ParentOrigin string `json:"parentOrigin,omitempty"`
+}
+
+// scenarioTitle is the title of id in lang, or id itself when the list
+// does not hold it.
+func scenarioTitle(list []ScenarioInfo, id, lang string) string {
+	for _, sc := range list {
+		if sc.ID == id {
+			return sc.Title.In(lang)
+		}
+	}
+	return id
+}
+
+// scenarioSummary is like scenarioTitle for the summary.
+func scenarioSummary(list []ScenarioInfo, id, lang string) string {
+	for _, sc := range list {
+		if sc.ID == id {
+			return sc.Summary.In(lang)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,632 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/synack/synack/engine"
+)
+
+// A live session is one engine run that a user drives: step by step, played
+// at a speed, or with socket calls and faults of their own. This file holds
+// its state and the meaning of each command; it knows nothing of
+// WebSockets (ws.go carries the messages).
+//
+// The engine is deterministic, so a session keeps no snapshots: it records
+// every user action with the engine's Steps count and virtual time at which
+// it was made, and steps back by replaying the scenario and the actions it
+// keeps into a fresh Sim.
+
+// Message types, server to browser.
+const (
+	msgLoaded  = "loaded"
+	msgEvent   = "event"
+	msgDone    = "done"
+	msgError   = "error"
+	msgRewound = "rewound"
+)
+
+// Messages, server to browser. The ws layer encodes them as JSON.
+type (
+	loadedMessage struct {
+		Type      string           `json:"type"`
+		Scenario  *engine.Scenario `json:"scenario"`
+		Endpoints engine.Endpoints `json:"endpoints"`
+	}
+	eventMessage struct {
+		Type  string        `json:"type"`
+		Event *engine.Event `json:"event"`
+	}
+	// rewoundMessage tells the browser to keep only its first Cursor
+	// events: the answer to back.
+	rewoundMessage struct {
+		Type   string `json:"type"`
+		Cursor int    `json:"cursor"`
+	}
+	errorMessage struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+	}
+	doneMessage struct {
+		Type string `json:"type"`
+	}
+)
+
+// outbox takes a session's messages to its user.
+type outbox interface {
+	// put queues msg. It reports false when the message could not be queued
+	// and the session is being closed.
+	put(msg any) bool
+	// busy reports that the queue is more than half full: a producer that
+	// can wait (play) should wait.
+	busy() bool
+	// broken says the session failed on the server and cannot go on.
+	broken(err error)
+}
+
+// clock is the wall clock that paces play; tests use a fake one.
+type clock interface {
+	Now() time.Time
+	// AfterFunc calls f in its own goroutine after d; the returned function
+	// cancels the call if it has not started.
+	AfterFunc(d time.Duration, f func()) (stop func() bool)
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+func (wallClock) AfterFunc(d time.Duration, f func()) func() bool {
+	return time.AfterFunc(d, f).Stop
+}
+
+// Play speeds: virtual milliseconds per real millisecond.
+const (
+	maxSpeed = 1e6
+	// stallRetry is how soon play tries again when the user's queue is
+	// more than half full.
+	stallRetry = time.Millisecond
+	// maxTimerWait bounds one wait of the play timer.
+	maxTimerWait = time.Hour
+	// maxLiveSteps bounds the engine steps of one run, events or not, as
+	// engine.Run does.
+	maxLiveSteps = 10 * engine.MaxEvents
+)
+
+// userError is a mistake of the user's, told to them as Error() says; the
+// session goes on.
+type userError struct{ msg string }
+
+func (e *userError) Error() string { return e.msg }
+
+func userErrorf(format string, args ...any) error {
+	return &userError{msg: fmt.Sprintf(format, args...)}
+}
+
+var errNotLoaded = &userError{msg: `Load a scenario first: {"type": "load", "scenario": "client-closes-first"}.`}
+
+// userAction is a socket call or a fault the user made during the run.
+type userAction struct {
+	steps  int           // Sim.Steps() when it was made
+	at     time.Duration // the Sim's virtual time when it was made
+	events int           // events before it; the user had received them all
+	call   *engine.Step  // a socket call (AtMs unused), or
+	fault  *engine.Fault // a fault
+}
+
+func (a *userAction) apply(sim *engine.Sim) error {
+	if a.call != nil {
+		return sim.Call(a.call.Endpoint, a.call.Call, a.call.Data)
+	}
+	return sim.AddFault(*a.fault)
+}
+
+// playback is the state of play.
+type playback struct {
+	on    bool
+	max   bool    // as fast as the user reads
+	speed float64 // virtual ms per real ms, when not max
+	// At wall time wall0 the play clock read virt0.
+	wall0 time.Time
+	virt0 time.Duration
+	// stalled: the user's queue was full; the play clock waits for them.
+	stalled bool
+	// target is the virtual time the pending timer was set for: when it
+	// fires, the play clock has reached it.
+	target time.Duration
+}
+
+// session is one live run. Its methods lock it: the reader goroutine calls
+// them, and the play timer calls tick.
+type session struct {
+	mu    sync.Mutex
+	out   outbox
+	clock clock
+
+	sc        *engine.Scenario // as loaded; nil before the first load
+	endpoints engine.Endpoints
+	sim       *engine.Sim // nil until the run is first needed: idle sessions stay small
+	actions   []userAction
+	cursor    int // events delivered to the user
+
+	// at is the virtual time when the play clock is not running: the time
+	// of the last delivered event, or the play time at which play paused.
+	// It never runs behind the Sim's clock.
+	at   time.Duration
+	play playback
+	// doneSent: the user has been told that nothing more will happen.
+	doneSent bool
+
+	stopTimer func() bool
+	timerGen  int
+	closed    bool
+}
+
+func newSession(out outbox, clk clock) *session {
+	return &session{out: out, clock: clk}
+}
+
+// load starts a fresh run of sc, paused at time 0. endpoints are those of
+// the whole run (engine.Run).
+func (s *session) load(sc *engine.Scenario, endpoints engine.Endpoints) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sc, s.endpoints = sc, endpoints
+	s.restart()
+}
+
+// reset goes back to time 0 of the loaded scenario, dropping the user's
+// actions.
+func (s *session) reset() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sc == nil {
+		return errNotLoaded
+	}
+	s.restart()
+	return nil
+}
+
+func (s *session) restart() {
+	s.stopPlay()
+	s.sim, s.actions, s.cursor, s.at, s.doneSent = nil, nil, 0, 0, false
+	s.send(loadedMessage{Type: msgLoaded, Scenario: s.sc, Endpoints: s.endpoints})
+}
+
+// step pauses play and delivers the next event, or says done.
+func (s *session) step() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sc == nil {
+		return errNotLoaded
+	}
+	s.pauseLocked()
+	sim := s.run()
+	for s.cursor == len(sim.Events()) {
+		if s.exhausted() || !sim.Step() {
+			s.send(doneMessage{Type: msgDone})
+			return nil
+		}
+	}
+	s.deliverOne()
+	s.at = max(s.at, sim.Now())
+	return nil
+}
+
+// playAt starts or re-paces play: at speed virtual ms per real ms, or as
+// fast as the user reads.
+func (s *session) playAt(speed float64, fastest bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sc == nil {
+		return errNotLoaded
+	}
+	s.pauseLocked()
+	s.run()
+	s.play = playback{on: true, max: fastest, speed: speed, wall0: s.clock.Now(), virt0: s.at}
+	s.doneSent = false
+	s.tickLocked(0)
+	return nil
+}
+
+// pause stops play; the play clock stops where it is.
+func (s *session) pause() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sc == nil {
+		return errNotLoaded
+	}
+	s.pauseLocked()
+	return nil
+}
+
+// pauseLocked first delivers what the play clock has reached, so that
+// every event before the paused clock has been delivered and nothing is due
+// in between.
+func (s *session) pauseLocked() {
+	if !s.play.on {
+		return
+	}
+	if !s.play.max && !s.play.stalled {
+		now := s.now()
+		s.produce(now, false)
+		s.at = max(s.at, now)
+	}
+	s.stopPlay()
+}
+
+func (s *session) stopPlay() {
+	s.play = playback{}
+	s.cancelTimer()
+}
+
+// back returns to the state before the last delivered event by replaying
+// the run into a fresh Sim. User actions made at or after the new cursor are
+// undone.
+func (s *session) back() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sc == nil {
+		return errNotLoaded
+	}
+	s.pauseLocked()
+	if s.cursor == 0 {
+		return &userError{msg: "This is the start of the run: there is nothing to step back over."}
+	}
+	n := s.cursor - 1
+	kept := make([]userAction, 0, len(s.actions))
+	for _, a := range s.actions {
+		if a.events < n {
+			kept = append(kept, a)
+		}
+	}
+	sim, err := replay(s.sc, kept, n)
+	if err != nil {
+		// The engine is deterministic; a replay that differs is a bug.
+		s.closed = true
+		s.out.broken(err)
+		return nil
+	}
+	s.sim, s.actions, s.cursor, s.doneSent = sim, kept, n, false
+	s.at = sim.Now()
+	s.send(rewoundMessage{Type: msgRewound, Cursor: n})
+	return nil
+}
+
+// replay runs sc with the actions made at their recorded steps and times
+// until the run has at least n events.
+func replay(sc *engine.Scenario, actions []userAction, n int) (*engine.Sim, error) {
+	sim, err := engine.NewSim(sc)
+	if err != nil {
+		return nil, fmt.Errorf("replaying: %w", err)
+	}
+	for i := range actions {
+		a := &actions[i]
+		for sim.Steps() < a.steps {
+			if !sim.Step() {
+				return nil, fmt.Errorf("replaying: the run ended at step %d before action %d (step %d)", sim.Steps(), i, a.steps)
+			}
+		}
+		if a.at > sim.Now() {
+			sim.AdvanceTo(a.at)
+		}
+		if sim.Steps() != a.steps || len(sim.Events()) != a.events {
+			return nil, fmt.Errorf("replaying: action %d found step %d and %d events, not %d and %d",
+				i, sim.Steps(), len(sim.Events()), a.steps, a.events)
+		}
+		if err := a.apply(sim); err != nil {
+			return nil, fmt.Errorf("replaying action %d: %w", i, err)
+		}
+	}
+	for len(sim.Events()) < n {
+		if !sim.Step() {
+			return nil, fmt.Errorf("replaying: the run ended with %d events, before %d", len(sim.Events()), n)
+		}
+	}
+	return sim, nil
+}
+
+// call makes a socket call at the current virtual time; the events it
+// causes then are delivered at once.
+func (s *session) call(endpoint, call, data string) error {
+	st := engine.Step{Endpoint: endpoint, Call: call, Data: data}
+	return s.act(userAction{call: &st})
+}
+
+// fault adds a fault now: a drop rule for later segments, an inject or
+// flood (now if its time has passed), or the loss of one segment in flight.
+func (s *session) fault(f engine.Fault) error {
+	return s.act(userAction{fault: &f})
+}
+
+func (s *session) act(a userAction) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sc == nil {
+		return errNotLoaded
+	}
+	sim := s.run()
+	t := s.now()
+	if t >= sim.Until() {
+		return userErrorf("The run has reached its end at %d ms (until_ms); step back or reset to make more calls.",
+			sim.Until().Milliseconds())
+	}
+	if err := s.settle(t); err != nil {
+		return err
+	}
+	a.steps, a.at, a.events = sim.Steps(), sim.Now(), len(sim.Events())
+	if err := a.apply(sim); err != nil {
+		return s.actionError(a, err)
+	}
+	s.actions = append(s.actions, a)
+	s.doneSent = false
+	s.deliverAll()
+	if s.play.on {
+		s.tickLocked(0)
+	}
+	return nil
+}
+
+// settle brings the Sim to virtual time t for an action: everything due
+// before t happens (and is delivered), and the Sim's clock reads t. When t
+// is the Sim's own time the action goes in right after the last thing done,
+// before anything else due at the same instant. Events the Sim has made but
+// not delivered yet go out with the action's own.
+func (s *session) settle(t time.Duration) error {
+	sim := s.sim
+	if t > sim.Now() {
+		s.produce(t, false)
+		sim.AdvanceTo(t)
+	}
+	if len(sim.Events()) > engine.MaxEvents {
+		return s.limitError()
+	}
+	return nil
+}
+
+// actionError says in the user's words why the engine refused an action.
+func (s *session) actionError(a userAction, err error) error {
+	var fe *engine.FieldError
+	switch {
+	case errors.Is(err, engine.ErrTooManyEvents):
+		return s.limitError()
+	case a.fault != nil && a.fault.Drop != nil && a.fault.Drop.Segment != 0:
+		return s.notInFlight(a.fault.Drop.Segment)
+	case errors.As(err, &fe):
+		// The engine checks a call or fault as a one-line scenario; its
+		// field paths name that line.
+		field := fe.Field
+		for _, p := range []string{"steps[0].", "faults[0]."} {
+			field = strings.TrimPrefix(field, p)
+		}
+		return &userError{msg: clip((&engine.FieldError{Field: field, Msg: fe.Msg}).Error())}
+	}
+	return err
+}
+
+// notInFlight explains why segment id cannot be dropped.
+func (s *session) notInFlight(id int) error {
+	events := s.sim.Events()
+	for i := range events {
+		ev := &events[i]
+		if ev.Kind == engine.KindDrop && ev.CauseSegment == id {
+			return userErrorf("Segment %d has already been dropped.", id)
+		}
+	}
+	for i := range events {
+		ev := &events[i]
+		if ev.Kind != engine.KindSegment || ev.SegmentInfo == nil || ev.ID != id {
+			continue
+		}
+		if ev.Fate == engine.FateDropped {
+			return userErrorf("Segment %d was lost on the way already.", id)
+		}
+		return userErrorf("Segment %d has already arrived; only a segment still in flight can be dropped.", id)
+	}
+	return userErrorf("There is no segment %d yet; only a segment in flight can be dropped.", id)
+}
+
+func (s *session) limitError() error {
+	return userErrorf("This run has reached the limit of %d events; step back or reset to go on.", engine.MaxEvents)
+}
+
+// close stops the session for good.
+func (s *session) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	s.stopPlay()
+}
+
+// run returns the Sim, starting a fresh run of the scenario when there is
+// none.
+func (s *session) run() *engine.Sim {
+	if s.sim == nil {
+		sim, err := engine.NewSim(s.sc)
+		if err != nil {
+			// load ran this scenario to its end already.
+			panic(fmt.Sprintf("web: a loaded scenario does not start: %v", err))
+		}
+		s.sim = sim
+	}
+	return s.sim
+}
+
+// now is the session's virtual time: the play clock when it runs, else at.
+func (s *session) now() time.Duration {
+	p := &s.play
+	if !p.on || p.max || p.stalled {
+		return s.at
+	}
+	until := s.sim.Until()
+	elapsed := float64(s.clock.Now().Sub(p.wall0)) * p.speed
+	v := until
+	if elapsed < float64(until-p.virt0) {
+		v = p.virt0 + time.Duration(elapsed)
+	}
+	return min(max(v, s.at), until)
+}
+
+// produceResult says why produce stopped.
+type produceResult int
+
+const (
+	produceFinished produceResult = iota // nothing more will happen
+	produceWaiting                       // the next thing is after the limit
+	produceStalled                       // the user's queue is full
+)
+
+// produce delivers events and steps the Sim until the next thing to happen
+// is after limit. With room it also stops while the user's queue is more
+// than half full.
+func (s *session) produce(limit time.Duration, room bool) produceResult {
+	sim := s.sim
+	for !s.closed {
+		if room && s.out.busy() {
+			return produceStalled
+		}
+		if s.cursor < len(sim.Events()) {
+			s.deliverOne()
+			continue
+		}
+		if s.exhausted() {
+			return produceFinished
+		}
+		next, ok := sim.NextDeadline()
+		if !ok || next > sim.Until() {
+			return produceFinished
+		}
+		if next > limit {
+			return produceWaiting
+		}
+		sim.Step()
+	}
+	return produceFinished
+}
+
+// exhausted reports that the run has reached the engine's limits, and tells
+// the user once.
+func (s *session) exhausted() bool {
+	if len(s.sim.Events()) <= engine.MaxEvents && s.sim.Steps() <= maxLiveSteps {
+		return false
+	}
+	if !s.doneSent {
+		s.send(errorMessage{Type: msgError, Message: s.limitError().Error()})
+	}
+	return true
+}
+
+// tickLocked plays: it delivers every event up to the play clock and sets
+// the timer for the next one. The play clock has reached at least reached.
+func (s *session) tickLocked(reached time.Duration) {
+	p := &s.play
+	if !p.on || s.closed {
+		return
+	}
+	if p.stalled {
+		if s.out.busy() {
+			s.schedule(stallRetry, s.at)
+			return
+		}
+		// The user has caught up: the play clock goes on from where it
+		// stopped.
+		p.stalled, p.wall0, p.virt0 = false, s.clock.Now(), s.at
+	}
+	limit := s.sim.Until()
+	if !p.max {
+		limit = max(s.now(), reached)
+	}
+	result := s.produce(limit, true)
+	s.at = max(s.at, s.sim.Now())
+	switch result {
+	case produceStalled:
+		if !p.max {
+			// The play clock waits at the last event until the user reads.
+			p.stalled = true
+		}
+		s.schedule(stallRetry, s.at)
+	case produceWaiting:
+		next, _ := s.sim.NextDeadline()
+		// Wall time from wall0 until the play clock reads next, rounded up
+		// so that the timer never fires before it; a very slow play
+		// wakes up now and then to recompute.
+		wall := math.Ceil(float64(next-p.virt0) / p.speed)
+		wait := maxTimerWait
+		if wall < float64(maxTimerWait) {
+			wait = min(time.Duration(wall)-s.clock.Now().Sub(p.wall0), maxTimerWait)
+		}
+		s.schedule(max(wait, 0), next)
+	case produceFinished:
+		if !s.doneSent {
+			s.send(doneMessage{Type: msgDone})
+			s.doneSent = true
+		}
+		if p.max {
+			s.stopPlay()
+		}
+		// At a speed the play clock keeps running, with no timer, so that
+		// a call made later happens later (until until_ms).
+	}
+}
+
+// schedule sets the one timer of the session to tick after d, when the
+// play clock reads target.
+func (s *session) schedule(d time.Duration, target time.Duration) {
+	s.cancelTimer()
+	s.play.target = target
+	gen := s.timerGen
+	s.stopTimer = s.clock.AfterFunc(d, func() { s.onTimer(gen) })
+}
+
+func (s *session) cancelTimer() {
+	s.timerGen++
+	if s.stopTimer != nil {
+		s.stopTimer()
+		s.stopTimer = nil
+	}
+}
+
+func (s *session) onTimer(gen int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer func() {
+		if v := recover(); v != nil {
+			s.closed = true
+			s.out.broken(&panicError{value: v, stack: debug.Stack()})
+		}
+	}()
+	if gen != s.timerGen || s.closed {
+		return // cancelled after it fired
+	}
+	s.stopTimer = nil
+	s.tickLocked(s.play.target)
+}
+
+// deliverOne sends the next event.
+func (s *session) deliverOne() {
+	ev := &s.sim.Events()[s.cursor]
+	s.cursor++
+	s.send(eventMessage{Type: msgEvent, Event: ev})
+}
+
+// deliverAll sends every event the Sim has made.
+func (s *session) deliverAll() {
+	for !s.closed && s.cursor < len(s.sim.Events()) {
+		s.deliverOne()
+	}
+}
+
+func (s *session) send(msg any) {
+	if s.closed {
+		return
+	}
+	if !s.out.put(msg) {
+		s.closed = true
+		s.stopPlay()
+	}
+}
