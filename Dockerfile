@@ -8,7 +8,8 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /synack ./cmd/server
+# The same build as CI (.ci/build): CGO_ENABLED=0 go build ./cmd/server.
+RUN sh .ci/build /synack
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /synack /synack
