@@ -49,6 +49,13 @@ type sliceArena[T any] struct {
 	chunk []T
 }
 
+// reserve makes the next chunk hold at least n values.
+func (a *sliceArena[T]) reserve(n int) {
+	if cap(a.chunk)-len(a.chunk) < n {
+		a.chunk = make([]T, 0, n)
+	}
+}
+
 // make returns a slice of length 0 and capacity n.
 func (a *sliceArena[T]) make(n int) []T {
 	if cap(a.chunk)-len(a.chunk) < n {

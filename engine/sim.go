@@ -64,6 +64,7 @@ type Sim struct {
 	timers    arena[TimerInfo]
 	tcbs      arena[TCB]
 	options   sliceArena[wire.Option]
+	times     arena[Millis]
 	packets   byteArena
 
 	// fixedISN, when set, replaces the ISN generator for an endpoint's
@@ -137,10 +138,15 @@ func NewSim(sc *Scenario) (*Sim, error) {
 		Server: EndpointInfo{Addr: serverAddr.String(), Port: serverPort},
 	}
 	// Size the first chunks for the run a scenario of this length makes.
+	// A step leads to about 1.5 segments (each with 3 to 6 options),
+	// 3 timer events and 4 control-block snapshots.
 	n := len(sc.Steps)
-	s.segInfos.reserve(2*n + 4)
+	segs := 3*n/2 + 4
+	s.segInfos.reserve(segs)
+	s.times.reserve(segs)
+	s.options.reserve(3*segs + 8)
 	s.tcbs.reserve(4*n + 4)
-	s.timers.reserve(2*n + 4)
+	s.timers.reserve(3*n + 4)
 	s.callInfos.reserve(n)
 	s.plan()
 	return s, nil
@@ -412,7 +418,9 @@ func (s *Sim) send(now time.Duration, from *host, src, dst netip.Addr, seg wire.
 		info.Fate, info.DropReason = FateDropped, "unreachable"
 	default:
 		arrive := now + s.delay
-		info.Fate, info.ArriveMs = FateDelivered, ptr(Millis(arrive))
+		at := s.times.new()
+		*at = Millis(arrive)
+		info.Fate, info.ArriveMs = FateDelivered, at
 		s.schedule(flight{arrive: arrive, id: id, src: src, dst: dstHost, seg: seg})
 	}
 	s.events = append(s.events, ev)
@@ -509,7 +517,6 @@ func (s *Sim) floodSYN() {
 	s.send(s.now, s.client, src, s.server.addr, seg, cause{what: "inject"}, "syn-flood", false, nil, true)
 }
 
-func ptr[T any](v T) *T { return &v }
 
 // flagNames returns the names of a flag set from a table made once, so that
 // segments share them instead of each allocating its own.
