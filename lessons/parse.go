@@ -49,9 +49,12 @@ func Decode(data []byte) (*Lesson, error) {
 		}
 		return nil, fieldError("", "invalid JSON: %v", err)
 	}
+	if kind := jsonKind(data); kind != "an object" {
+		return nil, fieldError("", "a lesson must be a JSON object, not %s", kind)
+	}
 	o, err := decodeObject(data, "")
 	if err != nil {
-		return nil, fieldError("", "a lesson must be a JSON object, not %s", jsonKind(data))
+		return nil, err
 	}
 	var l Lesson
 	if l.ID, err = o.str("id", true); err != nil {

@@ -1,6 +1,10 @@
 package lessons
 
-import "github.com/synack/synack/engine"
+import (
+	"strings"
+
+	"github.com/synack/synack/engine"
+)
 
 // Summary is one lesson in the list GET /api/lessons answers: exactly its
 // id, title and summary in both languages.
@@ -68,10 +72,13 @@ type QuestionView struct {
 	Explanation string   `json:"explanation"`
 }
 
-// View returns the lesson with its texts in lang ("zh" for Chinese, any
-// other value for English).
+// View returns the lesson with its texts in lang: Chinese for "zh" (or a
+// tag such as "zh-CN"), English for anything else.
 func (l *Lesson) View(lang string) LessonView {
-	if lang != "zh" {
+	lang = strings.ToLower(lang)
+	if lang == "zh" || strings.HasPrefix(lang, "zh-") {
+		lang = "zh"
+	} else {
 		lang = "en"
 	}
 	pick := func(t engine.Text) string {
