@@ -48,6 +48,12 @@ func (h *host) call(now time.Duration, name, data string) callResult {
 		c.userErr = ""
 		return fail(text)
 	}
+	if c != nil && c.state == Closed && h.listener != nil {
+		// The accepted connection is gone, the listening socket is not:
+		// calls reach it again, as they would on a real server.
+		c = h.listener
+		h.sock = c
+	}
 	if c == nil || c.state == Closed {
 		return fail(errNoConnection)
 	}
@@ -68,7 +74,7 @@ func (h *host) call(now time.Duration, name, data string) callResult {
 
 // listen is a passive OPEN.
 func (h *host) listen(now time.Duration, why cause) callResult {
-	if h.sock != nil && h.sock.state != Closed {
+	if h.listener != nil || h.sock != nil && h.sock.state != Closed {
 		return fail(errExists)
 	}
 	h.port = h.sim.listenPort(h)

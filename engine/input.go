@@ -33,7 +33,10 @@ func (l *conn) listenArrives(now time.Duration, remote netip.AddrPort, seg *wire
 		h.sim.note(now, h.name, "syn-dropped-backlog-full", why)
 		return
 	}
-	primary := h.sock == l && remote.Addr() == h.sim.peer(h).addr
+	// The peer's connection is the application's socket (traced); once an
+	// earlier one has ended, the next one from the peer is.
+	free := h.sock == l || h.sock.state == Closed
+	primary := free && remote.Addr() == h.sim.peer(h).addr
 	c := h.newConn(now, remote, primary)
 	c.listener = l
 	c.state = Listen

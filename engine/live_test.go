@@ -69,3 +69,40 @@ func TestCallErrorsNameTheField(t *testing.T) {
 		t.Errorf("send without data: %v", err)
 	}
 }
+
+// TestListenerServesTheNextConnection: after the accepted connection is
+// reset, the listening socket is still there: the client's next connection
+// becomes the server's traced socket, and the server's calls reach it.
+func TestListenerServesTheNextConnection(t *testing.T) {
+	tr, err := Run(&Scenario{Seed: 3, Network: Network{OneWayDelayMs: 10}, Steps: []Step{
+		{AtMs: 0, Endpoint: Server, Call: CallListen},
+		{AtMs: 0, Endpoint: Client, Call: CallConnect},
+		{AtMs: 100, Endpoint: Client, Call: CallAbort},
+		{AtMs: 200, Endpoint: Client, Call: CallConnect},
+		{AtMs: 300, Endpoint: Client, Call: CallSend, Data: "again"},
+		{AtMs: 400, Endpoint: Server, Call: CallReceive},
+		{AtMs: 400, Endpoint: Server, Call: CallListen},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var server []string
+	var results []string
+	for _, ev := range tr.Events {
+		if ev.Kind == KindState && ev.Endpoint == Server {
+			server = append(server, ev.From+">"+ev.To)
+		}
+		if ev.Kind == KindCall && ev.Endpoint == Server {
+			results = append(results, ev.Call+":"+ev.Result+":"+ev.Data)
+		}
+	}
+	want := []string{"CLOSED>LISTEN", "LISTEN>SYN-RECEIVED", "SYN-RECEIVED>ESTABLISHED", "ESTABLISHED>CLOSED",
+		"LISTEN>SYN-RECEIVED", "SYN-RECEIVED>ESTABLISHED"}
+	if strings.Join(server, " ") != strings.Join(want, " ") {
+		t.Errorf("server states %v, want %v", server, want)
+	}
+	wantCalls := []string{"listen:ok:", "receive:ok:again", "listen:error: connection already exists:"}
+	if strings.Join(results, " ") != strings.Join(wantCalls, " ") {
+		t.Errorf("server calls %v, want %v", results, wantCalls)
+	}
+}

@@ -38,6 +38,9 @@ type Config struct {
 	// SynLinearTimeouts is how many SYN retransmissions keep the initial RTO
 	// before exponential backoff starts (Linux tcp_syn_linear_timeouts).
 	SynLinearTimeouts int
+	// OrphanRetries bounds the retransmissions of a connection the
+	// application has closed (Linux tcp_orphan_retries: 0 means 8).
+	OrphanRetries int
 	// FinTimeout ends an orphaned connection (closed by the application)
 	// that waits in FIN-WAIT-2 (Linux tcp_fin_timeout); 0 waits forever.
 	FinTimeout time.Duration
@@ -77,6 +80,7 @@ func Profile(name string) (Config, error) {
 			SynAckRetries:     5,
 			Retries2:          15,
 			SynLinearTimeouts: 4,
+			OrphanRetries:     8,
 			FinTimeout:        60 * time.Second,
 			Backlog:           128,
 			ChallengeAck:      true,
@@ -100,6 +104,7 @@ func Profile(name string) (Config, error) {
 			SynRetries:     7,
 			SynAckRetries:  7,
 			Retries2:       6,
+			OrphanRetries:  6,
 			Backlog:        128,
 			ChallengeAck:   true,
 			ISNTick:        4 * time.Microsecond,
@@ -130,6 +135,7 @@ func (o *Options) ints() []intOption {
 		{"synack_retries", o.SynAckRetries, 0, 20, func(c *Config, v int64) { c.SynAckRetries = int(v) }},
 		{"retries2", o.Retries2, 0, 20, func(c *Config, v int64) { c.Retries2 = int(v) }},
 		{"syn_linear_timeouts", o.SynLinearTimeouts, 0, 20, func(c *Config, v int64) { c.SynLinearTimeouts = int(v) }},
+		{"orphan_retries", o.OrphanRetries, 0, 20, func(c *Config, v int64) { c.OrphanRetries = int(v) }},
 		{"fin_timeout_ms", o.FinTimeoutMs, 0, 600_000, func(c *Config, v int64) { c.FinTimeout = ms(v) }},
 		{"backlog", o.Backlog, 0, 1000, func(c *Config, v int64) { c.Backlog = int(v) }},
 	}

@@ -64,6 +64,7 @@ type Options struct {
 	SynAckRetries     *int64 `json:"synack_retries,omitempty"`
 	Retries2          *int64 `json:"retries2,omitempty"`
 	SynLinearTimeouts *int64 `json:"syn_linear_timeouts,omitempty"`
+	OrphanRetries     *int64 `json:"orphan_retries,omitempty"`
 	FinTimeoutMs      *int64 `json:"fin_timeout_ms,omitempty"`
 	Backlog           *int64 `json:"backlog,omitempty"`
 	RFC1337           *bool  `json:"rfc1337,omitempty"`

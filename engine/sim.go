@@ -517,7 +517,6 @@ func (s *Sim) floodSYN() {
 	s.send(s.now, s.client, src, s.server.addr, seg, cause{what: "inject"}, "syn-flood", false, nil, true)
 }
 
-
 // flagNames returns the names of a flag set from a table made once, so that
 // segments share them instead of each allocating its own.
 func flagNames(f wire.Flags) []string { return flagNameTable[f] }

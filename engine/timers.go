@@ -123,6 +123,9 @@ func (c *conn) fireTimers(now time.Duration) {
 func (c *conn) onRetransmitTimeout(now time.Duration) {
 	cfg := c.h.cfg
 	limit := cfg.Retries2
+	if c.orphan {
+		limit = cfg.OrphanRetries
+	}
 	switch c.state {
 	case SynSent:
 		// Linux adds the linear retries to tcp_syn_retries
@@ -154,6 +157,11 @@ func (c *conn) giveUp(now time.Duration) {
 	why := timerCause(timerRetransmit)
 	why.reason = "retries-exhausted"
 	if c.state == SynReceived && c.listener != nil {
+		if !c.traced {
+			// A half-open entry of the SYN queue expires: show it, or a
+			// flood's backlog would free itself invisibly.
+			c.h.sim.note(now, c.h.name, "syn-queue-entry-expired", why)
+		}
 		c.backToListen(now, why)
 		return
 	}
