@@ -71,7 +71,7 @@ func Profile(name string) (Config, error) {
 			DelayedAck:        true,
 			DelayedAckTime:    40 * time.Millisecond,
 			MSL:               30 * time.Second,
-			MTU:               1500,
+			MTU:               65536, // loopback: the contract's "Linux on loopback"
 			RcvBuf:            65535,
 			RTOInitial:        time.Second,
 			RTOMin:            200 * time.Millisecond,
