@@ -15,6 +15,9 @@ type Assets struct {
 	// App is the ES module that starts the page; it imports the other
 	// modules by their plain relative names.
 	App string
+	// Editor is the scenario editor's module, EditorStylesheet its styles.
+	Editor           string
+	EditorStylesheet string
 }
 
 // Text is a string in every language, as scenarios carry their titles.
@@ -46,6 +49,10 @@ type ScenarioInfo struct {
 // which the reader makes the socket calls.
 const Sandbox = "sandbox"
 
+// Custom is the id of a scenario the page carries whole (Config.Custom): a
+// shared link's or a lesson's.
+const Custom = "custom"
+
 // Modes of the app's script.
 const (
 	ModeApp   = "app"
@@ -67,6 +74,16 @@ type Config struct {
 	// ParentOrigin is the exact origin an embedded page reports its height
 	// and progress to; empty to fall back to the referrer's origin.
 	ParentOrigin string `json:"parentOrigin,omitempty"`
+	// Custom is the scenario object to load when Scenario is Custom.
+	Custom any `json:"custom,omitempty"`
+	// OpenURL is where an embed's "open in synack" link goes when it is not
+	// the app page of Scenario.
+	OpenURL string `json:"openURL,omitempty"`
+	// From and To bound what an embed plays, in event numbers from 1: it
+	// opens with the events before From shown and stops after To; 0 for no
+	// bound.
+	From int `json:"from,omitempty"`
+	To   int `json:"to,omitempty"`
 }
 
 // scenarioTitle is the title of id in lang, or id itself when the list

@@ -34,6 +34,9 @@ func (s *Server) app(w http.ResponseWriter, r *http.Request) error {
 	if id := r.URL.Query().Get("scenario"); id == templates.Sandbox || s.isBuiltin(id) {
 		cfg.Scenario = id
 	}
+	if r.URL.Query().Has("s") {
+		return s.sharedApp(w, r, t, cfg)
+	}
 	return writePage(w, r, http.StatusOK, t.Lang(), templates.App(templates.AppPage{T: t, Assets: s.pageAssets, Config: cfg}))
 }
 
@@ -46,16 +49,8 @@ func (s *Server) embed(w http.ResponseWriter, r *http.Request) error {
 		page := templates.NotFound(templates.NotFoundPage{T: t, Assets: s.pageAssets, ID: id})
 		return writePage(w, r, http.StatusNotFound, t.Lang(), page)
 	}
-	q := r.URL.Query()
-	cfg := templates.Config{
-		Mode:         templates.ModeEmbed,
-		Lang:         t.Lang(),
-		Scenario:     id,
-		Scenarios:    s.scenarioInfos(),
-		Autoplay:     q.Get("autoplay") == "1",
-		Speed:        parseEmbedSpeed(q.Get("speed")),
-		ParentOrigin: parseOrigin(q.Get("parent")),
-	}
+	cfg := embedConfig(r.URL.Query(), t.Lang())
+	cfg.Scenario, cfg.Scenarios = id, s.scenarioInfos()
 	return writePage(w, r, http.StatusOK, t.Lang(), templates.Embed(templates.EmbedPage{T: t, Assets: s.pageAssets, Config: cfg}))
 }
 

@@ -60,6 +60,7 @@ type Server struct {
 	summaries  []scenarioSummary
 	pageAssets templates.Assets
 	router     *chi.Mux
+	live       *liveHub
 
 	mu         sync.Mutex
 	onShutdown []func()
@@ -85,6 +86,8 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 			LadderStylesheet: assets.URL("ladder.css"),
 			Boot:             assets.URL("js/boot.js"),
 			App:              assets.URL("js/app.js"),
+			Editor:           assets.URL("js/editor.js"),
+			EditorStylesheet: assets.URL("editor.css"),
 		},
 	}
 	s.router = s.routes(assets)
@@ -124,6 +127,7 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 	r.MethodNotAllowed(s.methodNotAllowed)
 
 	r.Get("/healthz", healthz)
+	learn := newLearnPages(s, assets)
 
 	r.Route("/api", func(r chi.Router) {
 		r.Use(withTimeout(s.cfg.APITimeout), compress)
@@ -131,6 +135,9 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 		r.Get("/scenarios/{id}", s.errorsTo(getScenario))
 		r.Get("/scenarios/{id}/trace", s.errorsTo(s.getTrace))
 		r.Post("/run", s.errorsTo(s.runScenario))
+		r.Get("/lessons", listLessons)
+		r.Get("/lessons/{id}", s.errorsTo(getLesson))
+		r.Get("/rooms/{code}/qr.svg", s.errorsTo(s.roomQR))
 	})
 
 	// Pages. The app may be framed by its own pages only; /embed/{id} is
@@ -139,10 +146,15 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 		r.Use(withTimeout(s.cfg.APITimeout), pageHeaders(pageCSP), compress)
 		r.Get("/", s.errorsTo(s.app))
 		r.Get("/scenarios", s.errorsTo(s.index))
+		r.Get("/learn", s.errorsTo(learn.index))
+		r.Get("/learn/{id}", s.errorsTo(learn.lesson))
+		r.Get("/editor", s.errorsTo(s.editor))
 	})
 	r.Group(func(r chi.Router) {
 		r.Use(withTimeout(s.cfg.APITimeout), pageHeaders(embedCSP), compress)
 		r.Get("/embed/{id}", s.errorsTo(s.embed))
+		r.Get("/embed/custom", s.errorsTo(s.embedCustom))
+		r.Get("/embed/lesson/{id}", s.errorsTo(s.embedLesson))
 	})
 
 	r.With(compress).Get(static.Prefix+"*", assets.ServeHTTP)
@@ -150,6 +162,7 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 	// Live sessions: /ws mounts here, outside every timeout above (a
 	// session lasts minutes; it keeps its own deadlines and is closed
 	// through OnShutdown).
-	r.Get("/ws", newLiveHub(s, s.cfg.Live).ServeHTTP)
+	s.live = newLiveHub(s, s.cfg.Live)
+	r.Get("/ws", s.live.ServeHTTP)
 	return r
 }

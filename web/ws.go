@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -80,6 +81,8 @@ type LiveConfig struct {
 	// ShutdownWait is how long a shutdown waits for users to answer the
 	// close frame before it closes their connections. Default 2s.
 	ShutdownWait time.Duration
+	// Rooms tunes classroom rooms (room.go).
+	Rooms RoomConfig
 }
 
 func (c LiveConfig) withDefaults() LiveConfig {
@@ -112,6 +115,7 @@ type liveHub struct {
 	srv      *Server
 	log      *slog.Logger
 	upgrader websocket.Upgrader
+	rooms    *roomHub
 
 	mu       sync.Mutex
 	conns    map[*wsConn]struct{}
@@ -137,6 +141,7 @@ func newLiveHub(srv *Server, cfg LiveConfig) *liveHub {
 		CheckOrigin:      sameOrigin,
 		Error:            h.upgradeError,
 	}
+	h.rooms = newRoomHub(h, cfg.Rooms)
 	srv.OnShutdown(h.shutdown)
 	return h
 }
@@ -171,7 +176,11 @@ func (h *liveHub) upgradeError(w http.ResponseWriter, r *http.Request, status in
 // writer. It returns at once: the HTTP server's buffers and goroutine go,
 // and an idle session keeps only what it needs.
 func (h *liveHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if err := h.reserve(); err != nil {
+	joining, err := h.rooms.admit(w, r)
+	if err == nil {
+		err = h.reserve()
+	}
+	if err != nil {
 		h.srv.fail(w, r, err)
 		return
 	}
@@ -180,8 +189,13 @@ func (h *liveHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.release() // upgradeError has answered
 		return
 	}
-	c := newWSConn(h, conn)
+	queue := h.cfg.SendQueue
+	if joining {
+		queue = h.rooms.cfg.ViewerQueue
+	}
+	c := newWSConn(h, conn, queue)
 	h.add(c)
+	h.rooms.attach(c, r, joining)
 	go c.writeLoop()
 	go c.readLoop()
 }
@@ -230,6 +244,13 @@ func (h *liveHub) remove(c *wsConn) {
 	defer h.mu.Unlock()
 	delete(h.conns, c)
 	h.releaseLocked()
+}
+
+// isClosing reports that the server is shutting down.
+func (h *liveHub) isClosing() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closing
 }
 
 // count is the number of open sessions.
@@ -290,7 +311,18 @@ type wsConn struct {
 	sess    *session
 	started time.Time
 
-	send chan []byte // encoded messages for the writer
+	send chan frame // encoded messages for the writer
+	// backlog is written before the queue: a late joiner's history of its
+	// room. Set before the writer starts; only the writer uses it then.
+	backlog []frame
+
+	// base is the scheme and host of the page that opened the session;
+	// member is the room the connection presents or follows, if any.
+	base   string
+	member atomic.Pointer[membership]
+	// cmdStart is when the command being run was read, as the time since
+	// started (0: no command), for the rooms' fan-out times.
+	cmdStart atomic.Int64
 
 	// quit is closed, once, when the connection is to close; code and
 	// reason are then the close frame to send (code 0: none).
@@ -307,13 +339,13 @@ type wsConn struct {
 	strikes  tokenBucket
 }
 
-func newWSConn(h *liveHub, conn *websocket.Conn) *wsConn {
+func newWSConn(h *liveHub, conn *websocket.Conn, queue int) *wsConn {
 	now := time.Now()
 	c := &wsConn{
 		hub:        h,
 		conn:       conn,
 		started:    now,
-		send:       make(chan []byte, h.cfg.SendQueue),
+		send:       make(chan frame, queue),
 		quit:       make(chan struct{}),
 		readEnded:  make(chan struct{}),
 		writerDone: make(chan struct{}),
@@ -343,9 +375,8 @@ func (c *wsConn) closing() bool {
 	}
 }
 
-// put implements outbox: it encodes msg and queues it without blocking. A
-// full queue means the user does not read: the connection closes with
-// 1008.
+// put implements outbox: it encodes msg and queues it without blocking,
+// and relays it to the room the session is shared with.
 func (c *wsConn) put(msg any) bool {
 	if c.closing() {
 		return false
@@ -355,8 +386,20 @@ func (c *wsConn) put(msg any) bool {
 		c.broken(fmt.Errorf("encoding a %T: %w", msg, err))
 		return false
 	}
+	if m := c.member.Load(); m != nil && m.presenter {
+		m.room.relay(msg, b)
+	}
+	return c.enqueue(frame{text: b})
+}
+
+// enqueue queues f without blocking. A full queue means the user does not
+// read: the connection closes with 1008.
+func (c *wsConn) enqueue(f frame) bool {
+	if c.closing() {
+		return false
+	}
 	select {
-	case c.send <- b:
+	case c.send <- f:
 		return true
 	default:
 		c.closeWith(websocket.ClosePolicyViolation, "too many messages waiting: the client does not read them")
@@ -364,8 +407,9 @@ func (c *wsConn) put(msg any) bool {
 	}
 }
 
-// busy implements outbox.
-func (c *wsConn) busy() bool { return len(c.send) > cap(c.send)/2 }
+// busy implements outbox: play waits for the user, and for the viewers of
+// a shared session.
+func (c *wsConn) busy() bool { return len(c.send) > cap(c.send)/2 || c.roomBusy() }
 
 // broken implements outbox: the session failed on the server.
 func (c *wsConn) broken(err error) {
@@ -406,6 +450,7 @@ func (c *wsConn) finish() {
 	close(c.readEnded)
 	c.closeWith(0, "")
 	<-c.writerDone
+	c.leaveRoom()
 	c.sess.close()
 	c.hub.remove(c)
 	c.hub.log.Debug("live session ended", "remote", c.conn.RemoteAddr().String(),
@@ -421,6 +466,8 @@ func (c *wsConn) writeLoop() {
 		_ = c.conn.Close()
 		close(c.writerDone)
 	}()
+	backlog := c.backlog
+	c.backlog = nil
 	for {
 		// A close goes before messages still queued: after an overflow or
 		// at shutdown they are of no use.
@@ -430,10 +477,17 @@ func (c *wsConn) writeLoop() {
 			return
 		default:
 		}
+		if len(backlog) > 0 {
+			if !c.writeFrame(backlog[0]) {
+				c.closeWith(0, "")
+				return
+			}
+			backlog = backlog[1:]
+			continue
+		}
 		select {
-		case msg := <-c.send:
-			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+		case f := <-c.send:
+			if !c.writeFrame(f) {
 				c.closeWith(0, "")
 				return
 			}
@@ -484,6 +538,8 @@ func (c *wsConn) command(kind int, data []byte) {
 			c.broken(&panicError{value: v, stack: debug.Stack()})
 		}
 	}()
+	c.cmdStart.Store(int64(max(now.Sub(c.started), 1)))
+	defer c.cmdStart.Store(0)
 	if err := c.run(kind, data); err != nil {
 		c.sendError(c.userMessage(err))
 	}
@@ -522,9 +578,13 @@ type command struct {
 	Inject json.RawMessage `json:"inject"`
 	Flood  json.RawMessage `json:"flood"`
 	Fault  json.RawMessage `json:"fault"`
+	// Rooms (room.go): an ask's question, an answer's choice.
+	Question json.RawMessage `json:"question"`
+	Choice   json.RawMessage `json:"choice"`
 }
 
-var commandTypes = strings.Join([]string{cmdLoad, cmdStep, cmdPlay, cmdPause, cmdBack, cmdCall, cmdFault, cmdReset}, ", ")
+var commandTypes = strings.Join([]string{cmdLoad, cmdStep, cmdPlay, cmdPause, cmdBack, cmdCall, cmdFault, cmdReset,
+	cmdShare, cmdAsk, cmdReveal, cmdEnd, cmdAnswer}, ", ")
 
 func (c *wsConn) run(kind int, data []byte) error {
 	if kind != websocket.TextMessage {
@@ -532,6 +592,9 @@ func (c *wsConn) run(kind int, data []byte) error {
 	}
 	cmd, err := decodeCommand(data)
 	if err != nil {
+		return err
+	}
+	if handled, err := c.roomCommand(cmd); handled {
 		return err
 	}
 	s := c.sess

@@ -7,7 +7,7 @@
 // With -healthcheck it asks a running server's /healthz instead and exits 0
 // when it answers 200: container images without curl use it as their
 // health check. With -debug-addr it also serves expvar (/debug/vars, with
-// runtime.MemStats) and net/http/pprof (/debug/pprof/) on that address, and
+// runtime.MemStats and "rooms", web.RoomStats) and net/http/pprof (/debug/pprof/) on that address, and
 // only there: keep it private.
 package main
 
@@ -24,6 +24,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -89,6 +90,19 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	return serve(ctx, ln, logger)
 }
 
+// serving is the app being served, for expvar "rooms" (its classroom rooms
+// and their fan-out times). expvar is process-wide: so is this.
+var serving atomic.Pointer[web.Server]
+
+func init() {
+	expvar.Publish("rooms", expvar.Func(func() any {
+		if app := serving.Load(); app != nil {
+			return app.RoomStats()
+		}
+		return nil
+	}))
+}
+
 // serveDebug serves expvar and pprof on ln until stop is called. They are
 // on their own listener so that the public address never exposes them.
 func serveDebug(ln net.Listener, logger *slog.Logger) (stop func()) {
@@ -118,6 +132,7 @@ func serve(ctx context.Context, ln net.Listener, logger *slog.Logger) error {
 		ln.Close()
 		return err
 	}
+	serving.Store(app)
 	srv := &http.Server{
 		Handler:           app.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,

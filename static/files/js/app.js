@@ -13,6 +13,7 @@ import { Announcer } from './announce.js';
 import { describe } from './describe.js';
 import { isnRefs } from './numbers.js';
 import { EventList } from './panels/eventlist.js';
+import { PlayRange } from './range.js';
 
 const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
 
@@ -21,13 +22,17 @@ const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
 const maxQuietMs = 1500;
 
 class App {
-  constructor(config, catalogues) {
+  /** SessionType is Session, or room.js's Follower on a page that follows a room. */
+  constructor(config, catalogues, SessionType = Session) {
     this.config = config;
     this.mode = config.mode;
+    /** custom is the scenario a shared link or a lesson carries whole. */
+    this.custom = config.custom ?? null;
+    this.shareParam = new URLSearchParams(location.search).get('s') ?? '';
     this.tr = new Translator(catalogues, config.lang);
     this.store = new Store();
     const totals = Object.fromEntries(config.scenarios.filter((s) => s.events).map((s) => [s.id, s.events]));
-    this.session = new Session(this.store, { t: this.tr.t, totals });
+    this.session = new SessionType(this.store, { t: this.tr.t, totals });
     this.announcer = new Announcer(document.getElementById('announcer'), this.tr.t);
     this.vt = 0; // the virtual time shown, in ms
     this.base = { vt: 0, real: 0 };
@@ -44,8 +49,10 @@ class App {
     this.buildViews();
     this.store.on((c) => this.changed(c));
     if (this.mode === 'embed') this.startEmbed();
+    document.getElementById('share-open')?.addEventListener('click', () => this.openShare());
+    document.getElementById('room-open')?.addEventListener('click', () => this.openRoom());
     this.session.connect();
-    this.loadScenario(config.scenario, { replaceURL: false });
+    if (!this.session.following) this.loadScenario(config.scenario, { replaceURL: false });
   }
 
   /** buildViews makes the diagram and the panels, in the current language. */
@@ -82,6 +89,9 @@ class App {
   }
 
   startEmbed() {
+    if (this.config.from || this.config.to) {
+      this.range = new PlayRange(this.config, this.session, this.store, () => this.schedule());
+    }
     import('./embed.js').then(({ ParentLink }) => {
       this.parent = new ParentLink(this.config.parentOrigin);
       this.schedule();
@@ -105,10 +115,8 @@ class App {
         this.vt = 0;
         this.announcer.clear();
         this.announcer.say(this.tr.t('announce.loaded', { title: this.titleOf(s.scenarioId) }));
-        if (this.autoplayPending) {
-          this.autoplayPending = false;
-          this.session.play(s.speed);
-        }
+        if (this.session.following) this.showScenario();
+        if (!this.range?.loaded(() => this.autoplay()) && this.autoplayPending) this.autoplay();
         break;
       case 'event':
         this.eventsVersion++;
@@ -137,7 +145,16 @@ class App {
         break;
     }
     if (c.what === 'event' || c.what === 'play' || c.what === 'loaded') this.watchQuiet();
+    this.range?.changed(c.what);
+    // One message per event shown (the frame would merge those of one instant).
+    if ((c.what === 'event' || c.what === 'rewound') && this.parent && !this.range?.busy) this.parent.step(s.events.length, s.total);
     this.schedule();
+  }
+
+  autoplay() {
+    if (!this.autoplayPending) return;
+    this.autoplayPending = false;
+    this.session.play(this.store.speed);
   }
 
   /**
@@ -216,8 +233,37 @@ class App {
     }
     this.controls.render(s);
     this.showStatus();
-    this.parent?.progress(s.events.length, s.total, s.done);
+    if (this.parent) this.reportToParent();
     if (this.animating()) this.schedule();
+  }
+
+  /** reportToParent tells an embed's course page where the run is. */
+  reportToParent() {
+    const s = this.store;
+    this.parent.progress(s.events.length, s.total, s.done);
+    if (this.range?.busy) return;
+    this.parent.step(s.events.length, s.total);
+    const finished = s.done || Boolean(this.range?.ended);
+    if (finished && !this.finishedPosted) this.parent.finished();
+    this.finishedPosted = finished;
+  }
+
+  /** openRoom shares the session with a class (room.js). */
+  async openRoom() {
+    if (!this.classroom) {
+      const { Classroom } = await import('./room.js');
+      this.classroom ??= new Classroom(this);
+    }
+    this.classroom.share();
+  }
+
+  /** openShare shows the dialog of downloads, links and embedding. */
+  async openShare() {
+    if (!this.shareDialog) {
+      const { ShareDialog } = await import('./sharedialog.js');
+      this.shareDialog ??= new ShareDialog(this);
+    }
+    this.shareDialog.open();
   }
 
   showStatus() {
@@ -263,12 +309,18 @@ class App {
       this.autoplayed = true;
       this.autoplayPending = true;
     }
-    this.session.load(id, sandbox ? this.sandboxScenario() : undefined);
+    this.session.load(id, sandbox ? this.sandboxScenario() : id === 'custom' ? this.custom : undefined);
     const box = document.getElementById('sandbox');
     if (box) box.hidden = !sandbox;
     if (replaceURL) {
       const u = new URL(location.href);
-      u.searchParams.set('scenario', id);
+      if (id === 'custom') {
+        u.searchParams.delete('scenario');
+        u.searchParams.set('s', this.shareParam);
+      } else {
+        u.searchParams.set('scenario', id);
+        u.searchParams.delete('s');
+      }
       history.replaceState(null, '', u);
     }
     this.showScenario();
@@ -288,7 +340,7 @@ class App {
     }
     const downloads = document.getElementById('downloads');
     if (downloads) {
-      downloads.hidden = id === 'sandbox';
+      downloads.hidden = id === 'sandbox' || id === 'custom';
       const api = `/api/scenarios/${encodeURIComponent(id)}`;
       const links = {
         json: api,
@@ -300,7 +352,16 @@ class App {
       for (const a of downloads.querySelectorAll('a[data-download]')) a.href = links[a.dataset.download];
     }
     const open = document.querySelector('[data-open-app]');
-    if (open) open.href = `/?scenario=${encodeURIComponent(id)}&lang=${this.tr.lang}`;
+    if (open) {
+      const u = new URL(this.config.openURL || `/?scenario=${encodeURIComponent(id)}`, location.href);
+      u.searchParams.set('lang', this.tr.lang);
+      open.href = u.pathname + u.search;
+    }
+    for (const a of document.querySelectorAll('a[data-lang-link]')) {
+      const u = new URL(a.href);
+      u.searchParams.set('lang', this.tr.lang);
+      a.href = u.pathname + u.search;
+    }
   }
 
   setNumbering(n) {
@@ -354,4 +415,7 @@ class App {
 
 const config = readJSON('synack-config');
 const catalogues = readJSON('synack-i18n');
-if (config && catalogues) new App(config, catalogues);
+// A page whose address names a classroom room follows it (room.js).
+const following = config?.mode === 'app' && new URLSearchParams(location.search).has('room');
+if (config && catalogues && following) import('./room.js').then(({ Follower }) => new App(config, catalogues, Follower));
+else if (config && catalogues) new App(config, catalogues);

@@ -1,7 +1,8 @@
 // Replay answers the live-session protocol from a recorded trace
-// (GET /api/scenarios/{id}/trace), for when /ws cannot be reached. It plays
-// a built-in scenario exactly as the server would; socket calls and faults
-// need the live engine and are answered with an error.
+// (GET /api/scenarios/{id}/trace, or POST /api/run for a custom scenario),
+// for when /ws cannot be reached. It plays a scenario exactly as the server
+// would; socket calls and faults need the live engine and are answered with
+// an error.
 
 /** maxWaitMs bounds the real time between two events: long timers are skipped. */
 const maxWaitMs = 1500;
@@ -30,14 +31,18 @@ export class Replay {
     this.stop();
     this.events = [];
     this.cursor = 0;
-    if (typeof scenario !== 'string') {
-      // A scenario object (the sandbox): nothing recorded to replay.
+    const custom = typeof scenario !== 'string';
+    if (custom && !scenario?.steps?.length) {
+      // The sandbox: nothing recorded to replay.
       this.deliver({ type: 'loaded', scenario, endpoints: null });
       this.deliver({ type: 'error', message: this.t('status.offline_action') });
       return;
     }
     try {
-      const res = await fetch(`/api/scenarios/${encodeURIComponent(scenario)}/trace`);
+      // A custom scenario (a shared link's, a lesson's) is run whole.
+      const res = custom
+        ? await fetch('/api/run', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(scenario) })
+        : await fetch(`/api/scenarios/${encodeURIComponent(scenario)}/trace`);
       const body = await res.json();
       if (!res.ok) throw new Error(body.error ?? res.statusText);
       this.events = body.events;

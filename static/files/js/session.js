@@ -70,11 +70,16 @@ export class Session {
     this.lastLoad = null;
   }
 
+  /** path is the WebSocket's address on this server (room.js follows a room). */
+  path() {
+    return '/ws';
+  }
+
   connect() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     let ws;
     try {
-      ws = new WebSocket(`${proto}//${location.host}/ws`);
+      ws = new WebSocket(`${proto}//${location.host}${this.path()}`);
     } catch {
       this.fallBack();
       return;
@@ -173,6 +178,9 @@ export class Session {
         s.error = String(msg.message ?? '');
         s.emit('error');
         break;
+      default:
+        // The messages of classroom rooms (room.js), once it listens.
+        this.onOther?.(msg);
     }
   }
 

@@ -178,8 +178,11 @@ export class EventList {
     const text = document.createElement('span');
     text.className = 'd';
     text.textContent = d.text;
-    b.append(num, tm, text);
-    b.setAttribute('aria-label', t('events.item', { time, text: d.spoken }));
+    // The button's name is its text (time and event, spaced apart; the
+    // row number is aria-posinset): a name of other words would break
+    // WCAG 2.5.3 (label in name) for readers who speak to their computer.
+    // The live region says the event in words (d.spoken).
+    b.append(num, ' ', tm, ' ', text);
     b.title = d.text;
     li.append(b);
     return li;

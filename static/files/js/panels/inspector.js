@@ -233,6 +233,9 @@ export class Inspector {
     const pre = document.createElement('pre');
     pre.className = 'hexdump';
     pre.setAttribute('aria-label', this.t('insp.hex', { n: bytes.length }));
+    // It scrolls sideways when the type is large (projector mode): the
+    // keyboard must be able to reach it to scroll it (WCAG 2.1.1).
+    pre.tabIndex = 0;
     for (let line = 0; line < bytes.length; line += 16) {
       const row = document.createElement('span');
       row.className = 'row';

@@ -1,0 +1,155 @@
+package browsertest
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// roomView is what a page of a room shows of the run.
+type roomView struct {
+	Progress int    `json:"progress"`
+	Explain  string `json:"explain"`
+	Title    string `json:"title"`
+}
+
+func (p *page) roomView() roomView {
+	p.t.Helper()
+	return eval[roomView](p, `({
+		progress: parseInt(document.getElementById('progress').textContent.match(/\d+/)?.[0] ?? '-1', 10),
+		explain: document.getElementById('explain')?.textContent ?? '',
+		title: document.getElementById('diagram-h')?.textContent ?? '',
+	})`)
+}
+
+// click clicks the element selector finds, through the page's script.
+func (p *page) click(selector string) {
+	p.t.Helper()
+	eval[chromedp.Void](p, fmt.Sprintf(`document.querySelector(%q).click()`, selector))
+}
+
+// sameView checks that viewer shows what presenter shows: as many events,
+// the same last event explained, and the same diagram (every segment and
+// state label, collected over a scroll through it).
+func sameView(t *testing.T, name string, presenter, viewer *page) {
+	t.Helper()
+	want, got := presenter.roomView(), viewer.roomView()
+	if got != want {
+		t.Errorf("%s shows %+v, the presenter %+v", name, got, want)
+	}
+	dp, dv := collect(presenter), collect(viewer)
+	if !maps.Equal(dv.Segments, dp.Segments) || !maps.Equal(dv.States, dp.States) {
+		t.Errorf("%s draws segments %v and states %v; the presenter %v and %v", name, dv.Segments, dv.States, dp.Segments, dp.States)
+	}
+	if len(dp.Segments) == 0 {
+		t.Errorf("the presenter draws no segment")
+	}
+}
+
+// TestRoom: a presenter shares a session; two viewers in browser contexts
+// of their own follow it step by step, a late joiner gets the history, the
+// room answers a question, and the viewers learn when the room ends.
+func TestRoom(t *testing.T) {
+	presenter := newPage(t)
+	presenter.open("/?scenario=client-closes-first&lang=en")
+	presenter.click("#room-open")
+	presenter.waitFor(`document.querySelector('[data-room-code]') !== null`, 10*time.Second, "the room to open")
+	code := eval[string](presenter, `document.querySelector('[data-room-code]').dataset.roomCode`)
+	if len(code) != 6 {
+		t.Fatalf("room code %q", code)
+	}
+	if href := eval[string](presenter, `document.querySelector('[data-room-link]').href`); !strings.HasSuffix(href, "/?room="+code) {
+		t.Errorf("room link %q", href)
+	}
+	presenter.waitFor(`document.querySelector('.room-qr').complete && document.querySelector('.room-qr').naturalWidth > 100`,
+		10*time.Second, "the QR code to load")
+	presenter.stepTo(3)
+
+	viewers := []*page{newPage(t), newPage(t)}
+	for _, v := range viewers {
+		v.open("/?room=" + strings.ToLower(code))
+		v.waitFor(`document.getElementById('progress').textContent.includes('3')`, 10*time.Second, "the history")
+		banner := eval[string](v, `document.querySelector('[data-room-banner]').textContent`)
+		if !strings.Contains(banner, "Following room "+code) {
+			t.Errorf("viewer's banner %q", banner)
+		}
+		if eval[bool](v, `document.getElementById('step').offsetParent !== null`) {
+			t.Error("a viewer's page shows the Step button")
+		}
+	}
+	presenter.waitFor(`document.querySelector('[data-room-viewers]')?.dataset.roomViewers === '2'`, 10*time.Second,
+		"the presenter to count two viewers")
+
+	// The presenter steps; the viewers follow, event by event. A viewer's
+	// keys drive nothing.
+	viewers[0].keys("j")
+	for n := 4; n <= 12; n++ {
+		presenter.stepTo(n)
+		for _, v := range viewers {
+			v.waitFor(fmt.Sprintf(`document.getElementById('progress').textContent.match(/\d+/)?.[0] === '%d'`, n),
+				10*time.Second, fmt.Sprintf("event %d on a viewer", n))
+		}
+	}
+	for i, v := range viewers {
+		v.waitIdle()
+		sameView(t, fmt.Sprintf("viewer %d", i), presenter, v)
+	}
+
+	// A late joiner gets the history: the same view at once.
+	late := newPage(t)
+	late.open("/?room=" + code)
+	late.waitFor(`document.getElementById('progress').textContent.match(/\d+/)?.[0] === '12'`, 10*time.Second, "the history")
+	late.waitIdle()
+	sameView(t, "the late joiner", presenter, late)
+
+	// A question: the presenter writes it, viewers answer, the presenter
+	// sees the answers and reveals the right one.
+	presenter.click("[data-room-compose]")
+	eval[chromedp.Void](presenter, `(() => {
+		const f = document.querySelector('.room-compose');
+		f.querySelector('#room-prompt').value = 'Who sends the first FIN?';
+		f.querySelector('[name=option0]').value = 'the server';
+		f.querySelector('[name=option1]').value = 'the client';
+		f.querySelector('#room-correct-1').checked = true;
+		f.requestSubmit();
+	})()`)
+	for i, v := range append(viewers, late) {
+		v.waitFor(`document.querySelectorAll('.room-choice').length === 2`, 10*time.Second, "the question")
+		v.click(fmt.Sprintf(`.room-choice[data-choice="%d"]`, min(i, 1)))
+	}
+	presenter.waitFor(`document.querySelector('[data-room-total]')?.dataset.roomTotal === '3'`, 10*time.Second, "three answers")
+	// The room panels pass the accessibility audit, with the question up.
+	if src, err := os.ReadFile(axePath); err == nil {
+		for name, p := range map[string]*page{"presenter": presenter, "viewer": viewers[0]} {
+			for _, v := range p.axe(string(src)) {
+				t.Errorf("%s: %s (%s): %s %v", name, v.ID, v.Impact, v.Help, v.Nodes)
+			}
+		}
+	}
+	presenter.click("[data-room-reveal]")
+	for _, v := range append(viewers, late) {
+		v.waitFor(`document.querySelector('.room-options li.is-correct')?.dataset.option === '1'`, 10*time.Second, "the answer")
+	}
+
+	// The presenter ends the room: the viewers are told.
+	presenter.click("[data-room-end]")
+	for _, v := range append(viewers, late) {
+		v.waitFor(`document.getElementById('room').dataset.roomState === 'ended'`, 10*time.Second, "the end of the room")
+		if text := eval[string](v, `document.querySelector('[data-room-banner]').textContent`); text != "The presenter ended room "+code+"." {
+			t.Errorf("viewer's banner after the end: %q", text)
+		}
+	}
+}
+
+// TestRoomUnknown: a link to a room that does not exist says so.
+func TestRoomUnknown(t *testing.T) {
+	p := newPage(t)
+	p.do(chromedp.Navigate(app.URL + "/?room=ZZZZZZ"))
+	p.waitFor(`document.querySelector('[data-room-banner]')?.textContent.includes('There is no room ZZZZZZ')`,
+		10*time.Second, "the page to say there is no such room")
+}
