@@ -154,7 +154,7 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 		r.Use(withTimeout(s.cfg.APITimeout), pageHeaders(embedCSP), compress)
 		r.Get("/embed/{id}", s.errorsTo(s.embed))
 		r.Get("/embed/custom", s.errorsTo(s.embedCustom))
-		r.Get("/embed/lesson/{id}", s.errorsTo(s.embedLesson))
+		r.Get("/embed/lesson/{id}", s.errorsTo(learn.lesson))
 	})
 
 	r.With(compress).Get(static.Prefix+"*", assets.ServeHTTP)

@@ -12,11 +12,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/synack/synack/engine"
 	"github.com/synack/synack/i18n"
-	"github.com/synack/synack/lessons"
 	"github.com/synack/synack/templates"
 )
 
@@ -103,25 +100,6 @@ func (s *Server) embedCustom(w http.ResponseWriter, r *http.Request) error {
 	}
 	cfg := embedConfig(q, t.Lang())
 	s.withCustom(r, &cfg, sc, "/?"+url.Values{"s": {q.Get("s")}}.Encode())
-	return writePage(w, r, http.StatusOK, t.Lang(), templates.Embed(templates.EmbedPage{T: t, Assets: s.pageAssets, Config: cfg}))
-}
-
-// embedLesson answers GET /embed/lesson/{id}: the embeddable view of a
-// lesson's scenario, under the lesson's title.
-func (s *Server) embedLesson(w http.ResponseWriter, r *http.Request) error {
-	t := pageLanguage(r)
-	id := chi.URLParam(r, "id")
-	l, ok := lessons.Get(id)
-	if !ok || l.Scenario == nil {
-		page := templates.LinkProblem(templates.LinkProblemPage{T: t, Assets: s.pageAssets,
-			Title: t.T("export.lesson_not_found_title"), Message: t.T("export.lesson_not_found", "id", id)})
-		return writePage(w, r, http.StatusNotFound, t.Lang(), page)
-	}
-	cfg := embedConfig(r.URL.Query(), t.Lang())
-	sc := *l.Scenario
-	sc.Title, sc.Summary = l.Title, l.Summary
-	// "Open in synack" opens the lesson itself.
-	s.withCustom(r, &cfg, &sc, "/learn/"+url.PathEscape(l.ID))
 	return writePage(w, r, http.StatusOK, t.Lang(), templates.Embed(templates.EmbedPage{T: t, Assets: s.pageAssets, Config: cfg}))
 }
 

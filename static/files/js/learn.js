@@ -651,6 +651,20 @@ class LessonPage {
     this.progress.save(this.view.id, this.rec);
     this.render(focus);
     this.main.dataset.learnState = 'ready';
+    this.report(pos);
+  }
+
+  /** report tells the course page around an embedded lesson which lesson
+   * step the student reached ({type: "synack:step", index, total}, counting
+   * the lesson's steps) and when the lesson is finished. */
+  report(pos) {
+    if (!this.link) return;
+    if (pos.phase === 'done') {
+      if (!this.finishedSent) this.link.finished();
+      this.finishedSent = true;
+      return;
+    }
+    if (pos.step >= 0) this.link.step(pos.step + 1, this.stops.length);
   }
 
   next() {
