@@ -138,15 +138,15 @@ func NewSim(sc *Scenario) (*Sim, error) {
 		Server: EndpointInfo{Addr: serverAddr.String(), Port: serverPort},
 	}
 	// Size the first chunks for the run a scenario of this length makes.
-	// A step leads to about 1.5 segments (each with 3 to 6 options),
-	// 3 timer events and 4 control-block snapshots.
+	// A run makes about one segment per step (each with 3 to 6 options),
+	// 3 timer events and 4 control-block snapshots; chunks grow after that.
 	n := len(sc.Steps)
-	segs := 3*n/2 + 4
+	segs := n + 4
 	s.segInfos.reserve(segs)
 	s.times.reserve(segs)
-	s.options.reserve(3*segs + 8)
+	s.options.reserve(3*segs + 6)
 	s.tcbs.reserve(4*n + 4)
-	s.timers.reserve(3*n + 4)
+	s.timers.reserve(3 * n)
 	s.callInfos.reserve(n)
 	s.plan()
 	return s, nil
