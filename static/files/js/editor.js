@@ -10,6 +10,7 @@
 // Fields the form does not show (a scenario's other options, a flood, an
 // inject with absolute numbers) are kept as they are.
 
+import { h } from './dom.js';
 import { Translator, readJSON } from './i18n.js';
 import { Ladder } from './ladder.js';
 import { formatTime } from './format.js';
@@ -20,17 +21,6 @@ const CALLS = ['listen', 'connect', 'send', 'receive', 'shutdown', 'close', 'abo
 const FLAGS = ['SYN', 'ACK', 'FIN', 'RST', 'PSH', 'URG', 'ECE', 'CWR'];
 const ENDPOINTS = ['client', 'server'];
 const PREVIEW_DELAY_MS = 700;
-function h(name, attrs = {}, ...kids) {
-  const e = document.createElement(name);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === 'text') e.textContent = v;
-    else if (v === true) e.setAttribute(k, '');
-    else e.setAttribute(k, v);
-  }
-  e.append(...kids.filter((k) => k != null));
-  return e;
-}
 
 const errId = (field) => `err-${field.replace(/[^a-z0-9]+/gi, '-')}`;
 

@@ -10,7 +10,7 @@
 // program. Each segment keeps the page's hooks (data-kind="segment",
 // data-id, data-flags, data-from) and each state label its own.
 
-import { layout } from './layout.js';
+import { STATE_GROUPS, layout } from './layout.js';
 import { formatAddr, formatTime } from './format.js';
 
 // PALETTES are the light and dark themes of ladder.css, as plain colours.
@@ -20,18 +20,6 @@ export const PALETTES = Object.freeze({
 });
 
 const BAND_OPACITY = { listen: 0.12, opening: 0.25, established: 0.5, closing: 0.25, 'time-wait': 0.45, other: 0.25 };
-const STATE_GROUPS = {
-  LISTEN: 'listen',
-  'SYN-SENT': 'opening',
-  'SYN-RECEIVED': 'opening',
-  ESTABLISHED: 'established',
-  'FIN-WAIT-1': 'closing',
-  'FIN-WAIT-2': 'closing',
-  'CLOSE-WAIT': 'closing',
-  CLOSING: 'closing',
-  'LAST-ACK': 'closing',
-  'TIME-WAIT': 'time-wait',
-};
 const DASH = { retransmit: '8 4', injected: '1.5 3.5', spoofed: '9 3 1.5 3' };
 const MONO = 'monospace';
 const SANS = 'sans-serif';
@@ -136,7 +124,7 @@ export function diagramSVG(events, opts = {}) {
   const states = L.states.map((s) => {
     const group = STATE_GROUPS[s.state];
     const colour = s.endpoint === 'server' ? c.server : c.client;
-    const band = group
+    const band = BAND_OPACITY[group] // CLOSED has no band
       ? tag('line', { class: 'band', x1: f1(s.x), x2: f1(s.x), y1: f1(s.y), y2: f1(s.yEnd), stroke: colour, 'stroke-opacity': BAND_OPACITY[group], 'stroke-width': f1(m.bandHalf * 2), 'stroke-dasharray': group === 'time-wait' ? '2 2' : null })
       : '';
     return tag('g', { class: `state state--of-${s.endpoint}`, 'data-index': s.index }, [

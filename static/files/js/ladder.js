@@ -17,26 +17,13 @@
 // only carriers. Strings come from the page's catalogue through t(key, vars);
 // the keys used are listed in LADDER_KEYS.
 
-import { flightAt, layout, visibleRange } from './layout.js';
+import { STATE_GROUPS, flightAt, layout, visibleRange } from './layout.js';
 import { formatAddr, formatTime } from './format.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const ANIM_MAX_MS = 300;
 const LAYOUT_SPACING = 4; // relayout at most every LAYOUT_SPACING × its cost
 const HIT = 24; // px: the smallest pointer target
-const STATE_GROUPS = {
-  CLOSED: 'closed',
-  LISTEN: 'listen',
-  'SYN-SENT': 'opening',
-  'SYN-RECEIVED': 'opening',
-  ESTABLISHED: 'established',
-  'FIN-WAIT-1': 'closing',
-  'FIN-WAIT-2': 'closing',
-  'CLOSE-WAIT': 'closing',
-  CLOSING: 'closing',
-  'LAST-ACK': 'closing',
-  'TIME-WAIT': 'time-wait',
-};
 
 // LEGEND names the segment styles a legend can show: draw
 // <svg><g class="{className}"><line class="seg-line" …/></g></svg> inside an

@@ -852,3 +852,19 @@ export function flightAt(lay, seg, now) {
     lostShown: false,
   };
 }
+
+/** STATE_GROUPS sorts the RFC states into the bands a diagram draws along a
+ * lifeline: opening, established, closing, TIME-WAIT. */
+export const STATE_GROUPS = {
+  CLOSED: 'closed',
+  LISTEN: 'listen',
+  'SYN-SENT': 'opening',
+  'SYN-RECEIVED': 'opening',
+  ESTABLISHED: 'established',
+  'FIN-WAIT-1': 'closing',
+  'FIN-WAIT-2': 'closing',
+  'CLOSE-WAIT': 'closing',
+  CLOSING: 'closing',
+  'LAST-ACK': 'closing',
+  'TIME-WAIT': 'time-wait',
+};

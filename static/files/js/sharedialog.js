@@ -10,23 +10,13 @@
 // rebuilt from the events (export.js, effectiveScenario), and the dialog
 // runs it once to say whether it reproduces what the reader sees.
 
+import { h } from './dom.js';
 import { compareRuns, diagramSVG, effectiveScenario, fileStem, pngScale, svgToPNG } from './export.js';
 import { MAX_SHARE_CHARS, appLink, embedLink, embedSnippet, encodeShare } from './share.js';
 
 const SPEEDS = ['0.01', '0.1', '0.25', '1', '10', 'max'];
 const DEFAULT_SPEED = '0.1';
 
-function h(name, attrs = {}, ...kids) {
-  const e = document.createElement(name);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === 'text') e.textContent = v;
-    else if (v === true) e.setAttribute(k, '');
-    else e.setAttribute(k, v);
-  }
-  e.append(...kids.filter((k) => k != null));
-  return e;
-}
 
 /** download saves a Blob under name. */
 function download(blob, name) {
