@@ -4,11 +4,16 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/synack/synack/engine"
+	"github.com/synack/synack/lessons"
 )
 
 // roomView is what a page of a room shows of the run.
@@ -53,7 +58,9 @@ func sameView(t *testing.T, name string, presenter, viewer *page) {
 
 // TestRoom: a presenter shares a session; two viewers in browser contexts
 // of their own follow it step by step, a late joiner gets the history, the
-// room answers a question, and the viewers learn when the room ends.
+// room answers a written question and one of a lesson's (posed with the
+// keyboard through the presenter's picker), and the viewers learn when the
+// room ends.
 func TestRoom(t *testing.T) {
 	presenter := newPage(t)
 	presenter.open("/?scenario=client-closes-first&lang=en")
@@ -136,6 +143,53 @@ func TestRoom(t *testing.T) {
 		v.waitFor(`document.querySelector('.room-options li.is-correct')?.dataset.option === '1'`, 10*time.Second, "the answer")
 	}
 
+	// A lesson's question, posed with the keyboard through the picker: the
+	// first lesson, then its state question (eleven states to choose from).
+	// The picker offers only the questions a room can answer: no number.
+	lesson := lessons.All()[0]
+	var steps []int
+	for i, st := range lesson.Steps {
+		if q := st.Question; q != nil && q.Kind != lessons.KindNumber {
+			steps = append(steps, i)
+		}
+	}
+	pick := slices.IndexFunc(steps, func(i int) bool { return lesson.Steps[i].Question.Kind == lessons.KindState })
+	if pick < 0 {
+		t.Fatalf("lesson %s has no state question", lesson.ID)
+	}
+	q := lesson.Steps[steps[pick]].Question
+	answer := stateOption(q.State)
+	eval[chromedp.Void](presenter, `document.getElementById('room-lesson').focus()`)
+	presenter.keys(kb.ArrowDown)
+	presenter.waitFor(`document.querySelectorAll('#room-lesson-step option').length > 0`, 10*time.Second, "the lesson's questions")
+	if got := eval[string](presenter, `document.querySelector('#room-lesson').selectedOptions[0].textContent`); got != lesson.Title.EN {
+		t.Errorf("lesson picked %q, want %q", got, lesson.Title.EN)
+	}
+	if got := eval[[]int](presenter, `[...document.querySelectorAll('#room-lesson-step option')].map((o) => Number(o.value))`); !slices.Equal(got, steps) {
+		t.Errorf("the picker offers steps %v, want %v", got, steps)
+	}
+	eval[chromedp.Void](presenter, `document.getElementById('room-lesson-step').focus()`)
+	for range pick {
+		presenter.keys(kb.ArrowDown)
+	}
+	presenter.keys(kb.Tab)
+	presenter.expectJS(`document.activeElement?.matches('[data-room-lesson-ask]') ?? false`, "Tab to Ask the room")
+	presenter.keys(kb.Enter)
+	for i, v := range append(viewers, late) {
+		v.waitFor(fmt.Sprintf(`document.querySelector('.room-prompt')?.textContent === %q && document.querySelectorAll('.room-choice').length === 11`, q.Prompt.EN),
+			10*time.Second, "the lesson's question")
+		v.click(fmt.Sprintf(`.room-choice[data-choice="%d"]`, (answer+min(i, 1))%11))
+	}
+	presenter.waitFor(`document.querySelector('[data-room-total]')?.dataset.roomTotal === '3'`, 10*time.Second, "three answers to the lesson's question")
+	if !eval[bool](presenter, `document.activeElement?.matches('[data-room-lesson-ask]') ?? false`) {
+		t.Error("the focus left Ask the room as the answers came in")
+	}
+	presenter.click("[data-room-reveal]")
+	for _, v := range append(viewers, late) {
+		v.waitFor(fmt.Sprintf(`document.querySelector('.room-options li.is-correct')?.dataset.option === '%d'`, answer),
+			10*time.Second, "the lesson question's answer")
+	}
+
 	// The presenter ends the room: the viewers are told.
 	presenter.click("[data-room-end]")
 	for _, v := range append(viewers, late) {
@@ -152,4 +206,15 @@ func TestRoomUnknown(t *testing.T) {
 	p.do(chromedp.Navigate(app.URL + "/?room=ZZZZZZ"))
 	p.waitFor(`document.querySelector('[data-room-banner]')?.textContent.includes('There is no room ZZZZZZ')`,
 		10*time.Second, "the page to say there is no such room")
+}
+
+// stateOption is the index of state among the options a room offers for a
+// lesson's state question: the eleven states, CLOSED to TIME-WAIT.
+func stateOption(state string) int {
+	for s := engine.Closed; s <= engine.TimeWait; s++ {
+		if s.String() == state {
+			return int(s - engine.Closed)
+		}
+	}
+	return -1
 }

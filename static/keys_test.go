@@ -13,7 +13,7 @@ import (
 // string that starts with one of the catalogue's prefixes. Keys built at run
 // time (`why.${reason}`) are the panels' business: they fall back when a key
 // is missing.
-var keyPattern = regexp.MustCompile(`'((?:app|ctl|ep|call|sandbox|panel|pref|help|kbd|embed|status|announce|progress|events|ev|ladder|tcb|sd|insp|explain|why|state|trans|timer|reason|export|editor)\.[A-Za-z0-9_.>\-]*[A-Za-z0-9])'`)
+var keyPattern = regexp.MustCompile(`'((?:app|ctl|ep|call|sandbox|panel|pref|help|kbd|embed|status|announce|progress|events|ev|ladder|tcb|sd|insp|explain|why|state|trans|timer|reason|export|editor|room)\.[A-Za-z0-9_.>\-]*[A-Za-z0-9])'`)
 
 // TestScriptKeys checks that every catalogue key the scripts name, the
 // diagram's LADDER_KEYS included, exists in every language.

@@ -57,6 +57,14 @@ export class RoomPanel {
       after?.after(this.root);
     }
     this.root.hidden = false;
+    // render redraws body; the presenter's lesson picker stays put below it,
+    // keeping the focus and the choices while answers come in.
+    this.body = el('div', { class: 'room-body' });
+    this.root.replaceChildren(this.body);
+    if (!viewer) {
+      this.picker = new LessonPicker(t, (q) => this.ask(q));
+      this.root.append(this.picker.root);
+    }
     // Redraw in the page's language when it switches.
     new MutationObserver(() => this.render()).observe(document.documentElement, {
       attributes: true, attributeFilter: ['lang'],
@@ -118,7 +126,8 @@ export class RoomPanel {
     else parts.push(...this.presenterHead());
     if (!this.ended || this.question) parts.push(this.questionView());
     if (!this.viewer && !this.ended) parts.push(this.composer());
-    this.root.replaceChildren(...parts.filter(Boolean));
+    this.body.replaceChildren(...parts.filter(Boolean));
+    this.picker?.show(Boolean(this.code && !this.ended));
     this.root.classList.toggle('room--ended', Boolean(this.ended));
     this.root.dataset.roomState = this.ended ? 'ended' : this.code ? 'open' : 'opening';
     this.root.setAttribute('aria-label', t('room.title'));
@@ -259,6 +268,148 @@ export class RoomPanel {
    */
   ask(question) {
     this.send({ type: 'ask', question });
+  }
+}
+
+/** askable are the kinds of lesson question a room can answer: the server
+ * refuses a number question, whose answer is no choice (web/room.go). */
+const askable = new Set(['choice', 'state', 'drop']);
+
+/** getJSON fetches url's JSON, throwing when the answer is not a 200. */
+async function getJSON(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: ${res.status}`);
+  return res.json();
+}
+
+/**
+ * LessonPicker is the presenter's form to put a lesson's question to the
+ * room: a lesson (GET /api/lessons), then one of its questions a room can
+ * answer (GET /api/lessons/{id}, in both languages, so that a switch of the
+ * page's language needs no new request), asked as {lesson, step}. It is
+ * built once and updated in place: its selects keep the focus and the
+ * choices while the panel redraws around it.
+ */
+export class LessonPicker {
+  constructor(t, ask) {
+    this.t = t;
+    this.ask = ask;
+    this.lessons = null; // the lesson list, once loaded
+    this.views = new Map(); // lesson id → its views by language
+    this.started = false;
+    this.loading = false;
+    this.statusKey = '';
+    this.version = 0; // bumped when what the form shows changes
+    this.drawn = ''; // the language and version drawn
+    this.heading = el('h3', { id: 'room-lesson-h' });
+    this.lessonLabel = el('label', { for: 'room-lesson' });
+    this.lesson = el('select', { id: 'room-lesson', name: 'lesson', 'data-room-lesson': '',
+      onchange: () => this.chooseLesson(), onfocus: () => { if (!this.lessons) this.loadLessons(); } });
+    this.stepLabel = el('label', { for: 'room-lesson-step' });
+    this.step = el('select', { id: 'room-lesson-step', name: 'step', 'data-room-lesson-step': '', disabled: true });
+    this.status = el('p', { class: 'hint', role: 'status' });
+    this.button = el('button', { type: 'submit', 'data-room-lesson-ask': '' });
+    this.root = el('form', { class: 'room-lesson', 'aria-labelledby': 'room-lesson-h', hidden: true },
+      this.heading,
+      el('p', {}, this.lessonLabel, ' ', this.lesson),
+      el('p', {}, this.stepLabel, ' ', this.step),
+      this.status,
+      this.button);
+    this.root.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.submit();
+    });
+  }
+
+  /** show shows the form (while the room is open), loading the lessons the first time. */
+  show(on) {
+    this.root.hidden = !on;
+    if (on && !this.started) {
+      this.started = true;
+      this.loadLessons();
+    }
+    this.draw();
+  }
+
+  setStatus(key) {
+    this.statusKey = key;
+    this.version++;
+    this.draw();
+  }
+
+  async loadLessons() {
+    if (this.loading) return;
+    this.loading = true;
+    this.setStatus('room.lesson_loading');
+    try {
+      this.lessons = await getJSON('/api/lessons');
+      this.setStatus('');
+    } catch {
+      this.setStatus('room.lesson_failed'); // focusing the select tries again
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  async chooseLesson() {
+    const id = this.lesson.value;
+    this.step.replaceChildren();
+    this.step.disabled = true;
+    if (id && !this.views.has(id)) {
+      this.setStatus('room.lesson_loading');
+      try {
+        this.views.set(id, await getJSON(`/api/lessons/${encodeURIComponent(id)}`));
+      } catch {
+        if (this.lesson.value === id) {
+          this.lesson.value = ''; // so that choosing it again tries again
+          this.setStatus('room.lesson_failed');
+        }
+        return;
+      }
+      if (this.lesson.value !== id) return; // another lesson was chosen meanwhile
+    }
+    this.setStatus(!id || this.questions(id).length ? '' : 'room.lesson_none');
+  }
+
+  /** questions lists the steps of lesson id a room can be asked, with their questions in the page's language. */
+  questions(id) {
+    const byLang = this.views.get(id);
+    const view = byLang?.[document.documentElement.lang] ?? byLang?.en;
+    return (view?.steps ?? []).flatMap((s, i) => (s.question && askable.has(s.question.kind) ? [[i, s.question]] : []));
+  }
+
+  /** draw updates the texts and the options in place, when the language or the data changed. */
+  draw() {
+    const lang = document.documentElement.lang;
+    if (this.drawn === `${lang} ${this.version}`) return;
+    this.drawn = `${lang} ${this.version}`;
+    const { t } = this;
+    this.heading.textContent = t('room.lesson_heading');
+    this.lessonLabel.textContent = t('room.lesson');
+    this.stepLabel.textContent = t('room.lesson_question');
+    this.button.textContent = t('room.lesson_ask');
+    this.status.textContent = this.statusKey ? t(this.statusKey) : '';
+    const id = this.lesson.value;
+    this.lesson.replaceChildren(el('option', { value: '', text: t('room.lesson_choose') }),
+      ...(this.lessons ?? []).map((l) => el('option', { value: l.id, text: textIn(l.title, lang) })));
+    this.lesson.value = id;
+    const step = this.step.value;
+    const questions = id ? this.questions(id) : [];
+    this.step.replaceChildren(...questions.map(([i, q]) => el('option', { value: i,
+      text: t('room.lesson_step', { n: i + 1, prompt: q.prompt }) })));
+    if (questions.some(([i]) => String(i) === step)) this.step.value = step;
+    this.step.disabled = questions.length === 0;
+  }
+
+  submit() {
+    const lesson = this.lesson.value;
+    const step = parseInt(this.step.value, 10);
+    if (!lesson || Number.isNaN(step)) {
+      this.setStatus('room.lesson_pick');
+      return;
+    }
+    this.setStatus('');
+    this.ask({ lesson, step });
   }
 }
 
