@@ -110,15 +110,22 @@ func (s *Sim) withFault(f Fault) *Scenario {
 	return &sc
 }
 
-// ErrNotInFlight is wrapped by Lose's error when the segment cannot be
-// dropped; the message says why (never sent, already arrived, already lost).
+// ErrNotInFlight is what Lose's error is when the segment cannot be
+// dropped; the error's text says why, in words for the student (never
+// sent, already arrived, already lost).
 var ErrNotInFlight = errors.New("segment not in flight")
+
+type notInFlightError struct{ why string }
+
+func (e *notInFlightError) Error() string { return e.why }
+
+func (e *notInFlightError) Is(target error) bool { return target == ErrNotInFlight }
 
 // Lose drops a segment that is in flight now.
 func (s *Sim) Lose(id int) error {
 	i := slices.IndexFunc(s.inFlight, func(f flight) bool { return f.id == id })
 	if i < 0 {
-		return fmt.Errorf("%w: %s", ErrNotInFlight, s.whyNotInFlight(id))
+		return &notInFlightError{s.whyNotInFlight(id)}
 	}
 	f := s.inFlight[i]
 	s.inFlight = slices.Delete(s.inFlight, i, i+1)
@@ -134,18 +141,19 @@ func (s *Sim) Lose(id int) error {
 // whyNotInFlight explains in a student's words why segment id cannot be
 // dropped now.
 func (s *Sim) whyNotInFlight(id int) string {
+	const only = "only a segment still in flight can be dropped"
 	if id < 1 || id > s.segID {
-		return fmt.Sprintf("there is no segment %d yet", id)
+		return fmt.Sprintf("There is no segment %d yet; %s.", id, only)
 	}
 	for _, ev := range s.events {
 		if ev.Kind == KindDrop && ev.CauseSegment == id {
-			return fmt.Sprintf("segment %d was already lost", id)
+			return fmt.Sprintf("Segment %d has already been dropped.", id)
 		}
 		if ev.Kind == KindSegment && ev.ID == id && ev.Fate == FateDropped {
-			return fmt.Sprintf("segment %d was already lost", id)
+			return fmt.Sprintf("Segment %d was lost on the way already.", id)
 		}
 	}
-	return fmt.Sprintf("segment %d has already arrived", id)
+	return fmt.Sprintf("Segment %d has already arrived; %s.", id, only)
 }
 
 // InFlight lists the ids of the segments on the wire now.

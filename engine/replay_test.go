@@ -86,7 +86,7 @@ func TestReplayLiveFaults(t *testing.T) {
 	if ev := s.Events()[len(s.Events())-1]; ev.Kind != KindDrop || ev.CauseSegment != ids[0] || ev.From != Client || ev.To != Server {
 		t.Errorf("drop event %+v", ev)
 	}
-	if err := s.Lose(ids[0]); !errors.Is(err, ErrNotInFlight) || !strings.Contains(err.Error(), "already lost") {
+	if err := s.Lose(ids[0]); !errors.Is(err, ErrNotInFlight) || !strings.Contains(err.Error(), "already been dropped") {
 		t.Errorf("losing it again: %v", err)
 	}
 	var fe *FieldError

@@ -395,8 +395,8 @@ func (s *session) actionError(a userAction, err error) error {
 	switch {
 	case errors.Is(err, engine.ErrTooManyEvents):
 		return s.limitError()
-	case a.fault != nil && a.fault.Drop != nil && a.fault.Drop.Segment != 0:
-		return s.notInFlight(a.fault.Drop.Segment)
+	case errors.Is(err, engine.ErrNotInFlight):
+		return &userError{msg: err.Error()}
 	case errors.As(err, &fe):
 		// The engine checks a call or fault as a one-line scenario; its
 		// field paths name that line.
@@ -407,28 +407,6 @@ func (s *session) actionError(a userAction, err error) error {
 		return &userError{msg: clip((&engine.FieldError{Field: field, Msg: fe.Msg}).Error())}
 	}
 	return err
-}
-
-// notInFlight explains why segment id cannot be dropped.
-func (s *session) notInFlight(id int) error {
-	events := s.sim.Events()
-	for i := range events {
-		ev := &events[i]
-		if ev.Kind == engine.KindDrop && ev.CauseSegment == id {
-			return userErrorf("Segment %d has already been dropped.", id)
-		}
-	}
-	for i := range events {
-		ev := &events[i]
-		if ev.Kind != engine.KindSegment || ev.SegmentInfo == nil || ev.ID != id {
-			continue
-		}
-		if ev.Fate == engine.FateDropped {
-			return userErrorf("Segment %d was lost on the way already.", id)
-		}
-		return userErrorf("Segment %d has already arrived; only a segment still in flight can be dropped.", id)
-	}
-	return userErrorf("There is no segment %d yet; only a segment in flight can be dropped.", id)
 }
 
 func (s *session) limitError() error {
