@@ -111,21 +111,46 @@ func (s *Sim) withFault(f Fault) *Scenario {
 }
 
 // ErrNotInFlight is what Lose's error is when the segment cannot be
-// dropped; the error's text says why, in words for the student (never
-// sent, already arrived, already lost).
+// dropped; errors.As gives the *NotInFlightError that says why.
 var ErrNotInFlight = errors.New("segment not in flight")
 
-type notInFlightError struct{ why string }
+// Why a segment cannot be dropped.
+const (
+	NotSentYet     = "not-sent"
+	AlreadyArrived = "arrived"
+	AlreadyDropped = "dropped"
+	AlreadyLost    = "lost"
+)
 
-func (e *notInFlightError) Error() string { return e.why }
+// NotInFlightError says why Segment cannot be dropped: Reason is one of
+// NotSentYet, AlreadyArrived, AlreadyDropped (by the user) or AlreadyLost
+// (by the network).
+type NotInFlightError struct {
+	Segment int
+	Reason  string
+}
 
-func (e *notInFlightError) Is(target error) bool { return target == ErrNotInFlight }
+func (e *NotInFlightError) Error() string {
+	const only = "only a segment still in flight can be dropped"
+	switch e.Reason {
+	case NotSentYet:
+		return fmt.Sprintf("There is no segment %d yet; %s.", e.Segment, only)
+	case AlreadyDropped:
+		return fmt.Sprintf("Segment %d has already been dropped.", e.Segment)
+	case AlreadyLost:
+		return fmt.Sprintf("Segment %d was lost on the way already.", e.Segment)
+	}
+	return fmt.Sprintf("Segment %d has already arrived; %s.", e.Segment, only)
+}
+
+// Is makes errors.Is(err, ErrNotInFlight) true.
+func (e *NotInFlightError) Is(target error) bool { return target == ErrNotInFlight }
 
 // Lose drops a segment that is in flight now.
 func (s *Sim) Lose(id int) error {
 	i := slices.IndexFunc(s.inFlight, func(f flight) bool { return f.id == id })
 	if i < 0 {
-		return &notInFlightError{s.whyNotInFlight(id)}
+		return &NotInFlightError{Segment: id, Reason: s.whyNotInFlight(id)}
 	}
 	f := s.inFlight[i]
 	s.inFlight = slices.Delete(s.inFlight, i, i+1)
@@ -138,22 +163,20 @@ func (s *Sim) Lose(id int) error {
 	return nil
 }
 
-// whyNotInFlight explains in a student's words why segment id cannot be
-// dropped now.
+// whyNotInFlight says why segment id is not in flight now.
 func (s *Sim) whyNotInFlight(id int) string {
-	const only = "only a segment still in flight can be dropped"
 	if id < 1 || id > s.segID {
-		return fmt.Sprintf("There is no segment %d yet; %s.", id, only)
+		return NotSentYet
 	}
 	for _, ev := range s.events {
 		if ev.Kind == KindDrop && ev.CauseSegment == id {
-			return fmt.Sprintf("Segment %d has already been dropped.", id)
+			return AlreadyDropped
 		}
 		if ev.Kind == KindSegment && ev.ID == id && ev.Fate == FateDropped {
-			return fmt.Sprintf("Segment %d was lost on the way already.", id)
+			return AlreadyLost
 		}
 	}
-	return fmt.Sprintf("Segment %d has already arrived; %s.", id, only)
+	return AlreadyArrived
 }
 
 // InFlight lists the ids of the segments on the wire now.

@@ -368,8 +368,8 @@ func (h *roomHub) join(c *wsConn, raw, ip string) {
 		if !ok {
 			shown = quoteShort(raw)
 		}
-		c.tell(errorMessage{Type: msgError, Message: fmt.Sprintf(
-			"There is no room %s: it may have ended. Check the code, or ask the presenter for the link.", shown)})
+		c.tell(userErrorf("room-not-found", errArgs{"room": shown},
+			"There is no room %s: it may have ended. Check the code, or ask the presenter for the link.", shown).message())
 		c.enqueue(frame{bye: &closeFrame{code: websocket.ClosePolicyViolation, reason: "no such room"}})
 	}
 }
@@ -383,8 +383,8 @@ func (r *room) admit(c *wsConn) bool {
 		return false
 	}
 	if len(r.viewers) >= r.hub.cfg.MaxViewers {
-		c.tell(errorMessage{Type: msgError, Message: fmt.Sprintf(
-			"Room %s is full: it has %d viewers, the most a room may have.", r.code, r.hub.cfg.MaxViewers)})
+		c.tell(userErrorf("room-full", errArgs{"room": r.code, "max": r.hub.cfg.MaxViewers},
+			"Room %s is full: it has %d viewers, the most a room may have.", r.code, r.hub.cfg.MaxViewers).message())
 		c.enqueue(frame{bye: &closeFrame{code: websocket.ClosePolicyViolation, reason: "the room is full"}})
 		return true
 	}
@@ -423,19 +423,19 @@ func (c *wsConn) roomCommand(cmd *command) (handled bool, err error) {
 	viewing := m != nil && !m.presenter
 	if cmd.Type == cmdAnswer {
 		if !viewing {
-			return true, &userError{msg: "Only a viewer of a room answers its questions."}
+			return true, userErrorf("not-viewer", nil, "Only a viewer of a room answers its questions.")
 		}
 		return true, m.room.answer(c, cmd.Choice)
 	}
 	if viewing {
-		return true, userErrorf("You are following room %s: only its presenter can drive the session.", m.room.code)
+		return true, userErrorf("viewer-cannot-drive", errArgs{"room": m.room.code}, "You are following room %s: only its presenter can drive the session.", m.room.code)
 	}
 	switch cmd.Type {
 	case cmdShare:
 		return true, c.share()
 	case cmdAsk, cmdReveal, cmdEnd:
 		if m == nil {
-			return true, &userError{msg: `Share the session first: {"type": "share"}.`}
+			return true, userErrorf("share-first", nil, `Share the session first: {"type": "share"}.`)
 		}
 		switch cmd.Type {
 		case cmdAsk:
@@ -489,7 +489,7 @@ func (h *roomHub) open(r *room) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.rooms) >= h.cfg.MaxRooms {
-		return userErrorf("The server has %d rooms open, the most it allows; try again later.", h.cfg.MaxRooms)
+		return userErrorf("too-many-rooms", errArgs{"max": h.cfg.MaxRooms}, "The server has %d rooms open, the most it allows; try again later.", h.cfg.MaxRooms)
 	}
 	for {
 		r.code = newRoomCode()
@@ -777,7 +777,7 @@ type questionSpec struct {
 func parseQuestion(raw json.RawMessage) (*roomQuestion, questionMessage, error) {
 	var none questionMessage
 	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
-		return nil, none, &userError{msg: `question: give a question, such as {"prompt": {"en": "…", "zh": "…"}, "options": [{"en": "…", "zh": "…"}, …], "answer": 0}, or a lesson's, such as {"lesson": "time-wait", "step": 2}.`}
+		return nil, none, userErrorf("question-needed", nil, `question: give a question, such as {"prompt": {"en": "…", "zh": "…"}, "options": [{"en": "…", "zh": "…"}, …], "answer": 0}, or a lesson's, such as {"lesson": "time-wait", "step": 2}.`)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -788,11 +788,11 @@ func parseQuestion(raw json.RawMessage) (*roomQuestion, questionMessage, error) 
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
 			msg = fmt.Sprintf("%s must not be %s", typeErr.Field, typeErr.Value)
 		}
-		return nil, none, userErrorf("question: %s.", clip(msg))
+		return nil, none, userErrorf("bad-question", errArgs{"detail": clip(msg)}, "question: %s.", clip(msg))
 	}
 	if spec.Lesson != "" {
 		if spec.Prompt != nil || spec.Options != nil || spec.Answer != nil || spec.Explanation != nil {
-			return nil, none, &userError{msg: "question: give either a lesson and a step, or a prompt and options, not both."}
+			return nil, none, userErrorf("question-both", nil, "question: give either a lesson and a step, or a prompt and options, not both.")
 		}
 		var err error
 		if spec, err = lessonQuestion(spec.Lesson, spec.Step); err != nil {
@@ -800,14 +800,15 @@ func parseQuestion(raw json.RawMessage) (*roomQuestion, questionMessage, error) 
 		}
 	}
 	if spec.Prompt == nil {
-		return nil, none, &userError{msg: "question.prompt: give the question's text, {\"en\": \"…\", \"zh\": \"…\"}."}
+		return nil, none, userErrorf("question-prompt", nil, "question.prompt: give the question's text, {\"en\": \"…\", \"zh\": \"…\"}.")
 	}
 	prompt, err := checkText("question.prompt", *spec.Prompt, maxPromptRunes)
 	if err != nil {
 		return nil, none, err
 	}
 	if len(spec.Options) < 2 || len(spec.Options) > maxQuestionOptions {
-		return nil, none, userErrorf("question.options: give 2 to %d options, not %d.", maxQuestionOptions, len(spec.Options))
+		return nil, none, userErrorf("question-options", errArgs{"max": maxQuestionOptions, "count": len(spec.Options)},
+			"question.options: give 2 to %d options, not %d.", maxQuestionOptions, len(spec.Options))
 	}
 	options := make([]engine.Text, len(spec.Options))
 	for i, o := range spec.Options {
@@ -816,7 +817,8 @@ func parseQuestion(raw json.RawMessage) (*roomQuestion, questionMessage, error) 
 		}
 	}
 	if a := spec.Answer; a != nil && (*a < 0 || *a >= len(options)) {
-		return nil, none, userErrorf("question.answer: must be the index of an option, 0 to %d, not %d.", len(options)-1, *a)
+		return nil, none, userErrorf("question-answer", errArgs{"max": len(options) - 1, "value": *a},
+			"question.answer: must be the index of an option, 0 to %d, not %d.", len(options)-1, *a)
 	}
 	q := &roomQuestion{answer: spec.Answer, counts: make([]int, len(options))}
 	if spec.Explanation != nil {
@@ -836,14 +838,14 @@ func lessonQuestion(id string, step *int) (questionSpec, error) {
 	var spec questionSpec
 	l, ok := lessons.Get(id)
 	if !ok {
-		return spec, userErrorf("question.lesson: there is no lesson %s.", quoteShort(id))
+		return spec, userErrorf("no-lesson", errArgs{"lesson": quoteShort(id)}, "question.lesson: there is no lesson %s.", quoteShort(id))
 	}
 	if step == nil || *step < 0 || *step >= len(l.Steps) {
-		return spec, userErrorf("question.step: lesson %s has steps 0 to %d.", id, len(l.Steps)-1)
+		return spec, userErrorf("lesson-steps", errArgs{"lesson": id, "max": len(l.Steps) - 1}, "question.step: lesson %s has steps 0 to %d.", id, len(l.Steps)-1)
 	}
 	q := l.Steps[*step].Question
 	if q == nil {
-		return spec, userErrorf("question.step: step %d of lesson %s asks no question.", *step, id)
+		return spec, userErrorf("step-no-question", errArgs{"step": *step, "lesson": id}, "question.step: step %d of lesson %s asks no question.", *step, id)
 	}
 	spec.Prompt, spec.Explanation = &q.Prompt, &q.Explanation
 	switch q.Kind {
@@ -858,7 +860,8 @@ func lessonQuestion(id string, step *int) (questionSpec, error) {
 			spec.Options = append(spec.Options, engine.Text{EN: name, ZH: name})
 		}
 	default:
-		return spec, userErrorf("question.step: step %d of lesson %s asks for a number, which a room cannot answer with a choice.", *step, id)
+		return spec, userErrorf("step-number", errArgs{"step": *step, "lesson": id},
+			"question.step: step %d of lesson %s asks for a number, which a room cannot answer with a choice.", *step, id)
 	}
 	return spec, nil
 }
@@ -868,14 +871,15 @@ func lessonQuestion(id string, step *int) (questionSpec, error) {
 func checkText(field string, t engine.Text, maxRunes int) (engine.Text, error) {
 	t.EN, t.ZH = strings.TrimSpace(t.EN), strings.TrimSpace(t.ZH)
 	if t.EN == "" {
-		return t, userErrorf("%s.en: must not be empty.", field)
+		return t, userErrorf("text-empty", errArgs{"field": field + ".en"}, "%s.en: must not be empty.", field)
 	}
 	if t.ZH == "" {
 		t.ZH = t.EN
 	}
 	for lang, s := range map[string]string{"en": t.EN, "zh": t.ZH} {
 		if n := utf8.RuneCountInString(s); n > maxRunes {
-			return t, userErrorf("%s.%s: at most %d characters, not %d.", field, lang, maxRunes, n)
+			return t, userErrorf("text-too-long", errArgs{"field": field + "." + lang, "max": maxRunes, "count": n},
+				"%s.%s: at most %d characters, not %d.", field, lang, maxRunes, n)
 		}
 	}
 	return t, nil
@@ -890,7 +894,7 @@ func (r *room) ask(raw json.RawMessage) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.ended {
-		return &userError{msg: "The room has ended."}
+		return userErrorf("room-ended", nil, "The room has ended.")
 	}
 	r.questions++
 	q.id, msg.ID = r.questions, r.questions
@@ -905,7 +909,7 @@ func (r *room) reveal() error {
 	defer r.mu.Unlock()
 	q := r.question
 	if q == nil {
-		return &userError{msg: `Ask a question first: {"type": "ask", "question": {…}}.`}
+		return userErrorf("ask-first", nil, `Ask a question first: {"type": "ask", "question": {…}}.`)
 	}
 	r.answersDirty = false
 	q.revealed = r.tellAll(revealMessage{Type: msgReveal, ID: q.id, Answer: q.answer, Explanation: q.explanation,
@@ -918,20 +922,20 @@ func (r *room) reveal() error {
 func (r *room) answer(c *wsConn, raw json.RawMessage) error {
 	var choice int
 	if err := json.Unmarshal(raw, &choice); err != nil {
-		return userErrorf("choice: must be the index of an option (0, 1, …), not %s.", clip(string(raw)))
+		return userErrorf("bad-choice", errArgs{"value": clip(string(raw))}, "choice: must be the index of an option (0, 1, …), not %s.", clip(string(raw)))
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	q, v := r.question, r.viewers[c]
 	switch {
 	case q == nil || v == nil:
-		return &userError{msg: "There is no question to answer right now."}
+		return userErrorf("no-question", nil, "There is no question to answer right now.")
 	case q.revealed != nil:
-		return &userError{msg: "The answer has been shown: this question takes no more answers."}
+		return userErrorf("revealed", nil, "The answer has been shown: this question takes no more answers.")
 	case v.answered == q.id:
-		return &userError{msg: "You have answered this question already: one answer each."}
+		return userErrorf("answered", nil, "You have answered this question already: one answer each.")
 	case choice < 0 || choice >= len(q.counts):
-		return userErrorf("choice: must be 0 to %d for this question, not %d.", len(q.counts)-1, choice)
+		return userErrorf("choice-range", errArgs{"max": len(q.counts) - 1, "value": choice}, "choice: must be 0 to %d for this question, not %d.", len(q.counts)-1, choice)
 	}
 	v.answered = q.id
 	q.counts[choice]++

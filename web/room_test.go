@@ -26,6 +26,8 @@ type roomWire struct {
 	Event       json.RawMessage `json:"event"`
 	Cursor      *int            `json:"cursor"`
 	Message     string          `json:"message"`
+	Code        string          `json:"code"`
+	Args        map[string]any  `json:"args"`
 	Room        string          `json:"room"`
 	URL         string          `json:"url"`
 	QR          string          `json:"qr"`
@@ -131,9 +133,11 @@ func next(c *liveClient, typ string) roomWire {
 // nextError reads until an error message and checks it contains want.
 func nextError(c *liveClient, want string) {
 	c.t.Helper()
-	if m := next(c, msgError); !strings.Contains(m.Message, want) {
+	m := next(c, msgError)
+	if !strings.Contains(m.Message, want) {
 		c.t.Fatalf("error %q, want one with %q", m.Message, want)
 	}
+	checkErrorCode(c.t, wireMessage{Type: m.Type, Message: m.Message, Code: m.Code, Args: m.Args})
 }
 
 // until reads messages until ok says so.

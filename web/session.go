@@ -48,9 +48,14 @@ type (
 		Type   string `json:"type"`
 		Cursor int    `json:"cursor"`
 	}
+	// errorMessage is a refusal: Message is the English text; Code names
+	// the text in the page's catalogues (error.<code>) and Args fills its
+	// {placeholders}.
 	errorMessage struct {
-		Type    string `json:"type"`
-		Message string `json:"message"`
+		Type    string         `json:"type"`
+		Message string         `json:"message"`
+		Code    string         `json:"code"`
+		Args    map[string]any `json:"args"`
 	}
 	doneMessage struct {
 		Type string `json:"type"`
@@ -99,16 +104,36 @@ const (
 )
 
 // userError is a mistake of the user's, told to them as Error() says; the
-// session goes on.
-type userError struct{ msg string }
+// session goes on. Its code names the text in the page's catalogues
+// (error.<code>, in i18n/*.json), and args fill that text's {placeholders}.
+type userError struct {
+	code string
+	args errArgs
+	msg  string
+}
+
+// errArgs are the values an error's text uses, by placeholder name.
+type errArgs = map[string]any
 
 func (e *userError) Error() string { return e.msg }
 
-func userErrorf(format string, args ...any) error {
-	return &userError{msg: fmt.Sprintf(format, args...)}
+// message is e as the browser gets it.
+func (e *userError) message() errorMessage {
+	args := e.args
+	if args == nil {
+		args = errArgs{}
+	}
+	return errorMessage{Type: msgError, Message: e.msg, Code: e.code, Args: args}
 }
 
-var errNotLoaded = &userError{msg: `Load a scenario first: {"type": "load", "scenario": "client-closes-first"}.`}
+// userErrorf makes a userError with the code and args, in English as format
+// says. Every code must have error.<code> in both catalogues (ws_test.go
+// checks).
+func userErrorf(code string, args errArgs, format string, a ...any) *userError {
+	return &userError{code: code, args: args, msg: fmt.Sprintf(format, a...)}
+}
+
+var errNotLoaded = userErrorf("not-loaded", nil, `Load a scenario first: {"type": "load", "scenario": "client-closes-first"}.`)
 
 // userAction is a socket call or a fault the user made during the run.
 type userAction struct {
@@ -276,7 +301,7 @@ func (s *session) back() error {
 	}
 	s.pauseLocked()
 	if s.cursor == 0 {
-		return &userError{msg: "This is the start of the run: there is nothing to step back over."}
+		return userErrorf("at-start", nil, "This is the start of the run: there is nothing to step back over.")
 	}
 	n := s.cursor - 1
 	kept := make([]userAction, 0, len(s.actions))
@@ -353,8 +378,9 @@ func (s *session) act(a userAction) error {
 	sim := s.run()
 	t := s.now()
 	if t >= sim.Until() {
-		return userErrorf("The run has reached its end at %d ms (until_ms); step back or reset to make more calls.",
-			sim.Until().Milliseconds())
+		ms := sim.Until().Milliseconds()
+		return userErrorf("run-ended", errArgs{"ms": ms},
+			"The run has reached its end at %d ms (until_ms); step back or reset to make more calls.", ms)
 	}
 	if err := s.settle(t); err != nil {
 		return err
@@ -392,11 +418,22 @@ func (s *session) settle(t time.Duration) error {
 // actionError says in the user's words why the engine refused an action.
 func (s *session) actionError(a userAction, err error) error {
 	var fe *engine.FieldError
+	var notInFlight *engine.NotInFlightError
 	switch {
 	case errors.Is(err, engine.ErrTooManyEvents):
 		return s.limitError()
-	case errors.Is(err, engine.ErrNotInFlight):
-		return &userError{msg: err.Error()}
+	case errors.As(err, &notInFlight):
+		// The page words each reason in its own language.
+		args := errArgs{"segment": notInFlight.Segment}
+		switch notInFlight.Reason {
+		case engine.NotSentYet:
+			return userErrorf("segment-not-sent", args, "%s", err.Error())
+		case engine.AlreadyDropped:
+			return userErrorf("segment-dropped", args, "%s", err.Error())
+		case engine.AlreadyLost:
+			return userErrorf("segment-lost", args, "%s", err.Error())
+		}
+		return userErrorf("segment-arrived", args, "%s", err.Error())
 	case errors.As(err, &fe):
 		// The engine checks a call or fault as a one-line scenario; its
 		// field paths name that line.
@@ -404,13 +441,24 @@ func (s *session) actionError(a userAction, err error) error {
 		for _, p := range []string{"steps[0].", "faults[0]."} {
 			field = strings.TrimPrefix(field, p)
 		}
-		return &userError{msg: clip((&engine.FieldError{Field: field, Msg: fe.Msg}).Error())}
+		return fieldError(field, fe.Msg)
 	}
 	return err
 }
 
-func (s *session) limitError() error {
-	return userErrorf("This run has reached the limit of %d events; step back or reset to go on.", engine.MaxEvents)
+// fieldError is the engine's complaint about a field, whose path and
+// detail stay in the engine's English.
+func fieldError(field, detail string) *userError {
+	if field == "" {
+		return userErrorf("bad-input", errArgs{"detail": clip(detail)}, "%s", clip(detail))
+	}
+	return userErrorf("bad-field", errArgs{"field": field, "detail": clip(detail)},
+		"%s", clip((&engine.FieldError{Field: field, Msg: detail}).Error()))
+}
+
+func (s *session) limitError() *userError {
+	return userErrorf("run-limit", errArgs{"max": engine.MaxEvents},
+		"This run has reached the limit of %d events; step back or reset to go on.", engine.MaxEvents)
 }
 
 // close stops the session for good.
@@ -494,7 +542,7 @@ func (s *session) exhausted() bool {
 		return false
 	}
 	if !s.doneSent {
-		s.send(errorMessage{Type: msgError, Message: s.limitError().Error()})
+		s.send(s.limitError().message())
 	}
 	return true
 }

@@ -70,6 +70,8 @@ type wireMessage struct {
 	Event     json.RawMessage `json:"event,omitempty"`
 	Cursor    *int            `json:"cursor,omitempty"`
 	Message   string          `json:"message,omitempty"`
+	Code      string          `json:"code,omitempty"`
+	Args      map[string]any  `json:"args,omitempty"`
 	Scenario  json.RawMessage `json:"scenario,omitempty"`
 	Endpoints json.RawMessage `json:"endpoints,omitempty"`
 }

@@ -530,7 +530,8 @@ func (c *wsConn) command(kind int, data []byte) {
 			c.closeWith(websocket.ClosePolicyViolation, "too many commands")
 			return
 		}
-		c.sendError(fmt.Sprintf("Too many commands: at most %g a second. This one was ignored.", c.hub.cfg.CommandRate))
+		rate := c.hub.cfg.CommandRate
+		c.put(userErrorf("rate-limited", errArgs{"rate": rate}, "Too many commands: at most %g a second. This one was ignored.", rate).message())
 		return
 	}
 	defer func() {
@@ -541,26 +542,49 @@ func (c *wsConn) command(kind int, data []byte) {
 	c.cmdStart.Store(int64(max(now.Sub(c.started), 1)))
 	defer c.cmdStart.Store(0)
 	if err := c.run(kind, data); err != nil {
-		c.sendError(c.userMessage(err))
+		c.put(c.userMessage(err).message())
 	}
-}
-
-func (c *wsConn) sendError(msg string) {
-	c.put(errorMessage{Type: msgError, Message: msg})
 }
 
 // userMessage says err in the user's words; a fault of the server's is
 // logged and not explained.
-func (c *wsConn) userMessage(err error) string {
+func (c *wsConn) userMessage(err error) *userError {
 	var ue *userError
 	if errors.As(err, &ue) {
-		return ue.msg
+		return ue
 	}
 	status, msg := answer(err)
 	if status >= http.StatusInternalServerError && status != http.StatusServiceUnavailable {
 		c.hub.log.Error("live session command failed", "error", err.Error(), "remote", c.conn.RemoteAddr().String())
 	}
-	return msg
+	return answerCode(err, msg)
+}
+
+// answerCode gives the message answer chose for err its code and args.
+func answerCode(err error, msg string) *userError {
+	var reqErr *requestError
+	var fieldErr *engine.FieldError
+	var tooLarge *http.MaxBytesError
+	var runErr *runError
+	switch {
+	case errors.As(err, &reqErr):
+		return userErrorf("refused", errArgs{"detail": msg}, "%s", msg)
+	case errors.Is(err, errBuiltinFailed):
+		return userErrorf("builtin-failed", nil, "%s", msg)
+	case errors.As(err, &tooLarge), errors.Is(err, engine.ErrTooLarge):
+		return userErrorf("too-large", errArgs{"kib": engine.MaxScenarioBytes >> 10}, "%s", msg)
+	case errors.As(err, &fieldErr):
+		return fieldError(fieldErr.Field, fieldErr.Msg)
+	case errors.As(err, &runErr):
+		return userErrorf("cannot-run", errArgs{"detail": clip(runErr.err.Error())}, "%s", msg)
+	case errors.Is(err, errBusy):
+		return userErrorf("busy", nil, "%s", msg)
+	case errors.Is(err, context.DeadlineExceeded):
+		return userErrorf("timeout", nil, "%s", msg)
+	case errors.Is(err, context.Canceled):
+		return userErrorf("cancelled", nil, "%s", msg)
+	}
+	return userErrorf("server-error", nil, "%s", msg)
 }
 
 // command is any message from the browser: its type says which fields
@@ -588,7 +612,7 @@ var commandTypes = strings.Join([]string{cmdLoad, cmdStep, cmdPlay, cmdPause, cm
 
 func (c *wsConn) run(kind int, data []byte) error {
 	if kind != websocket.TextMessage {
-		return &userError{msg: "Send commands as JSON text messages, such as {\"type\": \"step\"}."}
+		return userErrorf("not-text", nil, "Send commands as JSON text messages, such as {\"type\": \"step\"}.")
 	}
 	cmd, err := decodeCommand(data)
 	if err != nil {
@@ -629,9 +653,10 @@ func (c *wsConn) run(kind int, data []byte) error {
 	case cmdReset:
 		return s.reset()
 	case "":
-		return userErrorf("A command needs a \"type\": one of %s.", commandTypes)
+		return userErrorf("missing-type", errArgs{"types": commandTypes}, "A command needs a \"type\": one of %s.", commandTypes)
 	}
-	return userErrorf("Unknown command type %s: use one of %s.", quoteShort(cmd.Type), commandTypes)
+	typ := quoteShort(cmd.Type)
+	return userErrorf("unknown-type", errArgs{"type": typ, "types": commandTypes}, "Unknown command type %s: use one of %s.", typ, commandTypes)
 }
 
 // decodeCommand reads one command. Unknown fields are errors, so that a
@@ -645,19 +670,20 @@ func decodeCommand(data []byte) (*command, error) {
 		var typeErr *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
-			return nil, userErrorf("That message is not valid JSON (%v); send an object such as {\"type\": \"step\"}.", err)
+			return nil, userErrorf("bad-json", errArgs{"detail": err.Error()}, "That message is not valid JSON (%v); send an object such as {\"type\": \"step\"}.", err)
 		case errors.As(err, &typeErr) && typeErr.Field != "":
-			return nil, userErrorf("%s must be a string, not %s.", typeErr.Field, typeErr.Value)
+			return nil, userErrorf("not-string", errArgs{"field": typeErr.Field, "value": typeErr.Value}, "%s must be a string, not %s.", typeErr.Field, typeErr.Value)
 		case errors.As(err, &typeErr):
-			return nil, userErrorf("A command is a JSON object such as {\"type\": \"step\"}, not %s.", typeErr.Value)
+			return nil, userErrorf("not-object", errArgs{"value": typeErr.Value}, "A command is a JSON object such as {\"type\": \"step\"}, not %s.", typeErr.Value)
 		}
 		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return nil, userErrorf("Unknown field %s in the command.", clip(name))
+			return nil, userErrorf("unknown-field", errArgs{"field": clip(name)}, "Unknown field %s in the command.", clip(name))
 		}
-		return nil, userErrorf("That message is not a command: %s.", clip(strings.TrimPrefix(err.Error(), "json: ")))
+		detail := clip(strings.TrimPrefix(err.Error(), "json: "))
+		return nil, userErrorf("not-command", errArgs{"detail": detail}, "That message is not a command: %s.", detail)
 	}
 	if dec.More() {
-		return nil, &userError{msg: "Send one command per message."}
+		return nil, userErrorf("one-command", nil, "Send one command per message.")
 	}
 	return &cmd, nil
 }
@@ -669,7 +695,7 @@ func (cmd *command) fault() (engine.Fault, error) {
 	inline := cmd.Drop != nil || cmd.Inject != nil || cmd.Flood != nil
 	switch {
 	case raw != nil && inline:
-		return engine.Fault{}, &userError{msg: "Give the fault either inside \"fault\" or as drop, inject or flood in the command, not both."}
+		return engine.Fault{}, userErrorf("fault-both", nil, "Give the fault either inside \"fault\" or as drop, inject or flood in the command, not both.")
 	case raw == nil:
 		fields := map[string]json.RawMessage{}
 		for name, v := range map[string]json.RawMessage{"drop": cmd.Drop, "inject": cmd.Inject, "flood": cmd.Flood} {
@@ -688,12 +714,12 @@ func (cmd *command) fault() (engine.Fault, error) {
 			if field == "" {
 				field = "fault"
 			}
-			return engine.Fault{}, &userError{msg: clip((&engine.FieldError{Field: field, Msg: fe.Msg}).Error())}
+			return engine.Fault{}, fieldError(field, fe.Msg)
 		}
 		return engine.Fault{}, err
 	}
 	if len(sc.Faults) != 1 {
-		return engine.Fault{}, &userError{msg: "fault: give one fault object, with drop, inject or flood."}
+		return engine.Fault{}, userErrorf("one-fault", nil, "fault: give one fault object, with drop, inject or flood.")
 	}
 	return sc.Faults[0], nil
 }
@@ -711,8 +737,10 @@ func parseSpeed(raw json.RawMessage) (speed float64, fastest bool, err error) {
 	if json.Unmarshal(raw, &speed) == nil && speed > 0 && speed <= maxSpeed && !math.IsInf(speed, 0) {
 		return speed, false, nil
 	}
-	return 0, false, userErrorf("speed: must be a number of virtual milliseconds per real millisecond, more than 0 and at most %d, or \"max\", not %s.",
-		int(maxSpeed), clip(string(raw)))
+	value := clip(string(raw))
+	return 0, false, userErrorf("bad-speed", errArgs{"max": int(maxSpeed), "value": value},
+		"speed: must be a number of virtual milliseconds per real millisecond, more than 0 and at most %d, or \"max\", not %s.",
+		int(maxSpeed), value)
 }
 
 // resolve finds the scenario a load names: a built-in id, or a scenario
@@ -725,11 +753,11 @@ func (h *liveHub) resolve(raw json.RawMessage) (*engine.Scenario, engine.Endpoin
 	case len(raw) > 0 && raw[0] == '"':
 		var id string
 		if err := json.Unmarshal(raw, &id); err != nil {
-			return nil, none, userErrorf("scenario: %v.", err)
+			return nil, none, userErrorf("bad-scenario", errArgs{"detail": err.Error()}, "scenario: %v.", err)
 		}
 		e, ok := h.srv.builtins.entries[id]
 		if !ok {
-			return nil, none, userErrorf("There is no built-in scenario %s.", quoteShort(id))
+			return nil, none, userErrorf("no-scenario", errArgs{"id": quoteShort(id)}, "There is no built-in scenario %s.", quoteShort(id))
 		}
 		tr, err := e.trace()
 		if err != nil {
@@ -751,7 +779,7 @@ func (h *liveHub) resolve(raw json.RawMessage) (*engine.Scenario, engine.Endpoin
 		}
 		return sc, tr.Endpoints, nil
 	}
-	return nil, none, &userError{msg: "scenario: give a built-in id such as \"client-closes-first\", or a scenario object."}
+	return nil, none, userErrorf("scenario-needed", nil, "scenario: give a built-in id such as \"client-closes-first\", or a scenario object.")
 }
 
 // tokenBucket is a rate limit: burst tokens, refilled at rate a second.

@@ -8,6 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -18,6 +22,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/synack/synack/engine"
+	"github.com/synack/synack/i18n"
 	"github.com/synack/synack/scenarios"
 )
 
@@ -122,6 +127,112 @@ func (c *liveClient) expectError(want string) {
 	m := c.expect(msgError)
 	if !strings.Contains(m.Message, want) {
 		c.t.Fatalf("error %q, want one with %q", m.Message, want)
+	}
+	checkErrorCode(c.t, m)
+}
+
+var placeholderRE = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+// checkErrorCode checks that error message m has a code whose text both
+// catalogues hold, and args for every placeholder of that text.
+func checkErrorCode(t testing.TB, m wireMessage) {
+	t.Helper()
+	if m.Code == "" {
+		t.Fatalf("error %s has no code", m)
+	}
+	for _, lang := range i18n.Langs() {
+		key := "error." + m.Code
+		if !i18n.For(lang).Has(key) {
+			t.Fatalf("%s.json has no %q (for %s)", lang, key, m)
+		}
+		for _, p := range placeholderRE.FindAllStringSubmatch(i18n.For(lang).T(key), -1) {
+			if _, ok := m.Args[p[1]]; !ok {
+				t.Errorf("error %s: %s.json's %q uses {%s}, which args lack", m, lang, key, p[1])
+			}
+		}
+	}
+}
+
+// userErrorCode finds the codes in the web package's userErrorf calls.
+var userErrorCode = regexp.MustCompile(`userErrorf\(\s*"([^"]*)"`)
+
+// TestErrorCodesInCatalogues keeps every code the server can send in both
+// catalogues, as error.<code>.
+func TestErrorCodesInCatalogues(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[string]bool{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, m := strings.Count(string(src), "userErrorf("), len(userErrorCode.FindAllIndex(src, -1)); n != m+strings.Count(string(src), "func userErrorf(") {
+			t.Errorf("%s: %d calls of userErrorf, %d with a literal code", f, n, m)
+		}
+		for _, m := range userErrorCode.FindAllSubmatch(src, -1) {
+			codes[string(m[1])] = true
+		}
+	}
+	if len(codes) < 40 {
+		t.Fatalf("found only %d codes: %v", len(codes), codes)
+	}
+	for code := range codes {
+		if !regexp.MustCompile(`^[a-z]+(-[a-z]+)*$`).MatchString(code) {
+			t.Errorf("code %q is not lower-case words joined by hyphens", code)
+		}
+		for _, lang := range i18n.Langs() {
+			if !i18n.For(lang).Has("error." + code) {
+				t.Errorf("%s.json has no %q", lang, "error."+code)
+			}
+		}
+	}
+}
+
+// TestLiveErrorCodes checks the code and args of a few errors, beside their
+// English text.
+func TestLiveErrorCodes(t *testing.T) {
+	lt := newLiveTest(t, LiveConfig{})
+	c := lt.dial()
+	c.send(`{"type": "step"}`)
+	m := c.expect(msgError)
+	if m.Code != "not-loaded" || len(m.Args) != 0 || !strings.HasPrefix(m.Message, "Load a scenario first") {
+		t.Fatalf("step before load: %s", m)
+	}
+	c.send(`{"type": "load", "scenario": "` + exampleID + `"}`)
+	c.expect(msgLoaded)
+	for _, tc := range []struct {
+		cmd, code string
+		args      map[string]any
+	}{
+		{`{"type": "jump"}`, "unknown-type", map[string]any{"type": `"jump"`, "types": commandTypes}},
+		{`{"type": "fault", "drop": {"segment": 99}}`, "segment-not-sent", map[string]any{"segment": 99.0}},
+		{`{"type": "call", "endpoint": "client", "call": "jump"}`, "bad-field",
+			map[string]any{"field": "call", "detail": "must be one of listen, connect"}},
+		{`{"type": "play", "speed": 0}`, "bad-speed", map[string]any{"max": float64(maxSpeed), "value": "0"}},
+		{`{"type": "answer", "choice": 0}`, "not-viewer", map[string]any{}},
+	} {
+		c.send(tc.cmd)
+		m := c.expect(msgError)
+		if m.Code != tc.code {
+			t.Errorf("%s: code %q, want %q (%s)", tc.cmd, m.Code, tc.code, m)
+			continue
+		}
+		checkErrorCode(t, m)
+		if tc.code == "bad-field" {
+			// The engine's detail may go on; its start is enough.
+			if d, _ := m.Args["detail"].(string); strings.HasPrefix(d, tc.args["detail"].(string)) {
+				m.Args["detail"] = tc.args["detail"]
+			}
+		}
+		if !reflect.DeepEqual(m.Args, tc.args) {
+			t.Errorf("%s: args %v, want %v", tc.cmd, m.Args, tc.args)
+		}
 	}
 }
 

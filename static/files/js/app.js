@@ -4,7 +4,7 @@
 // the panels and the controls in step with the store, redrawing at most
 // once per animation frame.
 
-import { Translator, readJSON } from './i18n.js';
+import { Translator, errorText, readJSON } from './i18n.js';
 import { Store, Session } from './session.js';
 import { Ladder } from './ladder.js';
 import { Controls, prefs } from './controls.js';
@@ -389,6 +389,9 @@ class App {
     history.replaceState(null, '', u);
     this.controls.showTheme();
     this.showScenario();
+    const s = this.store;
+    if (s.error && s.errorMsg) s.error = errorText(s.errorMsg, this.tr.t);
+    this.showStatus();
     this.relayout();
   }
 

@@ -38,6 +38,20 @@ export class Translator {
   }
 }
 
+/**
+ * errorText is the words for a server's error message ({type: "error",
+ * message, code, args}): the catalogue's error.<code> with args filled in,
+ * or the server's English message when the catalogue has no such text.
+ */
+export function errorText(msg, t) {
+  const fallback = String(msg?.message ?? '');
+  if (typeof msg?.code !== 'string' || msg.code === '') return fallback;
+  const key = `error.${msg.code}`;
+  const args = msg.args && typeof msg.args === 'object' ? msg.args : {};
+  const text = t(key, args);
+  return text === key ? fallback : text;
+}
+
 /** readJSON parses the JSON script element id. */
 export function readJSON(id) {
   const el = document.getElementById(id);

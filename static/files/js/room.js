@@ -8,6 +8,7 @@
 // question put to the room with its answers; for a viewer, a banner and the
 // question to answer.
 
+import { errorText } from './i18n.js';
 import { Session } from './session.js';
 
 /** textIn picks a {en, zh} text in lang, English when it has none. */
@@ -501,7 +502,7 @@ export class Follower extends Session {
         if (!this.joined) {
           // An unknown room: the server closes the connection next.
           this.ended = true;
-          this.panel.fail(String(msg.message ?? ''));
+          this.panel.fail(errorText(msg, this.t));
           return;
         }
         break;

@@ -3,6 +3,8 @@
 // (ladder, panels, controls) reads the store and listens to its changes; only
 // this module talks to the server.
 
+import { errorText } from './i18n.js';
+
 /**
  * Store is the page's state. It dispatches a "change" event whose detail
  * names what changed: loaded, event, rewound, select, play, done, error,
@@ -24,6 +26,8 @@ export class Store extends EventTarget {
     this.numbering = 'relative';
     this.connection = 'connecting';
     this.error = '';
+    /** errorMsg is the server's last error message, as it came. */
+    this.errorMsg = null;
     /** altered is set once the reader has changed the run (a call or a fault). */
     this.altered = false;
   }
@@ -175,7 +179,8 @@ export class Session {
         s.emit('done');
         break;
       case 'error':
-        s.error = String(msg.message ?? '');
+        s.errorMsg = msg; // kept to say it again in another language
+        s.error = errorText(msg, this.t);
         s.emit('error');
         break;
       default:
