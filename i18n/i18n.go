@@ -76,6 +76,19 @@ func (c Catalogue) Has(key string) bool {
 
 // MarshalJSON writes the catalogue as a JSON object of key → message, for
 // pages to hand their scripts (which fill in placeholders the same way).
+// Without returns a copy of the catalogue without the keys that start with
+// any of the prefixes (such as "editor."), for a page whose scripts never
+// use them: every page carries its catalogues, and bytes count.
+func (c Catalogue) Without(prefixes ...string) Catalogue {
+	kept := make(map[string]string, len(c.messages))
+	for k, v := range c.messages {
+		if !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(k, p) }) {
+			kept[k] = v
+		}
+	}
+	return Catalogue{lang: c.lang, messages: kept}
+}
+
 func (c Catalogue) MarshalJSON() ([]byte, error) {
 	return json.Marshal(c.messages)
 }

@@ -1,9 +1,11 @@
 package i18n
 
 import (
+	"encoding/json"
 	"maps"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -70,5 +72,36 @@ func TestNegotiate(t *testing.T) {
 		if got := Negotiate(tt.query, tt.accept); got != tt.want {
 			t.Errorf("Negotiate(%q, %q) = %q, want %q", tt.query, tt.accept, got, tt.want)
 		}
+	}
+}
+
+func TestWithout(t *testing.T) {
+	c := For(EN)
+	w := c.Without("editor.", "learn.")
+	if w.Lang() != EN {
+		t.Errorf("lang %q", w.Lang())
+	}
+	b, err := w.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	full, _ := c.MarshalJSON()
+	var all map[string]string
+	if err := json.Unmarshal(full, &all); err != nil {
+		t.Fatal(err)
+	}
+	for k := range all {
+		_, kept := m[k]
+		dropped := strings.HasPrefix(k, "editor.") || strings.HasPrefix(k, "learn.")
+		if kept == dropped {
+			t.Errorf("%s: kept %v", k, kept)
+		}
+	}
+	if c.T("editor.title") == "editor.title" {
+		t.Error("Without changed the catalogue it was called on")
 	}
 }
