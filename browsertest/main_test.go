@@ -270,6 +270,24 @@ func (p *page) progressN() int {
 }
 
 // setSpeed picks a speed in the toolbar's drop-down, as a reader does.
+// settledProgress waits until the count of events shown has stayed the
+// same for 300 ms (what was in flight when the run paused has arrived) and
+// returns it.
+func (p *page) settledProgress() int {
+	p.t.Helper()
+	n := p.progressN()
+	for range 50 {
+		time.Sleep(300 * time.Millisecond)
+		m := p.progressN()
+		if m == n {
+			return n
+		}
+		n = m
+	}
+	p.t.Fatalf("the count of events shown never held still (last %d)", n)
+	return n
+}
+
 func (p *page) setSpeed(v string) {
 	p.t.Helper()
 	eval[chromedp.Void](p, fmt.Sprintf(`(() => {
