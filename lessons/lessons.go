@@ -19,8 +19,6 @@
 package lessons
 
 import (
-	"bufio"
-	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -31,6 +29,8 @@ import (
 	"strings"
 
 	"github.com/synack/synack/engine"
+
+	"github.com/synack/synack/internal/contentorder"
 )
 
 //go:embed content/*.json content/order.txt
@@ -201,39 +201,8 @@ func load(fsys fs.FS, dir string) (catalogue, error) {
 	if err != nil {
 		return catalogue{}, fmt.Errorf("lessons: %w", err)
 	}
-	if c.ids, err = parseOrder(order, c.lessons); err != nil {
+	if c.ids, err = contentorder.Parse(order, slices.Collect(maps.Keys(c.lessons)), "lesson"); err != nil {
 		return catalogue{}, fmt.Errorf("lessons: order.txt: %w", err)
 	}
 	return c, nil
-}
-
-// parseOrder reads the teaching order and checks that it lists every
-// lesson exactly once and nothing else.
-func parseOrder(order []byte, lessons map[string]*Lesson) ([]string, error) {
-	var ids []string
-	seen := make(map[string]bool, len(lessons))
-	sc := bufio.NewScanner(bytes.NewReader(order))
-	for line := 1; sc.Scan(); line++ {
-		id := strings.TrimSpace(sc.Text())
-		if id == "" || strings.HasPrefix(id, "#") {
-			continue
-		}
-		if _, ok := lessons[id]; !ok {
-			return nil, fmt.Errorf("line %d: no lesson file %s.json", line, id)
-		}
-		if seen[id] {
-			return nil, fmt.Errorf("line %d: %s listed twice", line, id)
-		}
-		seen[id] = true
-		ids = append(ids, id)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	for _, id := range slices.Sorted(maps.Keys(lessons)) {
-		if !seen[id] {
-			return nil, fmt.Errorf("%s.json is not listed", id)
-		}
-	}
-	return ids, nil
 }

@@ -10,8 +10,6 @@
 package scenarios
 
 import (
-	"bufio"
-	"bytes"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -21,6 +19,8 @@ import (
 	"strings"
 
 	"github.com/synack/synack/engine"
+
+	"github.com/synack/synack/internal/contentorder"
 )
 
 //go:embed *.json order.txt
@@ -97,39 +97,8 @@ func load(fsys fs.FS) (catalogue, error) {
 	if err != nil {
 		return catalogue{}, fmt.Errorf("scenarios: %w", err)
 	}
-	if c.ids, err = parseOrder(order, c.docs); err != nil {
+	if c.ids, err = contentorder.Parse(order, slices.Collect(maps.Keys(c.docs)), "scenario"); err != nil {
 		return catalogue{}, fmt.Errorf("scenarios: order.txt: %w", err)
 	}
 	return c, nil
-}
-
-// parseOrder reads the teaching order and checks that it lists every
-// scenario in docs exactly once and nothing else.
-func parseOrder(order []byte, docs map[string][]byte) ([]string, error) {
-	var ids []string
-	seen := make(map[string]bool, len(docs))
-	sc := bufio.NewScanner(bytes.NewReader(order))
-	for line := 1; sc.Scan(); line++ {
-		id := strings.TrimSpace(sc.Text())
-		if id == "" || strings.HasPrefix(id, "#") {
-			continue
-		}
-		if _, ok := docs[id]; !ok {
-			return nil, fmt.Errorf("line %d: no scenario file %s.json", line, id)
-		}
-		if seen[id] {
-			return nil, fmt.Errorf("line %d: %s listed twice", line, id)
-		}
-		seen[id] = true
-		ids = append(ids, id)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	for _, id := range slices.Sorted(maps.Keys(docs)) {
-		if !seen[id] {
-			return nil, fmt.Errorf("%s.json is not listed", id)
-		}
-	}
-	return ids, nil
 }
