@@ -19,7 +19,6 @@ import (
 	"strings"
 
 	"github.com/synack/synack/engine"
-
 	"github.com/synack/synack/internal/contentorder"
 )
 

@@ -47,33 +47,42 @@ type panicError struct {
 
 func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
 
-// answer chooses the status and the user's message for err. Anything it
-// does not know is the server's fault, and the user learns no more than
-// that.
-func answer(err error) (status int, msg string) {
+// answer chooses the status and the user's message for err, with the
+// code and arguments a page words it by (error.<code> in the catalogues).
+// Anything it does not know is the server's fault, and the user learns no
+// more than that.
+func answer(err error) (status int, msg *userError) {
 	var reqErr *requestError
 	var fieldErr *engine.FieldError
 	var tooLarge *http.MaxBytesError
 	var runErr *runError
 	switch {
 	case errors.As(err, &reqErr):
-		return reqErr.status, reqErr.msg
+		return reqErr.status, userErrorf("refused", errArgs{"detail": reqErr.msg}, "%s", reqErr.msg)
 	case errors.Is(err, errBuiltinFailed):
-		return http.StatusInternalServerError, "this built-in scenario cannot run right now; the error has been logged"
+		return http.StatusInternalServerError, userErrorf("builtin-failed", nil,
+			"this built-in scenario cannot run right now; the error has been logged")
 	case errors.As(err, &tooLarge), errors.Is(err, engine.ErrTooLarge):
-		return http.StatusRequestEntityTooLarge, fmt.Sprintf("the scenario is larger than the limit of %d KiB", engine.MaxScenarioBytes>>10)
+		kib := engine.MaxScenarioBytes >> 10
+		return http.StatusRequestEntityTooLarge, userErrorf("too-large", errArgs{"kib": kib},
+			"the scenario is larger than the limit of %d KiB", kib)
 	case errors.As(err, &fieldErr):
-		return http.StatusBadRequest, clip(fieldErr.Error())
+		return http.StatusBadRequest, fieldError(fieldErr.Field, fieldErr.Msg)
 	case errors.As(err, &runErr):
-		return http.StatusUnprocessableEntity, clip("the scenario cannot run: " + runErr.err.Error())
+		detail := clip(runErr.err.Error())
+		return http.StatusUnprocessableEntity, userErrorf("cannot-run", errArgs{"detail": detail},
+			"%s", clip("the scenario cannot run: "+runErr.err.Error()))
 	case errors.Is(err, errBusy):
-		return http.StatusServiceUnavailable, "the server is busy running other scenarios; try again in a moment"
+		return http.StatusServiceUnavailable, userErrorf("busy", nil,
+			"the server is busy running other scenarios; try again in a moment")
 	case errors.Is(err, context.DeadlineExceeded):
-		return http.StatusServiceUnavailable, "the request took too long and was stopped; try a shorter scenario"
+		return http.StatusServiceUnavailable, userErrorf("timeout", nil,
+			"the request took too long and was stopped; try a shorter scenario")
 	case errors.Is(err, context.Canceled):
-		return http.StatusServiceUnavailable, "the request was cancelled"
+		return http.StatusServiceUnavailable, userErrorf("cancelled", nil, "the request was cancelled")
 	}
-	return http.StatusInternalServerError, "something went wrong on the server; the error has been logged"
+	return http.StatusInternalServerError, userErrorf("server-error", nil,
+		"something went wrong on the server; the error has been logged")
 }
 
 // clip cuts a message that quotes a user's input, such as a number with
@@ -94,7 +103,8 @@ func clip(msg string) string {
 // with the request id, which the answer quotes; a busy server as a warning;
 // the user's own mistakes only at debug level.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := answer(err)
+	status, ue := answer(err)
+	msg := ue.msg
 	id := middleware.GetReqID(r.Context())
 	attrs := []slog.Attr{
 		slog.String("request_id", id),

@@ -557,34 +557,7 @@ func (c *wsConn) userMessage(err error) *userError {
 	if status >= http.StatusInternalServerError && status != http.StatusServiceUnavailable {
 		c.hub.log.Error("live session command failed", "error", err.Error(), "remote", c.conn.RemoteAddr().String())
 	}
-	return answerCode(err, msg)
-}
-
-// answerCode gives the message answer chose for err its code and args.
-func answerCode(err error, msg string) *userError {
-	var reqErr *requestError
-	var fieldErr *engine.FieldError
-	var tooLarge *http.MaxBytesError
-	var runErr *runError
-	switch {
-	case errors.As(err, &reqErr):
-		return userErrorf("refused", errArgs{"detail": msg}, "%s", msg)
-	case errors.Is(err, errBuiltinFailed):
-		return userErrorf("builtin-failed", nil, "%s", msg)
-	case errors.As(err, &tooLarge), errors.Is(err, engine.ErrTooLarge):
-		return userErrorf("too-large", errArgs{"kib": engine.MaxScenarioBytes >> 10}, "%s", msg)
-	case errors.As(err, &fieldErr):
-		return fieldError(fieldErr.Field, fieldErr.Msg)
-	case errors.As(err, &runErr):
-		return userErrorf("cannot-run", errArgs{"detail": clip(runErr.err.Error())}, "%s", msg)
-	case errors.Is(err, errBusy):
-		return userErrorf("busy", nil, "%s", msg)
-	case errors.Is(err, context.DeadlineExceeded):
-		return userErrorf("timeout", nil, "%s", msg)
-	case errors.Is(err, context.Canceled):
-		return userErrorf("cancelled", nil, "%s", msg)
-	}
-	return userErrorf("server-error", nil, "%s", msg)
+	return msg
 }
 
 // command is any message from the browser: its type says which fields

@@ -12,21 +12,13 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/synack/synack/web"
 )
 
-// RoomStats is the server's expvar "rooms" (web.RoomStats): its rooms and
-// the times of their fan-outs, from the presenter's command being read to
-// the last viewer's copy written to its socket.
-type RoomStats struct {
-	Rooms          int     `json:"rooms"`
-	Viewers        int     `json:"viewers"`
-	Fanouts        int64   `json:"fanouts"`
-	DroppedViewers int64   `json:"dropped_viewers"`
-	P50US          int64   `json:"p50_us"`
-	P99US          int64   `json:"p99_us"`
-	MaxUS          int64   `json:"max_us"`
-	RecentUS       []int64 `json:"recent_us"`
-}
+// RoomStats is the server's expvar "rooms": its rooms and the times of
+// their fan-outs, as web reports them.
+type RoomStats = web.RoomStats
 
 // RoomStats reads the server's room statistics from its expvar.
 func (s *Server) RoomStats(ctx context.Context) (RoomStats, error) {

@@ -10,7 +10,7 @@
 // program. Each segment keeps the page's hooks (data-kind="segment",
 // data-id, data-flags, data-from) and each state label its own.
 
-import { STATE_GROUPS, layout } from './layout.js';
+import { STATE_GROUPS, arrowHead, layout } from './layout.js';
 import { formatAddr, formatTime } from './format.js';
 
 // PALETTES are the light and dark themes of ladder.css, as plain colours.
@@ -43,17 +43,6 @@ function tag(name, attrs, body) {
   return body == null ? `${s}/>` : `${s}>${body}</${name}>`;
 }
 
-function arrowHead(fx, fy, x, y, size) {
-  const dx = x - fx;
-  const dy = y - fy;
-  const len = Math.hypot(dx, dy) || 1;
-  const ux = dx / len;
-  const uy = dy / len;
-  const bx = x - ux * size;
-  const by = y - uy * size;
-  const w = size * 0.45;
-  return `M${f1(x)} ${f1(y)}L${f1(bx - uy * w)} ${f1(by + ux * w)}L${f1(bx + uy * w)} ${f1(by - ux * w)}Z`;
-}
 
 function cross(x, y, r) {
   return `M${f1(x - r)} ${f1(y - r)}L${f1(x + r)} ${f1(y + r)}M${f1(x - r)} ${f1(y + r)}L${f1(x + r)} ${f1(y - r)}`;

@@ -17,7 +17,7 @@
 // only carriers. Strings come from the page's catalogue through t(key, vars);
 // the keys used are listed in LADDER_KEYS.
 
-import { STATE_GROUPS, flightAt, layout, visibleRange } from './layout.js';
+import { STATE_GROUPS, arrowHead, flightAt, layout, visibleRange } from './layout.js';
 import { formatAddr, formatTime } from './format.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -77,18 +77,6 @@ function replaceChildren(e, kids) {
   e.replaceChildren(...kids.filter(Boolean));
 }
 
-// arrowHead is a triangle with its point at (x, y), pointing from (fx, fy).
-function arrowHead(fx, fy, x, y, size) {
-  const dx = x - fx;
-  const dy = y - fy;
-  const len = Math.hypot(dx, dy) || 1;
-  const ux = dx / len;
-  const uy = dy / len;
-  const bx = x - ux * size;
-  const by = y - uy * size;
-  const w = size * 0.45;
-  return `M${f1(x)} ${f1(y)}L${f1(bx - uy * w)} ${f1(by + ux * w)}L${f1(bx + uy * w)} ${f1(by - ux * w)}Z`;
-}
 
 function endpointsKey(eps) {
   if (!eps) return '';

@@ -868,3 +868,19 @@ export const STATE_GROUPS = {
   'LAST-ACK': 'closing',
   'TIME-WAIT': 'time-wait',
 };
+
+const tenth = (n) => (Math.round(n * 10) / 10).toString();
+
+/** arrowHead is the SVG path of a triangle with its point at (x, y),
+ * pointing from (fx, fy): the diagram and its export draw the same. */
+export function arrowHead(fx, fy, x, y, size) {
+  const dx = x - fx;
+  const dy = y - fy;
+  const len = Math.hypot(dx, dy) || 1;
+  const ux = dx / len;
+  const uy = dy / len;
+  const bx = x - ux * size;
+  const by = y - uy * size;
+  const w = size * 0.45;
+  return `M${tenth(x)} ${tenth(y)}L${tenth(bx - uy * w)} ${tenth(by + ux * w)}L${tenth(bx + uy * w)} ${tenth(by - ux * w)}Z`;
+}
