@@ -14,8 +14,9 @@ import (
 // before any click and without a WebSocket round trip; the live session
 // then walks through it. The page's diagram needs only some of a trace's
 // fields, so the plan keeps those and leaves out the rest (control blocks,
-// raw bytes, options, windows): the trace is a quarter of its size, and the
-// first load stays under its budget.
+// raw bytes, options, windows): the built-ins' plans are 46% of their
+// events' JSON (TestPlanOfEveryBuiltin logs it), about 1 KB compressed for
+// a close, and the first load stays under its budget.
 
 // formatPlan is the internal output of a trace as a page's plan; no query
 // parameter asks for it.
