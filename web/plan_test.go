@@ -33,7 +33,7 @@ func TestPlanOfEveryBuiltin(t *testing.T) {
 				t.Fatalf("plan: %v (%d bytes)", err, len(body))
 			}
 			var p struct {
-				Endpoints engine.Endpoints           `json:"endpoints"`
+				Endpoints engine.Endpoints             `json:"endpoints"`
 				Events    []map[string]json.RawMessage `json:"events"`
 			}
 			if err := json.Unmarshal(body, &p); err != nil {
