@@ -87,7 +87,7 @@ func (h *host) listen(now time.Duration, why cause) callResult {
 // connect is an active OPEN: choose an ISS, send a SYN, enter SYN-SENT.
 func (h *host) connect(now time.Duration, why cause) callResult {
 	if h.sock != nil && h.sock.state != Closed {
-		if h.sock.state != Listen || h.cfg.Profile != ProfileRFC {
+		if h.sock.state != Listen || !h.cfg.RFC9293OpenInListen {
 			return fail(errExists)
 		}
 		// RFC 9293: an active OPEN on a listening socket turns it active.
@@ -129,7 +129,7 @@ func (c *conn) receive(now time.Duration, why cause) callResult {
 	switch c.state {
 	case Closing, LastAck, TimeWait:
 		// RFC 9293 answers an error; Linux reads end of stream.
-		if len(c.rcvQ) == 0 && c.h.cfg.Profile == ProfileRFC {
+		if len(c.rcvQ) == 0 && c.h.cfg.RFC9293ReceiveClosing {
 			return fail(errClosing)
 		}
 	}
@@ -189,7 +189,7 @@ func (c *conn) close(now time.Duration, why cause) callResult {
 		c.destroy(now)
 		return ok()
 	case FinWait1, FinWait2:
-		if c.h.cfg.Profile == ProfileRFC {
+		if c.h.cfg.RFC9293CloseClosing {
 			return fail(errClosing)
 		}
 		c.orphan = true
@@ -198,7 +198,7 @@ func (c *conn) close(now time.Duration, why cause) callResult {
 		}
 		return ok()
 	case Closing, LastAck, TimeWait:
-		if c.h.cfg.Profile == ProfileRFC {
+		if c.h.cfg.RFC9293CloseClosing {
 			return fail(errClosing)
 		}
 		c.orphan = true
@@ -226,7 +226,7 @@ func (c *conn) abort(now time.Duration, why cause) callResult {
 // tcp_send_active_reset; RFC 9293 ABORT sends <SEQ=SND.NXT><CTL=RST>).
 func (c *conn) reset(now time.Duration, why cause) {
 	flags := wire.RST
-	if c.h.cfg.LinuxAcks {
+	if c.h.cfg.TCPSendActiveReset {
 		flags |= wire.ACK
 	}
 	c.sendFlags(now, flags, c.SndNxt, why, why.reason)

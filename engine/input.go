@@ -24,7 +24,7 @@ func (l *conn) listenArrives(now time.Duration, remote netip.AddrPort, seg *wire
 		return
 	}
 	// Third, check for a SYN. Linux discards a SYN with FIN.
-	if seg.Flags&wire.SYN == 0 || h.cfg.LinuxAcks && seg.Flags&wire.FIN != 0 {
+	if seg.Flags&wire.SYN == 0 || h.cfg.TCPRcvStateProcessListen && seg.Flags&wire.FIN != 0 {
 		return
 	}
 	if l.children >= h.cfg.Backlog {
@@ -176,7 +176,7 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 		why.reason = "syn-ack-received"
 		c.established(now, why)
 		c.ackNow = true
-		if !c.h.cfg.LinuxAcks && (len(seg.Payload) > 0 || seg.Flags&wire.FIN != 0) {
+		if !c.h.cfg.TCPRcvSynsentStateProcess && (len(seg.Payload) > 0 || seg.Flags&wire.FIN != 0) {
 			// RFC 9293: "If there are other controls or text in the
 			// segment, then continue processing at the sixth step". Linux
 			// (without Fast Open) drops them; the peer sends them again.
@@ -219,7 +219,7 @@ func (c *conn) established(now time.Duration, why cause) {
 // that can arrive is a retransmission of the remote FIN: acknowledge it and
 // restart the 2*MSL timeout. It reports whether the segment was consumed.
 func (c *conn) timeWaitArrives(now time.Duration, seg *wire.Segment, why cause) bool {
-	if c.h.cfg.LinuxAcks && c.linuxTimeWait(now, seg, why) {
+	if c.h.cfg.TCPTimewaitStateProcess && c.linuxTimeWait(now, seg, why) {
 		return true
 	}
 	if seg.Flags&(wire.RST|wire.SYN) != 0 || seg.Flags&wire.FIN == 0 {
@@ -255,7 +255,7 @@ func (c *conn) linuxTimeWait(now time.Duration, seg *wire.Segment, why cause) bo
 // its timer (tcp_check_req, "pure retransmitted SYN"). RFC 9293 has no such
 // rule: the SYN fails the sequence check and gets a bare ACK.
 func (c *conn) synRetransmitted(now time.Duration, seg *wire.Segment, why cause) bool {
-	if !c.h.cfg.LinuxAcks || c.listener == nil || seg.Flags != wire.SYN || Seq(seg.Seq) != c.IRS {
+	if !c.h.cfg.TCPCheckReq || c.listener == nil || seg.Flags != wire.SYN || Seq(seg.Seq) != c.IRS {
 		return false
 	}
 	why.reason = "syn-retransmitted"
@@ -309,7 +309,7 @@ func (c *conn) acceptable(seg *wire.Segment) bool {
 // gets a challenge ACK.
 func (c *conn) rstArrives(now time.Duration, seg *wire.Segment, why cause) {
 	cfg := c.h.cfg
-	linuxHalfOpen := cfg.LinuxAcks && c.state == SynReceived && c.listener != nil
+	linuxHalfOpen := cfg.TCPCheckReq && c.state == SynReceived && c.listener != nil
 	if cfg.ChallengeAck && Seq(seg.Seq) != c.RcvNxt && !linuxHalfOpen {
 		// Linux drops a half-open connection on any in-window RST
 		// (tcp_check_req); everyone else challenges an inexact one.
@@ -360,7 +360,7 @@ func (c *conn) backToListen(now time.Duration, why cause) {
 // simultaneous open the peer's SYN,ACK acknowledges our SYN,ACK and
 // completes the handshake (tcp_validate_incoming).
 func (c *conn) simultaneousSynAck(seg *wire.Segment) bool {
-	return c.h.cfg.LinuxAcks && c.state == SynReceived && c.listener == nil &&
+	return c.h.cfg.TCPValidateIncoming && c.state == SynReceived && c.listener == nil &&
 		seg.Flags&wire.ACK != 0 && Seq(seg.Seq).Add(1) == c.RcvNxt &&
 		Seq(seg.Ack) == c.SndNxt
 }
@@ -370,7 +370,7 @@ func (c *conn) simultaneousSynAck(seg *wire.Segment) bool {
 func (c *conn) synInWindow(now time.Duration, seg *wire.Segment, why cause) {
 	if c.state == SynReceived && c.listener != nil {
 		why.reason = "syn-in-syn-received"
-		if c.h.cfg.LinuxAcks {
+		if c.h.cfg.TCPCheckReq {
 			// tcp_check_req: a new SYN in the window resets the
 			// half-open connection and is answered with a RST.
 			c.h.closedArrives(now, c.remote.Addr(), seg, why)
@@ -587,7 +587,7 @@ func (c *conn) finArrives(now time.Duration, seg *wire.Segment, why cause) {
 	switch c.state {
 	case SynReceived, Established:
 		c.setState(now, CloseWait, why)
-		if c.h.cfg.LinuxAcks {
+		if c.h.cfg.TCPFin {
 			// tcp_fin enters pingpong mode: the ACK of a FIN waits for the
 			// application's reply, often its own FIN.
 			c.pingpong = true

@@ -116,7 +116,7 @@ func (c *conn) sendSYN(now time.Duration, why cause, retransmit bool) {
 	seg := c.newSegment(c.ISS, flags)
 	if !retransmit {
 		c.startRTT(now, c.ISS)
-		if c.h.cfg.LinuxAcks && !c.offered {
+		if c.h.cfg.TCPSelectInitialWindow && !c.offered {
 			// Linux keeps the window it offered on the SYN, rounded to
 			// the MSS, as its receive window (tcp_select_initial_window).
 			c.rcvSpace = uint32(seg.Window)
@@ -230,7 +230,7 @@ func (c *conn) synOptions(synAck bool) []wire.Option {
 // timestamp option once that is agreed).
 func (c *conn) synWindow() uint16 {
 	w := min(c.rcvSpace, 65535)
-	if c.h.cfg.LinuxAcks && !c.offered {
+	if c.h.cfg.TCPSelectInitialWindow && !c.offered {
 		mss := uint32(c.h.cfg.MSS())
 		if c.tsOK {
 			mss -= 12

@@ -195,7 +195,7 @@ func (c *conn) sampleRTT(r time.Duration) {
 	}
 	cfg := c.h.cfg
 	var rto time.Duration
-	if cfg.Profile == ProfileLinux {
+	if cfg.TCPSetRTO {
 		// Linux adds at least tcp_rto_min to SRTT instead of flooring the
 		// whole RTO (tcp_set_rto and tcp_rtt_estimator's mdev floor).
 		rto = c.srtt + max(4*c.rttvar, cfg.RTOMin)
@@ -238,7 +238,7 @@ func (c *conn) probeZeroWindow(now time.Duration) {
 		return
 	}
 	c.probes++
-	if !c.h.cfg.LinuxAcks {
+	if !c.h.cfg.TCPXmitProbeSkb {
 		seg := c.newSegment(c.SndNxt, wire.ACK|wire.PSH)
 		seg.Payload = c.unsent()[:1]
 		c.SndNxt = c.SndNxt.Add(1)
