@@ -48,6 +48,11 @@ type Behaviours struct {
 	// with the FIN on its last segment; RFC 9293 3.10.4 queues the FIN
 	// behind the data, which goes when Nagle's algorithm lets it.
 	TCPSendFin bool `cite:"tcp_send_fin"`
+	// TCPScheduleLossProbe: Tail Loss Probe (RFC 8985 7.2). With SACK in
+	// use and data or a FIN unacknowledged, the last segment is sent again
+	// after about two RTTs (plus rto_min when only one segment is out),
+	// before the RTO; RFC 9293 waits for the RTO.
+	TCPScheduleLossProbe bool `cite:"tcp_schedule_loss_probe"`
 
 	// RFC9293OpenInListen: an active OPEN on a listening socket turns it
 	// active (3.10.1); Linux's connect() on a listener fails.
@@ -76,6 +81,7 @@ func linuxBehaviours() Behaviours {
 		TCPSetRTO:                 true,
 		TCPXmitProbeSkb:           true,
 		TCPSendFin:                true,
+		TCPScheduleLossProbe:      true,
 	}
 }
 

@@ -48,7 +48,7 @@ func (l *conn) listenArrives(now time.Duration, remote netip.AddrPort, seg *wire
 	c.IRS = Seq(seg.Seq)
 	c.RcvNxt = c.IRS.Add(1)
 	c.takeSynOptions(seg)
-	c.SndWnd = uint32(seg.Window)
+	c.setSndWnd(uint32(seg.Window))
 	c.SndUna = c.ISS
 	c.SndNxt = c.ISS.Add(1)
 	c.dataStart = c.SndNxt
@@ -170,7 +170,7 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 		c.SndUna = ack
 		c.ackedRTT(now, ack)
 	}
-	c.SndWnd = uint32(seg.Window) // never scaled on a SYN
+	c.setSndWnd(uint32(seg.Window)) // never scaled on a SYN
 	c.SndWl1, c.SndWl2 = Seq(seg.Seq), ack
 	if c.SndUna.GT(c.ISS) {
 		why.reason = "syn-ack-received"
@@ -425,7 +425,7 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 			c.h.send(now, c.remote.Addr(), rst, why, why.reason, false, nil)
 			return false
 		}
-		c.SndWnd = uint32(seg.Window) << c.sndWscale
+		c.setSndWnd(uint32(seg.Window) << c.sndWscale)
 		c.SndWl1, c.SndWl2 = Seq(seg.Seq), ack
 		c.SndUna = ack
 		c.ackedRTT(now, ack)
@@ -444,12 +444,15 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 		c.ackedRTT(now, ack)
 		c.SndUna = ack
 		c.trimSendQ()
+		c.segmentsAcked(ack)
+		c.retries = 0
 		if c.SndUna == c.SndNxt {
 			c.cancelTimer(now, timerRetransmit)
-			c.retries = 0
+			c.cancelTimer(now, timerLossProbe)
 		} else {
-			c.retries = 0
 			c.setTimer(now, timerRetransmit, c.rto)
+			c.cancelTimer(now, timerLossProbe)
+			c.scheduleLossProbe(now, true)
 		}
 	}
 	// Any acceptable ACK shows the peer is there: window probes start over,
@@ -460,7 +463,7 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 	}
 	// Window update (SND.WL1 and SND.WL2 guard against old segments).
 	if c.SndWl1.LT(Seq(seg.Seq)) || (c.SndWl1 == Seq(seg.Seq) && c.SndWl2.LEQ(ack)) {
-		c.SndWnd = uint32(seg.Window) << c.sndWscale
+		c.setSndWnd(uint32(seg.Window) << c.sndWscale)
 		c.SndWl1, c.SndWl2 = Seq(seg.Seq), ack
 	}
 	finAcked := c.finSent && c.SndUna == c.SndNxt
@@ -484,6 +487,9 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 			why.reason = "fin-acked"
 			c.setState(now, Closed, why)
 			c.destroy(now)
+		} else {
+			// Data queued in front of the FIN may go now.
+			c.output(now, why)
 		}
 		return false
 	}
@@ -616,6 +622,7 @@ func (c *conn) finArrives(now time.Duration, seg *wire.Segment, why cause) {
 func (c *conn) enterTimeWait(now time.Duration, why cause) {
 	c.setState(now, TimeWait, why)
 	c.cancelTimer(now, timerRetransmit)
+	c.cancelTimer(now, timerLossProbe)
 	c.cancelTimer(now, timerFinWait2)
 	c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
 }
