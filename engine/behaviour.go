@@ -53,6 +53,13 @@ type Behaviours struct {
 	// after about two RTTs (plus rto_min when only one segment is out),
 	// before the RTO; RFC 9293 waits for the RTO.
 	TCPScheduleLossProbe bool `cite:"tcp_schedule_loss_probe"`
+	// TCPReset: a RST,ACK in SYN-SENT fails connect() with "connection
+	// refused" (ECONNREFUSED), where RFC 9293 3.10.7.3 signals "connection
+	// reset".
+	TCPReset bool `cite:"tcp_reset"`
+	// TCPClose: close() succeeds after a reset (its error went to the
+	// call before, or is dropped), where RFC 9293 reports the error.
+	TCPClose bool `cite:"tcp_close"`
 
 	// RFC9293OpenInListen: an active OPEN on a listening socket turns it
 	// active (3.10.1); Linux's connect() on a listener fails.
@@ -82,6 +89,8 @@ func linuxBehaviours() Behaviours {
 		TCPXmitProbeSkb:           true,
 		TCPSendFin:                true,
 		TCPScheduleLossProbe:      true,
+		TCPReset:                  true,
+		TCPClose:                  true,
 	}
 }
 

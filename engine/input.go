@@ -153,7 +153,13 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 	// Second, check the RST bit.
 	if seg.Flags&wire.RST != 0 {
 		if hasAck {
+			// RFC 9293: "signal to the user 'error: connection reset'";
+			// Linux's connect() fails with ECONNREFUSED (tcp_reset).
 			why.reason = "connection-refused"
+			c.userErr = errReset
+			if c.h.cfg.TCPReset {
+				c.userErr = errRefused
+			}
 			c.setState(now, Closed, why)
 			c.destroy(now)
 		}

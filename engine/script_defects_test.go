@@ -94,3 +94,46 @@ func TestScriptDefectSmallWindow(t *testing.T) {
 		}},
 	})
 }
+
+// Defect 4: a RST,ACK in SYN-SENT tells the application: its next call
+// fails with "connection refused" on Linux (connect()'s ECONNREFUSED, as
+// testdata/linux/closed-port shows) and "connection reset" in RFC 9293
+// 3.10.7.3.
+func TestScriptDefectResetInSynSent(t *testing.T) {
+	runScripts(t, []scriptCase{
+		{name: "RST,ACK", endpoint: Client, run: func(sc *script, p prof) {
+			sc.ok(0, CallConnect)
+			sc.expect(0, "S 1000:1000(0) "+p.synWin)
+			sc.recv(10, "R. 0:0(0) ack 1001")
+			sc.expectState(Closed)
+			want := errRefused
+			if p.name == ProfileRFC {
+				want = errReset
+			}
+			sc.callErr(20, CallReceive, want)
+			sc.callErr(30, CallReceive, errNoConnection)
+		}},
+	})
+}
+
+// Defect 10: the texts. RFC 9293 3.10.2 names the error of SEND in LISTEN
+// "remote socket unspecified"; Linux's close() after a reset succeeds.
+func TestScriptDefectTexts(t *testing.T) {
+	runScripts(t, []scriptCase{
+		{name: "SEND in LISTEN", endpoint: Server, run: func(sc *script, p prof) {
+			sc.ok(0, CallListen)
+			sc.callErr(10, CallSend, "error: remote socket unspecified")
+		}},
+		{name: "close after a reset", endpoint: Client, run: func(sc *script, p prof) {
+			activeOpen(sc, p)
+			sc.recv(200, "R 5001:5001(0)")
+			sc.expectState(Closed)
+			if p.name == ProfileRFC {
+				sc.callErr(300, CallClose, errReset)
+				return
+			}
+			sc.ok(300, CallClose)
+			sc.callErr(400, CallSend, errNoConnection)
+		}},
+	})
+}
