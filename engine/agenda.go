@@ -13,7 +13,7 @@ import "time"
 // sent, and a flood due after until_ms costs nothing.
 type agenda struct {
 	items []action
-	added int // actions ever added: the next order
+	added int32 // actions ever added: the next order
 }
 
 // add schedules a, after every action already added for the same time.

@@ -68,7 +68,7 @@ type Sim struct {
 	fixedISN map[string]Seq
 }
 
-type actionKind int
+type actionKind int32
 
 const (
 	actStep actionKind = iota
@@ -78,12 +78,12 @@ const (
 
 type action struct {
 	at    time.Duration
-	order int // among actions due at the same time (agenda.go)
+	order int32 // among actions due at the same time (agenda.go)
+	sent  int32 // SYNs of the flood sent so far
 	kind  actionKind
 	step  *Step
 	inj   *Inject
 	flood *Flood
-	sent  int // SYNs of the flood sent so far
 }
 
 type flight struct {
@@ -290,7 +290,7 @@ func (s *Sim) Step() bool {
 		s.inject(a.inj)
 	case actFlood:
 		s.floodSYN()
-		if a.sent++; a.sent < a.flood.Count {
+		if a.sent++; int(a.sent) < a.flood.Count {
 			a.at = ms(a.flood.AtMs + int64(a.sent)*a.flood.IntervalMs)
 			s.agenda.again(a)
 		}
