@@ -313,7 +313,9 @@ func (s *session) back() error {
 	if s.cursor == 0 {
 		return userErrorf("at-start", nil, "This is the start of the run: there is nothing to step back over.")
 	}
-	s.rewind(s.cursor - 1)
+	if err := s.rewind(s.cursor - 1); err != nil {
+		return err
+	}
 	s.send(rewoundMessage{Type: msgRewound, Cursor: s.cursor})
 	return nil
 }
@@ -334,7 +336,9 @@ func (s *session) seek(n int) error {
 	}
 	switch {
 	case n < s.cursor:
-		s.rewind(n)
+		if err := s.rewind(n); err != nil {
+			return err
+		}
 	case n > s.cursor:
 		sim := s.run()
 		for len(sim.Events()) < n && sim.Step() {
@@ -343,7 +347,9 @@ func (s *session) seek(n int) error {
 			// Stepping on moved the Sim's clock past the user's: start
 			// again from where the user is.
 			at := s.at
-			s.rewind(s.cursor)
+			if err := s.rewind(s.cursor); err != nil {
+				return err
+			}
 			s.at = max(s.at, at)
 			return userErrorf("seek-past-end", errArgs{"cursor": n, "events": have},
 				"This run has %d events: seek to a cursor from 0 to %d, not %d.", have, have, n)
@@ -366,8 +372,9 @@ func badCursor(n int) *userError {
 }
 
 // rewind replays the run into a fresh Sim up to its first n events. User
-// actions made at or after n are undone.
-func (s *session) rewind(n int) {
+// actions made at or after n are undone. The replay waits for a slot of the
+// run limiter; when none comes, the session stays where it was.
+func (s *session) rewind(n int) error {
 	kept := make([]userAction, 0, len(s.actions))
 	for _, a := range s.actions {
 		if a.events < n {
@@ -385,10 +392,11 @@ func (s *session) rewind(n int) {
 		// The engine is deterministic; a replay that differs is a bug.
 		s.closed = true
 		s.out.broken(err)
-		return
+		return nil
 	}
 	s.sim, s.actions, s.cursor, s.doneSent = sim, kept, n, false
 	s.at = sim.Now()
+	return nil
 }
 
 // replay runs sc with the actions made at their recorded steps and times
