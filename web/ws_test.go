@@ -254,6 +254,9 @@ func TestLiveErrorCodes(t *testing.T) {
 			map[string]any{"field": "call", "detail": "must be one of listen, connect", "check": "one-of",
 				"values": map[string]any{"value": `"jump"`, "values": "listen, connect, send, receive, shutdown, close, abort"}}},
 		{`{"type": "play", "speed": 0}`, "bad-speed", map[string]any{"max": float64(maxSpeed), "value": "0"}},
+		{`{"type": "seek"}`, "cursor-needed", map[string]any{"max": float64(engine.MaxEvents)}},
+		{`{"type": "seek", "cursor": 1.5}`, "bad-cursor", map[string]any{"max": float64(engine.MaxEvents), "value": "1.5"}},
+		{`{"type": "seek", "cursor": -2}`, "bad-cursor", map[string]any{"max": float64(engine.MaxEvents), "value": "-2"}},
 		{`{"type": "answer", "choice": 0}`, "not-viewer", map[string]any{}},
 	} {
 		c.send(tc.cmd)
