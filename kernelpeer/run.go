@@ -2,7 +2,6 @@ package kernelpeer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -13,7 +12,11 @@ import (
 // pollEvery bounds how long the run waits without reading the kernel's
 // socket states: a timer in the kernel (TIME-WAIT's end, say) changes a
 // state without sending anything.
-const pollEvery = 5 * time.Millisecond
+const pollEvery = 50 * time.Millisecond
+
+// settleWithin is how long after handing the kernel a segment or a call
+// what it sends counts as its immediate answer.
+const settleWithin = 2 * time.Millisecond
 
 // Options shape a run against the kernel.
 type Options struct {
@@ -58,6 +61,10 @@ func Run(ctx context.Context, sc *engine.Scenario, kernel string, o Options) (*e
 	if err != nil {
 		return nil, err
 	}
+	if err := t.waitReady(ns, x.Addr(x.Inside()).Addr()); err != nil {
+		t.close()
+		return nil, err
+	}
 	d, err := newDiag(ns)
 	if err != nil {
 		t.close()
@@ -71,16 +78,9 @@ func Run(ctx context.Context, sc *engine.Scenario, kernel string, o Options) (*e
 		d:   d,
 		o:   o,
 	}
+	defer t.close()
 	defer r.app.close()
-	// The device goes last: closing it wakes and ends the reader.
-	pkts := make(chan packet, 64)
-	done := make(chan struct{})
-	go t.readLoop(pkts, done)
-	defer func() {
-		close(done)
-		t.close()
-	}()
-	if err := r.loop(ctx, pkts); err != nil {
+	if err := r.loop(ctx); err != nil {
 		return nil, err
 	}
 	return x.Sim().Trace(), nil
@@ -109,16 +109,15 @@ type runner struct {
 	o    Options
 	sent int // events already given to OnEvents
 
-	state   engine.State
-	hadConn bool
+	start      time.Time
+	state      engine.State
+	hadConn    bool
+	confirming bool
 }
 
-func (r *runner) loop(ctx context.Context, pkts <-chan packet) error {
-	start := time.Now()
-	vnow := func() time.Duration { return time.Since(start) }
+func (r *runner) loop(ctx context.Context) error {
+	r.start = time.Now()
 	until := r.x.Sim().Until()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
 	var failed error
 	perform := func(a engine.PeerAction) {
 		if failed != nil {
@@ -128,15 +127,22 @@ func (r *runner) loop(ctx context.Context, pkts <-chan packet) error {
 		case engine.PeerSegment:
 			if err := r.tun.write(a.Packet); err != nil {
 				failed = fmt.Errorf("writing segment %d to the kernel: %w", a.Segment, err)
+				return
 			}
 		case engine.PeerCall:
 			result, data := r.app.call(a.Step)
 			r.x.CallDone(a.At, a.Step, result, data)
 		}
+		failed = r.settle(a.At)
 		r.observe(a.At)
 	}
 	for {
-		now := vnow()
+		// What the kernel sent before now happened before now: record it
+		// at its time before the engine moves on.
+		if err := r.receive(perform); err != nil {
+			return err
+		}
+		now := r.vnow()
 		r.x.AdvanceTo(now, perform)
 		r.observe(r.x.Sim().Now())
 		r.flush()
@@ -146,28 +152,70 @@ func (r *runner) loop(ctx context.Context, pkts <-chan packet) error {
 		if err := r.x.Sim().Err(); err != nil {
 			return err
 		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if now >= until {
 			return nil
 		}
 		wait := until - now
 		if next, ok := r.x.NextDeadline(); ok {
-			wait = min(wait, next-vnow())
+			wait = min(wait, next-r.vnow())
 		}
-		timer.Reset(max(min(wait, pollEvery), 0))
-		select {
-		case p := <-pkts:
-			if p.b == nil {
-				return errors.New("reading from the kernel's TUN device failed")
-			}
-			at := p.at.Sub(start)
-			r.x.AdvanceTo(at, perform)
-			if err := r.x.Received(at, p.b); err != nil {
+		if err := r.tun.wait(min(wait, pollEvery)); err != nil {
+			return err
+		}
+	}
+}
+
+// vnow is the virtual time now: the real time since the run started.
+func (r *runner) vnow() time.Duration { return time.Since(r.start) }
+
+// receive records each packet the kernel has sent, at the time it is read,
+// after everything the engine had to do before then.
+func (r *runner) receive(perform func(engine.PeerAction)) error {
+	for {
+		b, err := r.tun.read()
+		if err != nil || b == nil {
+			return err
+		}
+		at := r.vnow()
+		r.x.AdvanceTo(at, perform)
+		if err := r.x.Received(at, b); err != nil {
+			return err
+		}
+		r.observe(r.x.Sim().Now())
+	}
+}
+
+// settle takes what the kernel sends within settleWithin of being handed a
+// segment or making a call, and stamps it with the virtual time of that
+// moment: the kernel's immediate answer (a SYN,ACK to a SYN, the FIN of a
+// close) comes at once, as the engine's does. The kernel makes such an
+// answer before the write or the call returns (the softirq that handles a
+// packet written to a TUN device runs before the write returns), so the
+// window only covers a machine too busy to run the softirq at once.
+func (r *runner) settle(at time.Duration) error {
+	deadline := time.Now().Add(settleWithin)
+	for {
+		for {
+			b, err := r.tun.read()
+			if err != nil {
 				return err
 			}
-			r.observe(r.x.Sim().Now())
-		case <-timer.C:
-		case <-ctx.Done():
-			return ctx.Err()
+			if b == nil {
+				break
+			}
+			if err := r.x.Received(at, b); err != nil {
+				return err
+			}
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil
+		}
+		if err := r.tun.wait(left); err != nil {
+			return err
 		}
 	}
 }
@@ -185,10 +233,18 @@ func (r *runner) observe(now time.Duration) {
 	local, remote := r.x.Addr(r.x.Peer()), r.x.Addr(r.x.Inside())
 	st, found := engine.Closed, false
 	for _, s := range socks {
-		if s.local == local && s.remote == remote {
+		// A socket in CLOSE is as good as gone: the application's socket
+		// once its connection has become a TIME-WAIT mini-socket, say.
+		if s.local == local && s.remote == remote && s.state != engine.Closed {
 			st, found = s.state, true
 			break
 		}
+	}
+	// Without a connection: LISTEN while there is a listener, before the
+	// first connection and after a half-open one was dropped (RFC 9293
+	// 3.10.7.4: a reset in SYN-RECEIVED returns a passive open to LISTEN).
+	if !found && r.state == engine.SynReceived {
+		r.hadConn = false
 	}
 	if !found && !r.hadConn {
 		for _, s := range socks {
@@ -196,6 +252,15 @@ func (r *runner) observe(now time.Duration) {
 				st = engine.Listen
 			}
 		}
+	}
+	if !found && r.hadConn && r.state != engine.Closed && !r.confirming {
+		// A connection moving to TIME-WAIT is a full socket replaced by
+		// a mini-socket: a dump can fall between the two. Look again.
+		r.confirming = true
+		time.Sleep(time.Millisecond)
+		r.observe(now)
+		r.confirming = false
+		return
 	}
 	r.hadConn = r.hadConn || found
 	if st != r.state {
