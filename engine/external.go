@@ -118,12 +118,11 @@ func (x *External) AdvanceTo(t time.Duration, do func(PeerAction)) {
 // was seen to use.
 func (x *External) step() (PeerAction, bool) {
 	s := x.s
-	t, ok := s.NextDeadline()
-	if !ok || t > s.until {
+	if s.err != nil || s.exceeded() {
 		return PeerAction{}, false
 	}
-	if len(s.events) > MaxEvents || s.steps >= maxSteps {
-		s.Step() // records the error
+	t, ok := s.NextDeadline()
+	if !ok || t > s.until {
 		return PeerAction{}, false
 	}
 	if len(s.inFlight) > 0 && s.inFlight[0].arrive == t {
@@ -132,8 +131,7 @@ func (x *External) step() (PeerAction, bool) {
 			s.Step()
 			return PeerAction{}, false
 		}
-		s.steps++
-		s.now = max(s.now, t)
+		x.tick(t)
 		s.inFlight = s.inFlight[1:]
 		return PeerAction{Kind: PeerSegment, At: t, Packet: x.packet(f.id), Segment: f.id}, true
 	}
@@ -141,22 +139,28 @@ func (x *External) step() (PeerAction, bool) {
 		s.Step()
 		return PeerAction{}, false
 	}
-	a := s.agenda[s.next]
+	a := &s.agenda.items[0] // the earliest action: the agenda is a heap
 	switch {
 	case a.kind == actStep && a.step.Endpoint == x.peer.name:
-		s.steps++
-		s.now = max(s.now, t)
-		s.next++
-		return PeerAction{Kind: PeerCall, At: t, Step: *a.step}, true
+		x.tick(t)
+		st := *s.agenda.pop().step
+		return PeerAction{Kind: PeerCall, At: t, Step: st}, true
 	case a.kind == actInject:
-		s.steps++
-		s.now = max(s.now, t)
-		s.next++
-		x.inject(a.inj)
+		x.tick(t)
+		x.inject(s.agenda.pop().inj)
 		return PeerAction{}, false
 	}
 	s.Step()
 	return PeerAction{}, false
+}
+
+// tick counts a step the outside endpoint's part took, as Sim.Step counts
+// its own, and moves the clock to t.
+func (x *External) tick(t time.Duration) {
+	s := x.s
+	s.steps++
+	s.spent.work += int64(1 + len(s.client.conns) + len(s.server.conns))
+	s.now = max(s.now, t)
 }
 
 // packet returns the bytes of segment id as they were put on the wire.
@@ -269,7 +273,7 @@ func (x *External) CallDone(now time.Duration, st Step, result, data string) {
 	case data != "":
 		ev.Data = data
 	}
-	s.events = append(s.events, ev)
+	s.record(ev)
 }
 
 // PeerState records that the outside endpoint was seen in state to at now.
@@ -279,7 +283,7 @@ func (x *External) PeerState(now time.Duration, from, to State) {
 	}
 	s := x.s
 	s.now = max(s.now, now)
-	s.events = append(s.events, Event{
+	s.record(Event{
 		Kind: KindState, T: Millis(s.now), Endpoint: x.peer.name,
 		From: from.String(), To: to.String(), Cause: CauseKernel,
 	})
