@@ -1,9 +1,6 @@
 package engine
 
-import (
-	"fmt"
-	"time"
-)
+import "time"
 
 // Profiles.
 const (
@@ -110,7 +107,7 @@ func Profile(name string) (Config, error) {
 			Behaviours:     rfcBehaviours(),
 		}, nil
 	}
-	return Config{}, &FieldError{"profile", fmt.Sprintf("must be %q or %q, not %q", ProfileLinux, ProfileRFC, name)}
+	return Config{}, oneOfErr("profile", []string{ProfileLinux, ProfileRFC}, name)
 }
 
 type intOption struct {
@@ -163,7 +160,7 @@ func (o *Options) bools() []struct {
 func (o *Options) validate() error {
 	for _, opt := range o.ints() {
 		if opt.v != nil && (*opt.v < opt.min || *opt.v > opt.max) {
-			return &FieldError{"options." + opt.name, fmt.Sprintf("must be between %d and %d", opt.min, opt.max)}
+			return rangeErr("options."+opt.name, opt.min, opt.max)
 		}
 	}
 	return nil
@@ -186,7 +183,7 @@ func (sc *Scenario) Config() (Config, error) {
 		}
 	}
 	if c.RTOMin > c.RTOMax {
-		return c, &FieldError{"options.rto_min_ms", "must not exceed rto_max_ms"}
+		return c, fieldErr("options.rto_min_ms", "rto-min-max", nil, "must not exceed rto_max_ms")
 	}
 	return c, nil
 }
