@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -98,9 +99,6 @@ const (
 	stallRetry = time.Millisecond
 	// maxTimerWait bounds one wait of the play timer.
 	maxTimerWait = time.Hour
-	// maxLiveSteps bounds the engine steps of one run, events or not, as
-	// engine.Run does.
-	maxLiveSteps = 10 * engine.MaxEvents
 )
 
 // userError is a mistake of the user's, told to them as Error() says; the
@@ -164,6 +162,9 @@ type playback struct {
 	// target is the virtual time the pending timer was set for: when it
 	// fires, the play clock has reached it.
 	target time.Duration
+	// seekTo, when more than 0, makes this play a forward seek: it stops
+	// once the user has the first seekTo events, and says rewound.
+	seekTo int
 }
 
 // session is one live run. Its methods lock it: the reader goroutine calls
@@ -190,6 +191,16 @@ type session struct {
 	stopTimer func() bool
 	timerGen  int
 	closed    bool
+
+	// replays bounds the replays of back with the runs of /api/run; nil
+	// (in tests) leaves them unbounded.
+	replays limiter
+}
+
+// limiter gives out a fixed number of slots to run the engine in.
+type limiter interface {
+	acquire(ctx context.Context) error
+	release()
 }
 
 func newSession(out outbox, clk clock) *session {
@@ -290,9 +301,8 @@ func (s *session) stopPlay() {
 	s.cancelTimer()
 }
 
-// back returns to the state before the last delivered event by replaying
-// the run into a fresh Sim. User actions made at or after the new cursor are
-// undone.
+// back returns to the state before the last delivered event. User actions
+// made at or after the new cursor are undone.
 func (s *session) back() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -303,12 +313,79 @@ func (s *session) back() error {
 	if s.cursor == 0 {
 		return userErrorf("at-start", nil, "This is the start of the run: there is nothing to step back over.")
 	}
-	n := s.cursor - 1
+	if err := s.rewind(s.cursor - 1); err != nil {
+		return err
+	}
+	s.send(rewoundMessage{Type: msgRewound, Cursor: s.cursor})
+	return nil
+}
+
+// seek pauses play and moves the run to just after its first n events:
+// back by replaying, forward by delivering the events in between. Either
+// way the answer ends with rewound to n, as back's does. A cursor past the
+// run's end is refused and the session stays where it was.
+func (s *session) seek(n int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sc == nil {
+		return errNotLoaded
+	}
+	s.pauseLocked()
+	if n < 0 || n > engine.MaxEvents {
+		return badCursor(n)
+	}
+	switch {
+	case n < s.cursor:
+		if err := s.rewind(n); err != nil {
+			return err
+		}
+	case n > s.cursor:
+		sim := s.run()
+		for len(sim.Events()) < n && sim.Step() {
+		}
+		if have := len(sim.Events()); have < n {
+			// Stepping on moved the Sim's clock past the user's: start
+			// again from where the user is.
+			at := s.at
+			if err := s.rewind(s.cursor); err != nil {
+				return err
+			}
+			s.at = max(s.at, at)
+			return userErrorf("seek-past-end", errArgs{"cursor": n, "events": have},
+				"This run has %d events: seek to a cursor from 0 to %d, not %d.", have, have, n)
+		}
+		// The events in between go out as play at full speed does, as
+		// fast as the user (and the viewers of a shared session) read
+		// them; rewound follows the last.
+		s.play = playback{on: true, max: true, seekTo: n}
+		s.tickLocked(0)
+		return nil
+	}
+	s.send(rewoundMessage{Type: msgRewound, Cursor: s.cursor})
+	return nil
+}
+
+func badCursor(n int) *userError {
+	value := fmt.Sprint(n)
+	return userErrorf("bad-cursor", errArgs{"max": engine.MaxEvents, "value": value},
+		"cursor: must be a whole number of events from 0 to %d, not %s.", engine.MaxEvents, value)
+}
+
+// rewind replays the run into a fresh Sim up to its first n events. User
+// actions made at or after n are undone. The replay waits for a slot of the
+// run limiter; when none comes, the session stays where it was.
+func (s *session) rewind(n int) error {
 	kept := make([]userAction, 0, len(s.actions))
 	for _, a := range s.actions {
 		if a.events < n {
 			kept = append(kept, a)
 		}
+	}
+	if s.replays != nil {
+		if err := s.replays.acquire(context.Background()); err != nil {
+			return err
+		}
+		defer s.replays.release()
 	}
 	sim, err := replay(s.sc, kept, n)
 	if err != nil {
@@ -319,7 +396,6 @@ func (s *session) back() error {
 	}
 	s.sim, s.actions, s.cursor, s.doneSent = sim, kept, n, false
 	s.at = sim.Now()
-	s.send(rewoundMessage{Type: msgRewound, Cursor: n})
 	return nil
 }
 
@@ -409,8 +485,8 @@ func (s *session) settle(t time.Duration) error {
 		s.produce(t, false)
 		sim.AdvanceTo(t)
 	}
-	if len(sim.Events()) > engine.MaxEvents {
-		return s.limitError()
+	if err := sim.Err(); err != nil {
+		return budgetError(err)
 	}
 	return nil
 }
@@ -420,8 +496,8 @@ func (s *session) actionError(a userAction, err error) error {
 	var fe *engine.FieldError
 	var notInFlight *engine.NotInFlightError
 	switch {
-	case errors.Is(err, engine.ErrTooManyEvents):
-		return s.limitError()
+	case errors.Is(err, engine.ErrBudget):
+		return budgetError(err)
 	case errors.As(err, &notInFlight):
 		// The page words each reason in its own language.
 		args := errArgs{"segment": notInFlight.Segment}
@@ -441,24 +517,66 @@ func (s *session) actionError(a userAction, err error) error {
 		for _, p := range []string{"steps[0].", "faults[0]."} {
 			field = strings.TrimPrefix(field, p)
 		}
-		return fieldError(field, fe.Msg)
+		return fieldError(field, fe)
 	}
 	return err
 }
 
-// fieldError is the engine's complaint about a field, whose path and
-// detail stay in the engine's English.
-func fieldError(field, detail string) *userError {
-	if field == "" {
-		return userErrorf("bad-input", errArgs{"detail": clip(detail)}, "%s", clip(detail))
+// fieldError is the engine's complaint fe about a field, named field as
+// the user wrote it. detail is the engine's English; check and values are
+// its rule's code and arguments, which a page words as field.<check> in its
+// own language.
+func fieldError(field string, fe *engine.FieldError) *userError {
+	detail := clip(fe.Msg)
+	args := errArgs{"detail": detail}
+	if fe.Code != "" {
+		values := make(errArgs, len(fe.Args))
+		for k, v := range fe.Args {
+			if s, ok := v.(string); ok {
+				v = clip(s)
+			}
+			values[k] = v
+		}
+		args["check"], args["values"] = fe.Code, values
 	}
-	return userErrorf("bad-field", errArgs{"field": field, "detail": clip(detail)},
-		"%s", clip((&engine.FieldError{Field: field, Msg: detail}).Error()))
+	if field == "" {
+		return userErrorf("bad-input", args, "%s", detail)
+	}
+	args["field"] = field
+	return userErrorf("bad-field", args, "%s", clip((&engine.FieldError{Field: field, Msg: fe.Msg}).Error()))
 }
 
-func (s *session) limitError() *userError {
-	return userErrorf("run-limit", errArgs{"max": engine.MaxEvents},
-		"This run has reached the limit of %d events; step back or reset to go on.", engine.MaxEvents)
+// budgetError says which part of the run's budget (engine.Budget) an
+// error reports, each with its own code.
+func budgetError(err error) *userError {
+	var be *engine.BudgetError
+	if !errors.As(err, &be) {
+		return userErrorf("server-error", nil, "Something went wrong on the server; the error has been logged.")
+	}
+	max := be.Limit
+	switch be.Resource {
+	case engine.BudgetEvents:
+		return userErrorf("run-limit", errArgs{"max": max},
+			"This run has reached the limit of %d events; step back or reset to go on.", max)
+	case engine.BudgetWork:
+		return userErrorf("run-work", nil,
+			"This run has done all the work one run may do on the server; step back or reset to go on.")
+	case engine.BudgetHeld:
+		kib := max >> 10
+		return userErrorf("run-memory", errArgs{"kib": kib},
+			"This run has reached the limit of %d KiB of memory; step back or reset to go on.", kib)
+	case engine.BudgetCalls:
+		return userErrorf("live-calls", errArgs{"max": max},
+			"This run has had %d socket calls, the scenario's and yours, the most one run may have; reset to start again.", max)
+	case engine.BudgetFaults:
+		return userErrorf("live-faults", errArgs{"max": max},
+			"This run has had %d faults, the scenario's and yours, the most one run may have; reset to start again.", max)
+	case engine.BudgetData:
+		return userErrorf("live-data", errArgs{"max": max},
+			"This run has sent %d bytes of data, the scenario's and yours, the most one run may; reset to start again.", max)
+	}
+	return userErrorf("live-agenda", errArgs{"max": max},
+		"This run has %d calls, injects and floods waiting, the most one run may have; let some happen first.", max)
 }
 
 // close stops the session for good.
@@ -505,6 +623,7 @@ const (
 	produceFinished produceResult = iota // nothing more will happen
 	produceWaiting                       // the next thing is after the limit
 	produceStalled                       // the user's queue is full
+	produceSought                        // a seek has delivered its last event
 )
 
 // produce delivers events and steps the Sim until the next thing to happen
@@ -513,6 +632,9 @@ const (
 func (s *session) produce(limit time.Duration, room bool) produceResult {
 	sim := s.sim
 	for !s.closed {
+		if s.play.seekTo > 0 && s.cursor >= s.play.seekTo {
+			return produceSought
+		}
 		if room && s.out.busy() {
 			return produceStalled
 		}
@@ -538,11 +660,12 @@ func (s *session) produce(limit time.Duration, room bool) produceResult {
 // exhausted reports that the run has reached the engine's limits, and tells
 // the user once.
 func (s *session) exhausted() bool {
-	if len(s.sim.Events()) <= engine.MaxEvents && s.sim.Steps() <= maxLiveSteps {
+	err := s.sim.Err()
+	if err == nil {
 		return false
 	}
 	if !s.doneSent {
-		s.send(s.limitError().message())
+		s.send(budgetError(err).message())
 	}
 	return true
 }
@@ -570,6 +693,9 @@ func (s *session) tickLocked(reached time.Duration) {
 	result := s.produce(limit, true)
 	s.at = max(s.at, s.sim.Now())
 	switch result {
+	case produceSought:
+		s.stopPlay()
+		s.send(rewoundMessage{Type: msgRewound, Cursor: s.cursor})
 	case produceStalled:
 		if !p.max {
 			// The play clock waits at the last event until the user reads.
