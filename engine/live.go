@@ -44,10 +44,9 @@ func (s *Sim) AdvanceTo(t time.Duration) {
 	t = min(t, s.until)
 	for {
 		next, ok := s.NextDeadline()
-		if !ok || next > t || len(s.events) > MaxEvents {
+		if !ok || next > t || !s.Step() {
 			break
 		}
-		s.Step()
 	}
 	s.now = max(s.now, t)
 }
@@ -88,12 +87,16 @@ func (s *Sim) ForgetLive() {
 	if s.nextLive == len(s.sc.Live) {
 		return
 	}
+	for _, lv := range s.sc.Live[s.nextLive:] {
+		s.scenarioBytes -= liveSize(&lv)
+	}
 	sc := *s.sc
 	sc.Live = slices.Clip(sc.Live[:s.nextLive])
 	s.sc = &sc
 }
 
-// Call makes a socket call now, as a live user does, and records it.
+// Call makes a socket call now, as a live user does, and records it. It
+// counts against the run's budget as the scenario's own calls do.
 func (s *Sim) Call(endpoint, call, data string) error {
 	st := Step{Endpoint: endpoint, Call: call, Data: data}
 	if err := st.validate(""); err != nil {
@@ -102,9 +105,10 @@ func (s *Sim) Call(endpoint, call, data string) error {
 	if s.err != nil {
 		return s.err
 	}
-	if err := s.record(Live{Endpoint: endpoint, Call: call, Data: data}); err != nil {
+	if err := s.charge(1, 0, len(data)); err != nil {
 		return err
 	}
+	s.recordLive(Live{Endpoint: endpoint, Call: call, Data: data})
 	s.doCall(endpoint, call, data)
 	return nil
 }
@@ -112,9 +116,11 @@ func (s *Sim) Call(endpoint, call, data string) error {
 // AddFault adds a fault while the run goes on, and records it: a drop rule
 // applies to the segments sent from now on; an inject or flood due in the
 // past happens now. {"drop": {"segment": ID}} loses that segment if it is
-// in flight.
+// in flight. Every fault counts against the run's budget as the scenario's
+// own do.
 func (s *Sim) AddFault(f Fault) error {
-	if _, err := f.validate(""); err != nil {
+	data, err := f.validate("")
+	if err != nil {
 		return err
 	}
 	if s.err != nil {
@@ -123,38 +129,39 @@ func (s *Sim) AddFault(f Fault) error {
 	if f.Drop != nil && f.Drop.Segment != 0 {
 		return s.Lose(f.Drop.Segment)
 	}
-	if err := s.record(Live{Fault: &f}); err != nil {
+	if err := s.charge(0, 1, data); err != nil {
 		return err
 	}
+	s.recordLive(Live{Fault: &f})
 	s.addFault(f)
 	return nil
 }
 
-// Lose drops a segment that is in flight now, and records it.
+// Lose drops a segment that is in flight now, and records it. It counts
+// against the run's budget as a fault.
 func (s *Sim) Lose(id int) error {
 	if !slices.ContainsFunc(s.inFlight, func(f flight) bool { return f.id == id }) {
 		return &NotInFlightError{Segment: id, Reason: s.whyNotInFlight(id)}
 	}
-	if err := s.record(Live{Fault: &Fault{Drop: &Drop{Segment: id}}}); err != nil {
+	if err := s.charge(0, 1, 0); err != nil {
 		return err
 	}
+	s.recordLive(Live{Fault: &Fault{Drop: &Drop{Segment: id}}})
 	return s.lose(id)
 }
 
-// record adds a live action made now to the scenario, as the step it is.
-// Recorded actions not made yet (after RunTo) are forgotten: the user has
-// changed the run from here.
-func (s *Sim) record(lv Live) error {
-	if s.nextLive >= MaxLive {
-		return &FieldError{"live", fmt.Sprintf("a run takes at most %d calls and faults made live", MaxLive)}
-	}
+// recordLive adds a live action made now to the scenario, as the step it
+// is. Recorded actions not made yet (after RunTo) are forgotten: the user
+// has changed the run from here.
+func (s *Sim) recordLive(lv Live) {
+	s.ForgetLive()
 	lv.Step, lv.AtMs = s.steps, Millis(s.now)
 	sc := *s.sc
-	sc.Live = append(slices.Clip(sc.Live[:s.nextLive]), lv)
+	sc.Live = append(slices.Clip(sc.Live), lv)
 	s.sc = &sc
 	s.nextLive = len(sc.Live)
+	s.scenarioBytes += liveSize(&lv)
 	s.steps++
-	return nil
 }
 
 // dueLive returns the recorded live action to make now, if its step has
@@ -166,8 +173,8 @@ func (s *Sim) dueLive() (*Live, bool) {
 	return nil, false
 }
 
-// replayLive makes the recorded live action lv, which is due; it is this
-// step.
+// replayLive makes the recorded live action lv, which is due, as the user
+// made it: it is this step, and it is charged then as it was then.
 func (s *Sim) replayLive(lv *Live) error {
 	i := s.nextLive
 	s.nextLive++
@@ -178,20 +185,30 @@ func (s *Sim) replayLive(lv *Live) error {
 			fmt.Sprintf("the run has something due at %v ms before it, at step %d", Millis(next).Ms(), lv.Step)}
 	}
 	s.now = max(s.now, at)
+	var err error
 	switch {
 	case lv.Fault == nil:
-		s.doCall(lv.Endpoint, lv.Call, lv.Data)
+		if err = s.charge(1, 0, len(lv.Data)); err == nil {
+			s.doCall(lv.Endpoint, lv.Call, lv.Data)
+		}
 	case lv.Fault.Drop != nil && lv.Fault.Drop.Segment != 0:
-		if err := s.lose(lv.Fault.Drop.Segment); err != nil {
-			return fmt.Errorf("live[%d]: %w", i, err)
+		if err = s.charge(0, 1, 0); err == nil {
+			err = s.lose(lv.Fault.Drop.Segment)
 		}
 	default:
-		s.addFault(*lv.Fault)
+		data, _ := lv.Fault.validate("")
+		if err = s.charge(0, 1, data); err == nil {
+			s.addFault(*lv.Fault)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("live[%d]: %w", i, err)
 	}
 	return nil
 }
 
-// addFault plans a fault from now on.
+// addFault plans a fault from now on; the agenda puts a new action after
+// everything already due at its time.
 func (s *Sim) addFault(f Fault) {
 	nowMs := int64(s.now / time.Millisecond)
 	switch {
@@ -204,22 +221,7 @@ func (s *Sim) addFault(f Fault) {
 		fl.AtMs = max(fl.AtMs, nowMs)
 		f.Flood = &fl
 	}
-	before := len(s.agenda)
-	s.planFault(f)
-	// Keep the agenda sorted: new actions go after everything already due
-	// at their time.
-	added := slices.Clone(s.agenda[before:])
-	s.agenda = s.agenda[:before]
-	for _, a := range added {
-		i := s.next + len(s.agenda[s.next:])
-		for j := s.next; j < len(s.agenda); j++ {
-			if s.agenda[j].at > a.at {
-				i = j
-				break
-			}
-		}
-		s.agenda = slices.Insert(s.agenda, i, a)
-	}
+	s.planFault(&f)
 }
 
 // ErrNotInFlight is what Lose's error is when the segment cannot be
@@ -268,7 +270,7 @@ func (s *Sim) lose(id int) error {
 	s.inFlight = slices.Delete(s.inFlight, i, i+1)
 	to := f.dst.name
 	from := s.peer(f.dst).name
-	s.events = append(s.events, Event{
+	s.record(Event{
 		Kind: KindDrop, T: Millis(s.now), From: from, To: to,
 		Cause: "user", CauseSegment: id, Reason: "dropped-in-flight",
 	})

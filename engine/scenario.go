@@ -20,14 +20,14 @@ import (
 // user sends can make a run slow or large. They are part of the documented
 // contract (README, "Limits").
 const (
-	MaxScenarioBytes = 256 << 10 // a scenario document
-	MaxSteps         = 1000      // socket calls in one scenario
-	MaxFaults        = 1000      // drop and inject rules
-	MaxLive          = 1000      // calls and faults recorded by a live session
-	MaxDataBytes     = 64 << 10  // payload of all send calls and injects together
-	MaxUntil         = 3600_000  // virtual ms: one hour bounds every run
-	DefaultUntil     = 300_000   // virtual ms when until_ms is absent
-	MaxEvents        = 20_000    // a run stops with an error past this many events
+	MaxScenarioBytes = 256 << 10            // a scenario document
+	MaxSteps         = 1000                 // socket calls in one scenario
+	MaxFaults        = 1000                 // drop and inject rules
+	MaxLive          = MaxSteps + MaxFaults // calls and faults recorded by a live session
+	MaxDataBytes     = 64 << 10             // payload of all send calls and injects together
+	MaxUntil         = 3600_000             // virtual ms: one hour bounds every run
+	DefaultUntil     = 300_000              // virtual ms when until_ms is absent
+	MaxEvents        = 20_000               // a run stops with an error past this many events
 	MaxOneWayDelayMs = 10_000
 )
 
@@ -501,8 +501,8 @@ func (sc *Scenario) Validate() error {
 
 // validate checks one live action and returns the bytes of data it sends.
 func (lv *Live) validate(path string) (int, error) {
-	if lv.Step < 0 || lv.Step > maxSteps {
-		return 0, &FieldError{path + ".step", fmt.Sprintf("must be between 0 and %d", maxSteps)}
+	if lv.Step < 0 || lv.Step > MaxWork {
+		return 0, &FieldError{path + ".step", fmt.Sprintf("must be between 0 and %d", MaxWork)}
 	}
 	if lv.AtMs < 0 || lv.AtMs > Millis(MaxUntil*time.Millisecond) {
 		return 0, &FieldError{path + ".at_ms", fmt.Sprintf("must be between 0 and %d", MaxUntil)}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -109,9 +110,6 @@ const (
 	stallRetry = time.Millisecond
 	// maxTimerWait bounds one wait of the play timer.
 	maxTimerWait = time.Hour
-	// maxLiveSteps bounds the engine steps of one run, events or not, as
-	// engine.Run does.
-	maxLiveSteps = 10 * engine.MaxEvents
 )
 
 // userError is a mistake of the user's, told to them as Error() says; the
@@ -187,6 +185,16 @@ type session struct {
 	stopTimer func() bool
 	timerGen  int
 	closed    bool
+
+	// replays bounds the replays of back with the runs of /api/run; nil
+	// (in tests) leaves them unbounded.
+	replays limiter
+}
+
+// limiter gives out a fixed number of slots to run the engine in.
+type limiter interface {
+	acquire(ctx context.Context) error
+	release()
 }
 
 func newSession(out outbox, clk clock) *session {
@@ -299,7 +307,9 @@ func (s *session) back() error {
 	if s.cursor == 0 {
 		return userErrorf("at-start", nil, "This is the start of the run: there is nothing to step back over.")
 	}
-	s.rewind(s.cursor - 1)
+	if err := s.rewind(s.cursor - 1); err != nil {
+		return err
+	}
 	s.send(rewoundMessage{Type: msgRewound, Cursor: s.cursor})
 	return nil
 }
@@ -320,7 +330,9 @@ func (s *session) seek(n int) error {
 	}
 	switch {
 	case n < s.cursor:
-		s.rewind(n)
+		if err := s.rewind(n); err != nil {
+			return err
+		}
 	case n > s.cursor:
 		sim := s.run()
 		for len(sim.Events()) < n && sim.Step() {
@@ -329,7 +341,9 @@ func (s *session) seek(n int) error {
 			// Stepping on moved the Sim past the user: replay it to
 			// where the user is, keeping every action made so far.
 			at := s.at
-			s.replayTo(s.cursor, false)
+			if err := s.replayTo(s.cursor, false); err != nil {
+				return err
+			}
 			s.at = max(s.at, at)
 			return userErrorf("seek-past-end", errArgs{"cursor": n, "events": have},
 				"This run has %d events: seek to a cursor from 0 to %d, not %d.", have, have, n)
@@ -353,23 +367,32 @@ func badCursor(n int) *userError {
 
 // rewind replays the run as the user changed it into a fresh Sim, up to
 // its first n events. User actions made at or after n are undone.
-func (s *session) rewind(n int) { s.replayTo(n, true) }
+func (s *session) rewind(n int) error { return s.replayTo(n, true) }
 
 // replayTo replays the run as the user changed it into a fresh Sim, up to
 // its first n events; forget undoes the user's actions made at or after n.
-func (s *session) replayTo(n int, forget bool) {
+// The replay waits for a slot of the run limiter; when none comes, the
+// session stays where it was.
+func (s *session) replayTo(n int, forget bool) error {
+	if s.replays != nil {
+		if err := s.replays.acquire(context.Background()); err != nil {
+			return err
+		}
+		defer s.replays.release()
+	}
 	sim, err := engine.RunTo(s.run().Scenario(), n)
 	if err != nil {
 		// The engine is deterministic; a replay that differs is a bug.
 		s.closed = true
 		s.out.broken(fmt.Errorf("replaying to event %d: %w", n, err))
-		return
+		return nil
 	}
 	if forget {
 		sim.ForgetLive()
 	}
 	s.sim, s.cursor, s.doneSent = sim, n, false
 	s.at = sim.Now()
+	return nil
 }
 
 // call makes a socket call at the current virtual time; the events it
@@ -427,8 +450,8 @@ func (s *session) settle(t time.Duration) error {
 		s.produce(t, false)
 		sim.AdvanceTo(t)
 	}
-	if len(sim.Events()) > engine.MaxEvents {
-		return s.limitError()
+	if err := sim.Err(); err != nil {
+		return budgetError(err)
 	}
 	return nil
 }
@@ -438,8 +461,8 @@ func (s *session) actionError(err error) error {
 	var fe *engine.FieldError
 	var notInFlight *engine.NotInFlightError
 	switch {
-	case errors.Is(err, engine.ErrTooManyEvents):
-		return s.limitError()
+	case errors.Is(err, engine.ErrBudget):
+		return budgetError(err)
 	case errors.As(err, &notInFlight):
 		// The page words each reason in its own language.
 		args := errArgs{"segment": notInFlight.Segment}
@@ -474,9 +497,37 @@ func fieldError(field, detail string) *userError {
 		"%s", clip((&engine.FieldError{Field: field, Msg: detail}).Error()))
 }
 
-func (s *session) limitError() *userError {
-	return userErrorf("run-limit", errArgs{"max": engine.MaxEvents},
-		"This run has reached the limit of %d events; step back or reset to go on.", engine.MaxEvents)
+// budgetError says which part of the run's budget (engine.Budget) an
+// error reports, each with its own code.
+func budgetError(err error) *userError {
+	var be *engine.BudgetError
+	if !errors.As(err, &be) {
+		return userErrorf("server-error", nil, "Something went wrong on the server; the error has been logged.")
+	}
+	max := be.Limit
+	switch be.Resource {
+	case engine.BudgetEvents:
+		return userErrorf("run-limit", errArgs{"max": max},
+			"This run has reached the limit of %d events; step back or reset to go on.", max)
+	case engine.BudgetWork:
+		return userErrorf("run-work", nil,
+			"This run has done all the work one run may do on the server; step back or reset to go on.")
+	case engine.BudgetHeld:
+		kib := max >> 10
+		return userErrorf("run-memory", errArgs{"kib": kib},
+			"This run has reached the limit of %d KiB of memory; step back or reset to go on.", kib)
+	case engine.BudgetCalls:
+		return userErrorf("live-calls", errArgs{"max": max},
+			"This run has had %d socket calls, the scenario's and yours, the most one run may have; reset to start again.", max)
+	case engine.BudgetFaults:
+		return userErrorf("live-faults", errArgs{"max": max},
+			"This run has had %d faults, the scenario's and yours, the most one run may have; reset to start again.", max)
+	case engine.BudgetData:
+		return userErrorf("live-data", errArgs{"max": max},
+			"This run has sent %d bytes of data, the scenario's and yours, the most one run may; reset to start again.", max)
+	}
+	return userErrorf("live-agenda", errArgs{"max": max},
+		"This run has %d calls, injects and floods waiting, the most one run may have; let some happen first.", max)
 }
 
 // close stops the session for good.
@@ -560,11 +611,12 @@ func (s *session) produce(limit time.Duration, room bool) produceResult {
 // exhausted reports that the run has reached the engine's limits, and tells
 // the user once.
 func (s *session) exhausted() bool {
-	if len(s.sim.Events()) <= engine.MaxEvents && s.sim.Steps() <= maxLiveSteps {
+	err := s.sim.Err()
+	if err == nil {
 		return false
 	}
 	if !s.doneSent {
-		s.send(s.limitError().message())
+		s.send(budgetError(err).message())
 	}
 	return true
 }
