@@ -139,7 +139,7 @@ class App {
    * changed it: {events, endpoints}, or null. */
   wholeRun() {
     const s = this.store;
-    if (!this.plan || this.planFor !== s.scenarioId || s.altered || s.events.some((e) => e.kind === 'drop')) return null;
+    if (!this.plan || this.planFor !== s.scenarioId || s.altered || s.live?.length || s.events.some((e) => e.kind === 'drop')) return null;
     return { events: this.plan.events, endpoints: this.plan.endpoints };
   }
 
