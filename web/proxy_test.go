@@ -261,3 +261,29 @@ func FuzzNormalOrigin(f *testing.F) {
 		}
 	})
 }
+
+// TestPageConfigProxy: the app page carries the public URL for the links it
+// writes, and the LAN hint only when opened on localhost without one.
+func TestPageConfigProxy(t *testing.T) {
+	const lan = "http://192.168.1.20:8080"
+	for _, tt := range []struct {
+		name         string
+		proxy        ProxyConfig
+		host         string
+		public, hint string
+	}{
+		{"localhost", ProxyConfig{LANURL: lan}, "localhost:8080", "", lan},
+		{"the LAN address", ProxyConfig{LANURL: lan}, "192.168.1.20:8080", "", ""},
+		{"a public URL", ProxyConfig{LANURL: lan, PublicURL: "https://synack.example.org"}, "localhost:8080", "https://synack.example.org", ""},
+	} {
+		h := newTestServer(t, Config{Proxy: tt.proxy}).Handler()
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Host = tt.host
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		cfg, _ := pageConfig(t, w.Body.String())
+		if cfg.PublicURL != tt.public || cfg.LANURL != tt.hint {
+			t.Errorf("%s: publicURL %q, lanURL %q; want %q, %q", tt.name, cfg.PublicURL, cfg.LANURL, tt.public, tt.hint)
+		}
+	}
+}
