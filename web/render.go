@@ -18,11 +18,12 @@ import (
 const (
 	formatJSON    = "json"
 	formatPCAP    = "pcap"
+	formatPCAPNG  = "pcapng"
 	formatMermaid = "mermaid"
 )
 
-// output is the form a trace is asked for in. Lang is set only for Mermaid,
-// the one format with words in it.
+// output is the form a trace is asked for in. Lang is set only for the
+// formats with words in them: Mermaid, and pcapng's packet comments.
 type output struct {
 	format string
 	lang   string
@@ -36,7 +37,7 @@ func parseOutput(q url.Values) (output, error) {
 		return output{format: formatJSON}, nil
 	case formatPCAP:
 		return output{format: formatPCAP}, nil
-	case formatMermaid:
+	case formatMermaid, formatPCAPNG:
 		lang := q.Get("lang")
 		if lang == "" {
 			lang = i18n.EN
@@ -44,9 +45,9 @@ func parseOutput(q url.Values) (output, error) {
 		if !i18n.Supported(lang) {
 			return output{}, badRequest("unknown lang %s: use %s", quoteShort(lang), strings.Join(i18n.Langs(), " or "))
 		}
-		return output{format: formatMermaid, lang: lang}, nil
+		return output{format: format, lang: lang}, nil
 	default:
-		return output{}, badRequest("unknown format %s: use json, pcap or mermaid", quoteShort(format))
+		return output{}, badRequest("unknown format %s: use json, pcap, pcapng or mermaid", quoteShort(format))
 	}
 }
 
@@ -80,6 +81,14 @@ func render(tr *engine.Trace, out output, name string) (rendering, error) {
 			name = "trace"
 		}
 		return rendering{contentType: "application/vnd.tcpdump.pcap", filename: name + ".pcap", body: buf.Bytes()}, nil
+	case formatPCAPNG:
+		if err := export.WritePCAPNG(&buf, tr, out.lang); err != nil {
+			return rendering{}, fmt.Errorf("writing pcapng: %w", err)
+		}
+		if name == "" {
+			name = "trace"
+		}
+		return rendering{contentType: "application/x-pcapng", filename: name + ".pcapng", body: buf.Bytes()}, nil
 	case formatMermaid:
 		if err := export.WriteMermaid(&buf, tr, out.lang); err != nil {
 			return rendering{}, fmt.Errorf("writing mermaid: %w", err)

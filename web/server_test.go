@@ -171,6 +171,22 @@ func TestTraceFormats(t *testing.T) {
 		t.Errorf("capture starts % x, want the pcap magic", pcap[:min(4, len(pcap))])
 	}
 
+	w = get(t, h, base+"?format=pcapng")
+	ng := expect(t, w, 200, "application/x-pcapng")
+	if got, want := w.Header().Get("Content-Disposition"), "attachment; filename="+exampleID+".pcapng"; got != want {
+		t.Errorf("Content-Disposition %q, want %q", got, want)
+	}
+	// A section header block, then the byte-order magic, little-endian.
+	if !bytes.HasPrefix(ng, []byte{0x0a, 0x0d, 0x0d, 0x0a}) || !bytes.Equal(ng[8:12], []byte{0x4d, 0x3c, 0x2b, 0x1a}) {
+		t.Errorf("pcapng starts % x, want a section header block", ng[:min(12, len(ng))])
+	}
+	if !bytes.Contains(ng, []byte("delivered to the server")) {
+		t.Error("pcapng has no English fate comment")
+	}
+	if ngZH := expect(t, get(t, h, base+"?format=pcapng&lang=zh"), 200, "application/x-pcapng"); !bytes.Contains(ngZH, []byte("送达服务器")) {
+		t.Error("pcapng with lang=zh has no Chinese fate comment")
+	}
+
 	en := expect(t, get(t, h, base+"?format=mermaid"), 200, "text/plain; charset=utf-8")
 	zh := expect(t, get(t, h, base+"?format=mermaid&lang=zh"), 200, "text/plain; charset=utf-8")
 	if !bytes.HasPrefix(en, []byte("sequenceDiagram\n")) || !bytes.Contains(en, []byte("as Client ")) {
@@ -183,7 +199,8 @@ func TestTraceFormats(t *testing.T) {
 	for target, word := range map[string]string{
 		base + "?format=xml":                           `"xml"`,
 		base + "?format=mermaid&lang=fr":               `"fr"`,
-		"/api/run?format=" + strings.Repeat("x", 1000): "use json, pcap or mermaid",
+		base + "?format=pcapng&lang=de":                `"de"`,
+		"/api/run?format=" + strings.Repeat("x", 1000): "use json, pcap, pcapng or mermaid",
 	} {
 		method := http.MethodGet
 		if strings.HasPrefix(target, "/api/run") {
@@ -214,6 +231,11 @@ func TestRun(t *testing.T) {
 	expect(t, w, 200, "application/vnd.tcpdump.pcap")
 	if got := w.Header().Get("Content-Disposition"); got != "attachment; filename=trace.pcap" {
 		t.Errorf("Content-Disposition without id %q", got)
+	}
+	w = post(t, h, "/api/run?format=pcapng", noID)
+	expect(t, w, 200, "application/x-pcapng")
+	if got := w.Header().Get("Content-Disposition"); got != "attachment; filename=trace.pcapng" {
+		t.Errorf("pcapng Content-Disposition without id %q", got)
 	}
 	expect(t, post(t, h, "/api/run?format=mermaid&lang=zh", doc), 200, "text/plain; charset=utf-8")
 }

@@ -164,6 +164,9 @@ type playback struct {
 	// target is the virtual time the pending timer was set for: when it
 	// fires, the play clock has reached it.
 	target time.Duration
+	// seekTo, when more than 0, makes this play a forward seek: it stops
+	// once the user has the first seekTo events, and says rewound.
+	seekTo int
 }
 
 // session is one live run. Its methods lock it: the reader goroutine calls
@@ -290,9 +293,8 @@ func (s *session) stopPlay() {
 	s.cancelTimer()
 }
 
-// back returns to the state before the last delivered event by replaying
-// the run into a fresh Sim. User actions made at or after the new cursor are
-// undone.
+// back returns to the state before the last delivered event. User actions
+// made at or after the new cursor are undone.
 func (s *session) back() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -303,7 +305,61 @@ func (s *session) back() error {
 	if s.cursor == 0 {
 		return userErrorf("at-start", nil, "This is the start of the run: there is nothing to step back over.")
 	}
-	n := s.cursor - 1
+	s.rewind(s.cursor - 1)
+	s.send(rewoundMessage{Type: msgRewound, Cursor: s.cursor})
+	return nil
+}
+
+// seek pauses play and moves the run to just after its first n events:
+// back by replaying, forward by delivering the events in between. Either
+// way the answer ends with rewound to n, as back's does. A cursor past the
+// run's end is refused and the session stays where it was.
+func (s *session) seek(n int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sc == nil {
+		return errNotLoaded
+	}
+	s.pauseLocked()
+	if n < 0 || n > engine.MaxEvents {
+		return badCursor(n)
+	}
+	switch {
+	case n < s.cursor:
+		s.rewind(n)
+	case n > s.cursor:
+		sim := s.run()
+		for len(sim.Events()) < n && sim.Step() {
+		}
+		if have := len(sim.Events()); have < n {
+			// Stepping on moved the Sim's clock past the user's: start
+			// again from where the user is.
+			at := s.at
+			s.rewind(s.cursor)
+			s.at = max(s.at, at)
+			return userErrorf("seek-past-end", errArgs{"cursor": n, "events": have},
+				"This run has %d events: seek to a cursor from 0 to %d, not %d.", have, have, n)
+		}
+		// The events in between go out as play at full speed does, as
+		// fast as the user (and the viewers of a shared session) read
+		// them; rewound follows the last.
+		s.play = playback{on: true, max: true, seekTo: n}
+		s.tickLocked(0)
+		return nil
+	}
+	s.send(rewoundMessage{Type: msgRewound, Cursor: s.cursor})
+	return nil
+}
+
+func badCursor(n int) *userError {
+	value := fmt.Sprint(n)
+	return userErrorf("bad-cursor", errArgs{"max": engine.MaxEvents, "value": value},
+		"cursor: must be a whole number of events from 0 to %d, not %s.", engine.MaxEvents, value)
+}
+
+// rewind replays the run into a fresh Sim up to its first n events. User
+// actions made at or after n are undone.
+func (s *session) rewind(n int) {
 	kept := make([]userAction, 0, len(s.actions))
 	for _, a := range s.actions {
 		if a.events < n {
@@ -315,12 +371,10 @@ func (s *session) back() error {
 		// The engine is deterministic; a replay that differs is a bug.
 		s.closed = true
 		s.out.broken(err)
-		return nil
+		return
 	}
 	s.sim, s.actions, s.cursor, s.doneSent = sim, kept, n, false
 	s.at = sim.Now()
-	s.send(rewoundMessage{Type: msgRewound, Cursor: n})
-	return nil
 }
 
 // replay runs sc with the actions made at their recorded steps and times
@@ -505,6 +559,7 @@ const (
 	produceFinished produceResult = iota // nothing more will happen
 	produceWaiting                       // the next thing is after the limit
 	produceStalled                       // the user's queue is full
+	produceSought                        // a seek has delivered its last event
 )
 
 // produce delivers events and steps the Sim until the next thing to happen
@@ -513,6 +568,9 @@ const (
 func (s *session) produce(limit time.Duration, room bool) produceResult {
 	sim := s.sim
 	for !s.closed {
+		if s.play.seekTo > 0 && s.cursor >= s.play.seekTo {
+			return produceSought
+		}
 		if room && s.out.busy() {
 			return produceStalled
 		}
@@ -570,6 +628,9 @@ func (s *session) tickLocked(reached time.Duration) {
 	result := s.produce(limit, true)
 	s.at = max(s.at, s.sim.Now())
 	switch result {
+	case produceSought:
+		s.stopPlay()
+		s.send(rewoundMessage{Type: msgRewound, Cursor: s.cursor})
 	case produceStalled:
 		if !p.max {
 			// The play clock waits at the last event until the user reads.

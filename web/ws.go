@@ -56,6 +56,7 @@ const (
 	cmdPlay  = "play"
 	cmdPause = "pause"
 	cmdBack  = "back"
+	cmdSeek  = "seek"
 	cmdCall  = "call"
 	cmdFault = "fault"
 	cmdReset = "reset"
@@ -551,6 +552,7 @@ type command struct {
 	Type     string          `json:"type"`
 	Scenario json.RawMessage `json:"scenario"`
 	Speed    json.RawMessage `json:"speed"`
+	Cursor   json.RawMessage `json:"cursor"`
 	Endpoint string          `json:"endpoint"`
 	Call     string          `json:"call"`
 	Data     string          `json:"data"`
@@ -565,7 +567,7 @@ type command struct {
 	Choice   json.RawMessage `json:"choice"`
 }
 
-var commandTypes = strings.Join([]string{cmdLoad, cmdStep, cmdPlay, cmdPause, cmdBack, cmdCall, cmdFault, cmdReset,
+var commandTypes = strings.Join([]string{cmdLoad, cmdStep, cmdPlay, cmdPause, cmdBack, cmdSeek, cmdCall, cmdFault, cmdReset,
 	cmdShare, cmdAsk, cmdReveal, cmdEnd, cmdAnswer}, ", ")
 
 func (c *wsConn) run(kind int, data []byte) error {
@@ -600,6 +602,12 @@ func (c *wsConn) run(kind int, data []byte) error {
 		return s.pause()
 	case cmdBack:
 		return s.back()
+	case cmdSeek:
+		n, err := parseCursor(cmd.Cursor)
+		if err != nil {
+			return err
+		}
+		return s.seek(n)
 	case cmdCall:
 		return s.call(cmd.Endpoint, cmd.Call, cmd.Data)
 	case cmdFault:
@@ -699,6 +707,21 @@ func parseSpeed(raw json.RawMessage) (speed float64, fastest bool, err error) {
 	return 0, false, userErrorf("bad-speed", errArgs{"max": int(maxSpeed), "value": value},
 		"speed: must be a number of virtual milliseconds per real millisecond, more than 0 and at most %d, or \"max\", not %s.",
 		int(maxSpeed), value)
+}
+
+// parseCursor reads seek's cursor: a count of events, 0 for the start.
+func parseCursor(raw json.RawMessage) (int, error) {
+	var n int
+	if raw == nil {
+		return 0, userErrorf("cursor-needed", errArgs{"max": engine.MaxEvents},
+			"seek needs a \"cursor\": the number of events to show, from 0 to %d.", engine.MaxEvents)
+	}
+	if err := json.Unmarshal(raw, &n); err != nil {
+		value := clip(string(raw))
+		return 0, userErrorf("bad-cursor", errArgs{"max": engine.MaxEvents, "value": value},
+			"cursor: must be a whole number of events from 0 to %d, not %s.", engine.MaxEvents, value)
+	}
+	return n, nil
 }
 
 // resolve finds the scenario a load names: a built-in id, or a scenario

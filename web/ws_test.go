@@ -215,6 +215,9 @@ func TestLiveErrorCodes(t *testing.T) {
 		{`{"type": "call", "endpoint": "client", "call": "jump"}`, "bad-field",
 			map[string]any{"field": "call", "detail": "must be one of listen, connect"}},
 		{`{"type": "play", "speed": 0}`, "bad-speed", map[string]any{"max": float64(maxSpeed), "value": "0"}},
+		{`{"type": "seek"}`, "cursor-needed", map[string]any{"max": float64(engine.MaxEvents)}},
+		{`{"type": "seek", "cursor": 1.5}`, "bad-cursor", map[string]any{"max": float64(engine.MaxEvents), "value": "1.5"}},
+		{`{"type": "seek", "cursor": -2}`, "bad-cursor", map[string]any{"max": float64(engine.MaxEvents), "value": "-2"}},
 		{`{"type": "answer", "choice": 0}`, "not-viewer", map[string]any{}},
 	} {
 		c.send(tc.cmd)

@@ -346,6 +346,7 @@ class App {
         json: api,
         trace: `${api}/trace`,
         pcap: `${api}/trace?format=pcap`,
+        pcapng: `${api}/trace?format=pcapng&lang=${this.tr.lang}`,
         mermaid: `${api}/trace?format=mermaid&lang=${this.tr.lang}`,
         embed: `/embed/${encodeURIComponent(id)}?lang=${this.tr.lang}`,
       };

@@ -188,7 +188,7 @@ export class ShareDialog {
 
   /** run posts a scenario to /api/run; an error answer throws its words. */
   async run(scenario, format) {
-    const q = format ? `?format=${format}${format === 'mermaid' ? `&lang=${this.app.tr.lang}` : ''}` : '';
+    const q = format ? `?format=${format}${format === 'mermaid' || format === 'pcapng' ? `&lang=${this.app.tr.lang}` : ''}` : '';
     const res = await fetch(`/api/run${q}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(scenario) });
     if (!res.ok) {
       let msg = res.statusText;
@@ -209,13 +209,14 @@ export class ShareDialog {
     const items = [
       { kind: 'trace', key: 'index.trace_json', format: '', ext: 'trace.json' },
       { kind: 'pcap', key: 'index.trace_pcap', format: 'pcap', ext: 'pcap' },
+      { kind: 'pcapng', key: 'index.trace_pcapng', format: 'pcapng', ext: 'pcapng' },
       { kind: 'mermaid', key: 'index.trace_mermaid', format: 'mermaid', ext: 'mmd' },
       { kind: 'scenario', key: 'index.scenario_json', ext: 'json' },
     ];
     const lis = [];
     if (src.builtin) {
       const api = `/api/scenarios/${encodeURIComponent(src.id)}`;
-      const href = { trace: `${api}/trace`, pcap: `${api}/trace?format=pcap`, mermaid: `${api}/trace?format=mermaid&lang=${lang}`, scenario: api };
+      const href = { trace: `${api}/trace`, pcap: `${api}/trace?format=pcap`, pcapng: `${api}/trace?format=pcapng&lang=${lang}`, mermaid: `${api}/trace?format=mermaid&lang=${lang}`, scenario: api };
       for (const it of items) lis.push(h('li', {}, h('a', { href: href[it.kind], download: `${src.id}.${it.ext}`, 'data-file': it.kind, text: t(it.key) })));
       lis.push(h('li', {}, h('a', { href: `/editor?scenario=${encodeURIComponent(src.id)}&lang=${lang}`, text: t('export.edit') })));
     } else if (src.scenario) {
