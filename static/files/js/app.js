@@ -72,14 +72,14 @@ class App {
     if (events) this.panels.events = new EventList(events, { t, onSelect: (i) => this.store.select(i) });
     if (this.mode === 'app') {
       // The side panels are not part of the embed: load them only here.
-      const [{ Explain, loadCites }, { TCBPanel }, { StateDiagrams }, { Inspector }] = await Promise.all([
+      const [{ Explain }, { TCBPanel }, { StateDiagrams }, { Inspector }] = await Promise.all([
         import('./panels/explain.js'),
         import('./panels/tcb.js'),
         import('./panels/statediagram.js'),
         import('./panels/inspector.js'),
       ]);
       const has = (k) => this.tr.has(k);
-      this.panels.explain = new Explain(document.getElementById('explain'), { t, has, cites: await loadCites() });
+      this.panels.explain = new Explain(document.getElementById('explain'), { t, has });
       this.panels.tcb = new TCBPanel(document.getElementById('tcb'), { t });
       this.panels.states = new StateDiagrams(document.getElementById('states'), { t });
       this.panels.inspector = new Inspector(document.getElementById('inspector'), { t });

@@ -56,7 +56,8 @@ export class Explain {
     this.root = root;
     this.t = t;
     this.has = has;
-    this.cites = cites ?? new Map();
+    // The citations load with the first explanation, not with the page.
+    this.cites = cites ?? null;
   }
 
   render(store, view) {
@@ -69,6 +70,14 @@ export class Explain {
       this.root.replaceChildren(p);
       return;
     }
+    if (!this.cites) {
+      this.cites = new Map();
+      loadCites().then((cites) => {
+        this.cites = cites;
+        if (this.shown) this.render(...this.shown);
+      });
+    }
+    this.shown = [store, view];
     const head = document.createElement('p');
     head.className = 'what';
     const step = document.createElement('span');
