@@ -26,7 +26,7 @@ func (s *Server) roomQR(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return badRequest("code: a room code is %d letters and digits, such as ABC234", roomCodeLen)
 	}
-	svg, err := qrSVG(roomURL(requestBase(r), code))
+	svg, err := qrSVG(roomURL(s.proxy.publicBase(r), code))
 	if err != nil {
 		return fmt.Errorf("QR code of room %s: %w", code, err)
 	}

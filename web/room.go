@@ -117,6 +117,8 @@ type roomHub struct {
 	live  *liveHub
 	stats fanoutStats
 	joins joinLimiter
+	// refusedJoins counts joins refused, for Server.Counters.
+	refusedJoins atomic.Int64
 
 	mu    sync.Mutex
 	rooms map[string]*room
