@@ -100,6 +100,13 @@ type Config struct {
 	// Bilingual holds the few messages the script needs in both languages
 	// whatever the page's (the page carries only its own catalogue).
 	Bilingual map[string]Text `json:"bilingual,omitempty"`
+	// PublicURL is the origin links to this server are written with
+	// (-public-url); "" for the page's own.
+	PublicURL string `json:"publicURL,omitempty"`
+	// LANURL is the server's address on the local network, offered to a
+	// presenter whose page is on localhost (links to localhost do not open
+	// on students' devices); "" otherwise.
+	LANURL string `json:"lanURL,omitempty"`
 }
 
 // RevealProgressive is the reveal query parameter's value that starts the
