@@ -36,6 +36,12 @@ type Config struct {
 	RunQueueWait time.Duration
 	// Live tunes the live sessions on /ws (ws.go).
 	Live LiveConfig
+	// KernelPeer lets the app page run a scenario with this machine's
+	// kernel as the server (-kernel-peer; kernelpeer.go). New fails when
+	// the machine cannot (it needs root on Linux).
+	KernelPeer bool
+	// MaxKernelRuns bounds runs against the kernel at once. Default 2.
+	MaxKernelRuns int
 }
 
 func (c Config) withDefaults() Config {
@@ -61,6 +67,7 @@ type Server struct {
 	pageAssets templates.Assets
 	router     *chi.Mux
 	live       *liveHub
+	kernel     *kernelRuns
 
 	mu         sync.Mutex
 	onShutdown []func()
@@ -89,6 +96,9 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 			Editor:           assets.URL("js/editor.js"),
 			EditorStylesheet: assets.URL("editor.css"),
 		},
+	}
+	if err := s.setupKernelPeer(); err != nil {
+		return nil, err
 	}
 	s.router = s.routes(assets)
 	return s, nil
@@ -138,6 +148,7 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 		r.Get("/lessons", listLessons)
 		r.Get("/lessons/{id}", s.errorsTo(getLesson))
 		r.Get("/rooms/{code}/qr.svg", s.errorsTo(s.roomQR))
+		s.kernelRoutes(r)
 	})
 
 	// Pages. The app may be framed by its own pages only; /embed/{id} is
