@@ -1,14 +1,16 @@
 // Command server serves synack: the HTTP API, the pages and the static
 // files. It stops gracefully on SIGINT or SIGTERM.
 //
-//	server [-addr :8080] [-log-level info] [-debug-addr 127.0.0.1:6060]
+//	server [-addr :8080] [-log-level info] [-debug-addr 127.0.0.1:6060] [-kernel-peer]
 //	server -healthcheck [-addr :8080]
 //
 // With -healthcheck it asks a running server's /healthz instead and exits 0
 // when it answers 200: container images without curl use it as their
 // health check. With -debug-addr it also serves expvar (/debug/vars, with
 // runtime.MemStats and "rooms", web.RoomStats) and net/http/pprof (/debug/pprof/) on that address, and
-// only there: keep it private.
+// only there: keep it private. With -kernel-peer the app page can put this
+// machine's Linux kernel at the server's end of a scenario (web/kernelpeer.go);
+// it needs root, and the server refuses to start when the kernel cannot.
 package main
 
 import (
@@ -59,6 +61,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	flags.TextVar(&level, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
 	healthcheck := flags.Bool("healthcheck", false, "check the health of the server at -addr and exit")
 	debugAddr := flags.String("debug-addr", "", "also serve expvar and pprof on `host:port` (default off; keep it private)")
+	kernelPeer := flags.Bool("kernel-peer", false, "offer this machine's Linux kernel as the server of a scenario on the app page (needs root; docs/kernel-peer.md)")
 	if err := flags.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil
 	} else if err != nil {
@@ -87,7 +90,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		stop := serveDebug(dln, logger)
 		defer stop()
 	}
-	return serve(ctx, ln, logger)
+	return serve(ctx, ln, web.Config{KernelPeer: *kernelPeer}, logger)
 }
 
 // serving is the app being served, for expvar "rooms" (its classroom rooms
@@ -126,8 +129,8 @@ func serveDebug(ln net.Listener, logger *slog.Logger) (stop func()) {
 
 // serve runs the HTTP server on ln until ctx ends, then shuts it down,
 // letting requests in progress finish.
-func serve(ctx context.Context, ln net.Listener, logger *slog.Logger) error {
-	app, err := web.New(web.Config{}, logger)
+func serve(ctx context.Context, ln net.Listener, cfg web.Config, logger *slog.Logger) error {
+	app, err := web.New(cfg, logger)
 	if err != nil {
 		ln.Close()
 		return err

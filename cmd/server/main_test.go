@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/synack/synack/web"
 )
 
 // TestServeAndShutdown serves on a random port, checks /healthz directly and
@@ -22,7 +24,7 @@ func TestServeAndShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, ln, slog.New(slog.DiscardHandler)) }()
+	go func() { served <- serve(ctx, ln, web.Config{}, slog.New(slog.DiscardHandler)) }()
 
 	resp, err := http.Get("http://" + addr + "/healthz")
 	if err != nil {
