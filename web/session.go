@@ -517,19 +517,33 @@ func (s *session) actionError(a userAction, err error) error {
 		for _, p := range []string{"steps[0].", "faults[0]."} {
 			field = strings.TrimPrefix(field, p)
 		}
-		return fieldError(field, fe.Msg)
+		return fieldError(field, fe)
 	}
 	return err
 }
 
-// fieldError is the engine's complaint about a field, whose path and
-// detail stay in the engine's English.
-func fieldError(field, detail string) *userError {
-	if field == "" {
-		return userErrorf("bad-input", errArgs{"detail": clip(detail)}, "%s", clip(detail))
+// fieldError is the engine's complaint fe about a field, named field as
+// the user wrote it. detail is the engine's English; check and values are
+// its rule's code and arguments, which a page words as field.<check> in its
+// own language.
+func fieldError(field string, fe *engine.FieldError) *userError {
+	detail := clip(fe.Msg)
+	args := errArgs{"detail": detail}
+	if fe.Code != "" {
+		values := make(errArgs, len(fe.Args))
+		for k, v := range fe.Args {
+			if s, ok := v.(string); ok {
+				v = clip(s)
+			}
+			values[k] = v
+		}
+		args["check"], args["values"] = fe.Code, values
 	}
-	return userErrorf("bad-field", errArgs{"field": field, "detail": clip(detail)},
-		"%s", clip((&engine.FieldError{Field: field, Msg: detail}).Error()))
+	if field == "" {
+		return userErrorf("bad-input", args, "%s", detail)
+	}
+	args["field"] = field
+	return userErrorf("bad-field", args, "%s", clip((&engine.FieldError{Field: field, Msg: fe.Msg}).Error()))
 }
 
 // budgetError says which part of the run's budget (engine.Budget) an
