@@ -110,11 +110,11 @@ func (s *Server) runOnKernel(w http.ResponseWriter, r *http.Request, sc *engine.
 	default:
 		return fmt.Errorf("%w: %d runs against the kernel already", errBusy, cap(s.kernel.slots))
 	}
-	tr, err := kernelpeer.Run(r.Context(), sc, engine.Server, kernelpeer.Options{Horizon: kernelHorizon})
+	rep, err := kernelpeer.Run(r.Context(), sc, engine.Server, kernelpeer.Options{Horizon: kernelHorizon})
 	if err != nil {
 		return fmt.Errorf("running %q against the kernel: %w", sc.ID, err)
 	}
-	rd, err := render(tr, out, sc.ID)
+	rd, err := render(rep.Trace, out, sc.ID)
 	if err != nil {
 		return err
 	}
