@@ -71,7 +71,8 @@ func (s *Server) kernelRoutes(r chi.Router) {
 		return
 	}
 	r.Get("/kernel/scenarios/{id}/trace", s.errorsTo(s.kernelTrace))
-	r.Post("/kernel/run", s.errorsTo(s.kernelRunPosted))
+	r.With(s.limitBody(engine.MaxScenarioBytes, &http.MaxBytesError{Limit: engine.MaxScenarioBytes})).
+		Post("/kernel/run", s.errorsTo(s.kernelRunPosted))
 }
 
 // kernelTrace answers GET /api/kernel/scenarios/{id}/trace.

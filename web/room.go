@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -215,6 +214,8 @@ type roomHub struct {
 	live  *liveHub
 	stats fanoutStats
 	joins joinLimiter
+	// refusedJoins counts joins refused, for Server.Counters.
+	refusedJoins atomic.Int64
 
 	mu    sync.Mutex
 	rooms map[string]*room
@@ -271,16 +272,6 @@ type roomQuestion struct {
 	revealed    *sharedFrame // the reveal message, once revealed
 }
 
-// requestBase is the scheme and host the page that opens a session was
-// loaded from, for the link to a room.
-func requestBase(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
-
 // roomURL is the app page that follows room code.
 func roomURL(base, code string) string {
 	return base + "/?" + url.Values{"room": {code}}.Encode()
@@ -310,23 +301,6 @@ func newRoomCode() string {
 	return string(b[:])
 }
 
-// clientIP is the address a request came from, as the limit on failed joins
-// counts it: an IPv4 address, or the /64 network of an IPv6 one.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		return host
-	}
-	if v4 := ip.To4(); v4 != nil {
-		return v4.String()
-	}
-	return ip.Mask(net.CIDRMask(64, 128)).String()
-}
-
 // admit refuses a join (/ws?room=) from an address that has tried too many
 // unknown codes, before the WebSocket is opened. It reports whether the
 // request joins a room at all.
@@ -334,7 +308,8 @@ func (h *roomHub) admit(w http.ResponseWriter, r *http.Request) (joining bool, e
 	if !r.URL.Query().Has("room") {
 		return false, nil
 	}
-	if !h.joins.allowed(clientIP(r), time.Now()) {
+	if !h.joins.allowed(h.live.srv.proxy.clientKey(r), time.Now()) {
+		h.refusedJoins.Add(1)
 		w.Header().Set("Retry-After", "60")
 		return true, &requestError{status: http.StatusTooManyRequests,
 			msg: "too many attempts to join rooms that do not exist from this address; wait a minute and check the code"}
@@ -345,9 +320,9 @@ func (h *roomHub) admit(w http.ResponseWriter, r *http.Request) (joining bool, e
 // attach sets up a new connection before its goroutines start: it notes
 // the page's address for room links, and joins the room the request names.
 func (h *roomHub) attach(c *wsConn, r *http.Request, joining bool) {
-	c.base = requestBase(r)
+	c.base = h.live.srv.proxy.publicBase(r)
 	if joining {
-		h.join(c, r.URL.Query().Get("room"), clientIP(r))
+		h.join(c, r.URL.Query().Get("room"), h.live.srv.proxy.clientKey(r))
 	}
 }
 
@@ -363,6 +338,7 @@ func (h *roomHub) join(c *wsConn, raw, ip string) {
 		h.mu.Unlock()
 	}
 	if r == nil || !r.admit(c) {
+		h.refusedJoins.Add(1)
 		h.joins.fail(ip, time.Now())
 		shown := code
 		if !ok {
@@ -383,6 +359,7 @@ func (r *room) admit(c *wsConn) bool {
 		return false
 	}
 	if len(r.viewers) >= r.hub.cfg.MaxViewers {
+		r.hub.refusedJoins.Add(1)
 		c.tell(userErrorf("room-full", errArgs{"room": r.code, "max": r.hub.cfg.MaxViewers},
 			"Room %s is full: it has %d viewers, the most a room may have.", r.code, r.hub.cfg.MaxViewers).message())
 		c.enqueue(frame{bye: &closeFrame{code: websocket.ClosePolicyViolation, reason: "the room is full"}})
@@ -1117,7 +1094,7 @@ func (s *Server) roomQR(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return badRequest("code: a room code is %d letters and digits, such as ABC234", roomCodeLen)
 	}
-	svg, err := qrSVG(roomURL(requestBase(r), code))
+	svg, err := qrSVG(roomURL(s.proxy.publicBase(r), code))
 	if err != nil {
 		return fmt.Errorf("QR code of room %s: %w", code, err)
 	}

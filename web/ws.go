@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"net/url"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -123,6 +122,7 @@ type liveHub struct {
 	reserved int // slots taken: sessions open or being opened
 	closing  bool
 	idle     chan struct{} // closed when closing and no slot is taken
+	refused  atomic.Int64  // requests refused at the limit or on shutdown
 }
 
 // newLiveHub makes the /ws handler of srv and has srv's shutdown close its
@@ -139,30 +139,12 @@ func newLiveHub(srv *Server, cfg LiveConfig) *liveHub {
 		ReadBufferSize:   readBufferSize,
 		WriteBufferSize:  writeBufferSize,
 		WriteBufferPool:  &sync.Pool{},
-		CheckOrigin:      sameOrigin,
+		CheckOrigin:      srv.proxy.originAllowed,
 		Error:            h.upgradeError,
 	}
 	h.rooms = newRoomHub(h, cfg.Rooms)
 	srv.OnShutdown(h.shutdown)
 	return h
-}
-
-// sameOrigin accepts a handshake from a page of this server: its Origin's
-// host (and port) is the Host the request was made to. Browsers send Origin
-// with every WebSocket handshake, so a page of another site cannot open a
-// session in its visitor's name; a handshake without Origin comes from a
-// program (a test, curl, a script), which could forge any Origin anyway,
-// and is accepted.
-func sameOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	if err != nil {
-		return false
-	}
-	return u.Host != "" && strings.EqualFold(u.Host, r.Host)
 }
 
 func (h *liveHub) upgradeError(w http.ResponseWriter, r *http.Request, status int, reason error) {
@@ -204,6 +186,9 @@ func (h *liveHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *liveHub) reserve() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.closing || h.reserved >= h.cfg.MaxSessions {
+		h.refused.Add(1)
+	}
 	switch {
 	case h.closing:
 		return &requestError{status: http.StatusServiceUnavailable, msg: "the server is shutting down; try again in a moment"}
