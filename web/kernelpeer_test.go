@@ -53,10 +53,10 @@ func TestKernelPeerRoutes(t *testing.T) {
 	var kernelSegs []string
 	for _, ev := range tr.Events {
 		if ev.Kind == engine.KindSegment && ev.From == engine.Server {
-			kernelSegs = append(kernelSegs, strings.Join(ev.Flags, ",")+" "+ev.Reason)
+			kernelSegs = append(kernelSegs, strings.Join(ev.Flags, ",")+" "+string(ev.Reason))
 		}
 	}
-	if strings.Join(kernelSegs, ";") != "ACK,RST "+engine.ReasonKernel {
+	if strings.Join(kernelSegs, ";") != "ACK,RST "+string(engine.ReasonKernel) {
 		t.Errorf("the kernel server sent %q, want one RST,ACK", kernelSegs)
 	}
 
