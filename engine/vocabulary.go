@@ -56,6 +56,7 @@ const (
 	ReasonAckOfUnsent          Reason = "ack-of-unsent"
 	ReasonChallengeAck         Reason = "challenge-ack"
 	ReasonChallengeAckSyn      Reason = "challenge-ack-syn"
+	ReasonChallengeAckOldAck   Reason = "challenge-ack-old-ack"
 	ReasonRSTAckInListen       Reason = "rst-ack-in-listen"
 	ReasonRSTBadAckInSynSent   Reason = "rst-bad-ack-in-syn-sent"
 	ReasonRSTBadAckInSynRcvd   Reason = "rst-bad-ack-in-syn-received"
@@ -187,6 +188,7 @@ var vocabulary = []Term{
 	reason(ReasonAckOfUnsent, rfc(9293, "3.10.7.4")),
 	reason(ReasonChallengeAck, rfc(5961, "3.2"), rfc(9293, "3.10.7.4")),
 	reason(ReasonChallengeAckSyn, rfc(5961, "4.2"), rfc(9293, "3.10.7.4")),
+	reason(ReasonChallengeAckOldAck, rfc(5961, "5.2"), kernel("tcp_ack")),
 	reason(ReasonRSTAckInListen, rfc(9293, "3.10.7.2"), rfc(9293, "3.5.2")),
 	reason(ReasonRSTBadAckInSynSent, rfc(9293, "3.10.7.3"), rfc(9293, "3.5.2")),
 	reason(ReasonRSTBadAckInSynRcvd, rfc(9293, "3.10.7.4"), rfc(9293, "3.5.2")),
