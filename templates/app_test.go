@@ -182,7 +182,7 @@ func TestInlineCatalogueCoversMarkup(t *testing.T) {
 			// fetches them (CatalogueURL serves PageCatalogue).
 			for _, k := range keys {
 				for _, other := range i18n.Langs() {
-					has := PageCatalogue(other).Has(k[1])
+					has := PageCatalogue(other, cfg).Has(k[1])
 					if other == lang {
 						_, has = cats[lang][k[1]]
 					}

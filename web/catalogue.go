@@ -25,6 +25,8 @@ func pageCatalogue(w http.ResponseWriter, r *http.Request) error {
 		return &requestError{status: http.StatusNotFound, msg: "there is no catalogue " + quoteShort(chi.URLParam(r, "file"))}
 	}
 	w.Header().Set("Cache-Control", catalogueMaxAge)
-	writeJSON(w, http.StatusOK, templates.PageCatalogue(lang))
+	// With the kernel peer's words: a page of a server without it never
+	// shows them, and a few more keys cost only the reader who switches.
+	writeJSON(w, http.StatusOK, templates.PageCatalogue(lang, templates.Config{KernelPeer: true}))
 	return nil
 }

@@ -37,6 +37,7 @@ func (s *Server) app(w http.ResponseWriter, r *http.Request) error {
 	if id := q.Get("scenario"); id == templates.Sandbox || s.isBuiltin(id) {
 		cfg.Scenario = id
 	}
+	s.kernelPage(&cfg, r)
 	if q.Has("s") {
 		return s.sharedApp(w, r, t, cfg)
 	}

@@ -142,7 +142,7 @@ func TestPageCatalogue(t *testing.T) {
 			t.Errorf("%s: catalogue lacks the page's keys", lang)
 		}
 		var want map[string]string
-		if b, err := json.Marshal(templates.PageCatalogue(lang)); err != nil || json.Unmarshal(b, &want) != nil {
+		if b, err := json.Marshal(templates.PageCatalogue(lang, templates.Config{KernelPeer: true})); err != nil || json.Unmarshal(b, &want) != nil {
 			t.Fatal(err)
 		}
 		if !maps.Equal(cat, want) {

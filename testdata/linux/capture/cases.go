@@ -176,6 +176,15 @@ func cases(synAcceptAfter time.Duration) []captureCase {
 			run: blindDataInjection,
 		},
 		{
+			name: "close-syn-received", filter: "tcp port 40430", tail: 500 * time.Millisecond,
+			title: text{"Linux: closing before accept() drops the half-open connection", "Linux：accept() 之前关闭会丢弃半开连接"},
+			summary: text{
+				"Captured from Linux on loopback. An iptables rule drops the client's handshake ACK, so the server's connection stays in SYN-RECEIVED; the server closes its listening socket, which drops the half-open connection without sending anything. The client's data then finds no socket and gets RST.",
+				"在 Linux 回环接口上抓取。一条 iptables 规则丢弃了客户端握手的 ACK，服务器一侧的连接停在 SYN-RECEIVED；服务器关闭监听套接字，半开连接被悄悄丢弃，不发送任何报文段。随后客户端的数据找不到套接字，得到 RST。",
+			},
+			run: closeSynReceived,
+		},
+		{
 			name: "time-wait", filter: "tcp port 40300", tail: 500 * time.Millisecond,
 			title: text{"Linux: the active closer ends in TIME-WAIT", "Linux：主动关闭方进入 TIME-WAIT"},
 			summary: text{
@@ -695,4 +704,43 @@ func blindDataInjection(e *env) *result {
 	e.rec.sleepUntil(300)
 	check(e.close("server", sfd))
 	return res
+}
+
+// closeSynReceived drops the client's handshake ACK with iptables (the
+// server side stays in SYN-RECEIVED), closes the listener, and has the
+// client send data.
+func closeSynReceived(e *env) *result {
+	const port = 40430
+	res := &result{}
+	lfd, err := boundSocket(port)
+	check(err)
+	cfd, err := newSocket()
+	check(err)
+	defer syscall.Close(cfd)
+	// The rule drops pure ACKs to the port: while it is in place, the only
+	// one is the handshake's.
+	rule := []string{"INPUT", "-p", "tcp", "--dport", fmt.Sprint(port), "--tcp-flags", "ALL", "ACK", "-j", "DROP"}
+	check(iptables(append([]string{"-I"}, rule...)...))
+	defer func() { _ = iptables(append([]string{"-D"}, rule...)...) }()
+	e.rec.begin()
+	check(e.listen("server", lfd, 16))
+	check(e.connect("client", cfd, port))
+	check(iptables(append([]string{"-D"}, rule...)...))
+	res.conns = []conn{{a: port, b: localPort(cfd)}}
+	res.faults = append(res.faults, fault{Drop: &dropFault{From: "client", Flags: []string{"ACK"}, Nth: 1}})
+
+	e.rec.sleepUntil(100)
+	check(e.close("server", lfd))
+	e.rec.sleepUntil(200)
+	check(e.send("client", cfd, "hello"))
+	return res
+}
+
+// iptables runs iptables with args.
+func iptables(args ...string) error {
+	out, err := exec.Command("iptables", args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("iptables %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	return nil
 }
