@@ -201,3 +201,29 @@ func TestScriptDefectCloseInSynReceived(t *testing.T) {
 		}},
 	})
 }
+
+// Defect 6: after a retransmitted SYN Linux takes an RTT sample from the
+// timestamp the SYN,ACK echoes instead of RFC 6298 5.7's 3 s RTO.
+// testdata/linux/syn-lost-rtt.
+func TestScriptDefectRTTAfterSynRetransmit(t *testing.T) {
+	runScripts(t, []scriptCase{
+		{name: "SYN lost once", endpoint: Client, run: func(sc *script, p prof) {
+			sc.ok(0, CallConnect)
+			sc.expect(0, "S 1000:1000(0) "+p.synWin)
+			sc.expect(1000, "S 1000:1000(0) "+p.synWin)
+			sc.recv(1100, "S. 5000:5000(0) ack 1001 win 65535 <mss 1460,TS val 7 ecr 1,nop,nop>")
+			sc.expect(1100, ". 1001:1001(0) ack 5001")
+			sc.ok(1200, CallSend, "lost")
+			sc.expect(1200, `P. 1001:1005(4) ack 5001 "lost"`)
+			// linux: the sample is 100 ms (the SYN,ACK answers the SYN sent
+			// at 1000), so RTO = 100 + max(4*50, 200) = 300 ms; the loss
+			// probe (one segment out: 2*100 + 200 ms) comes later. rfc: 3 s.
+			rto := int64(3000)
+			if p.name == ProfileLinux {
+				rto = 300
+			}
+			sc.quiet(1200 + rto - 1)
+			sc.expect(1200+rto, `P. 1001:1005(4) ack 5001 "lost"`)
+		}},
+	})
+}
