@@ -31,24 +31,36 @@ func TestScreenshots(t *testing.T) {
 		// fit crops the height to the page's (the embed is as high as
 		// its content; a course page sizes its frame so).
 		fit bool
+		// glance leaves the run unplayed: the whole ladder as it first
+		// paints; phone emulates a mobile device with touch.
+		glance, phone bool
 	}{
-		{"app-en.png", "/?scenario=client-closes-first", 1400, 1000, nil, false},
-		{"app-zh.png", "/?lang=zh&scenario=client-closes-first", 1400, 1000, nil, false},
-		{"app-dark.png", "/?scenario=fin-lost", 1400, 1000, func(p *page) { p.setTheme("dark") }, false},
+		{"app-en.png", "/?scenario=client-closes-first", 1400, 1000, nil, false, false, false},
+		{"app-zh.png", "/?lang=zh&scenario=client-closes-first", 1400, 1000, nil, false, false, false},
+		{"app-dark.png", "/?scenario=fin-lost", 1400, 1000, func(p *page) { p.setTheme("dark") }, false, false, false},
 		{"projector.png", "/?scenario=client-closes-first", 1400, 1000, func(p *page) {
 			p.do(chromedp.Click(chromedp.ID("projector")))
 			p.waitFor(`document.documentElement.classList.contains('projector')`, stepTimeout, "projector mode")
-		}, false},
-		{"embed.png", "/embed/client-closes-first", 900, 640, nil, true},
+		}, false, false, false},
+		{"embed.png", "/embed/client-closes-first", 900, 640, nil, true, false, false},
+		// The whole ladder at a glance, on the three screens of issue 7.
+		{"glance-1280x800-en.png", "/embed/client-closes-first", 1280, 800, nil, false, true, false},
+		{"glance-1280x800-zh.png", "/embed/client-closes-first?lang=zh", 1280, 800, nil, false, true, false},
+		{"glance-1920x1080-en.png", "/?scenario=client-closes-first", 1920, 1080, func(p *page) { p.projectorOn() }, false, true, false},
+		{"glance-1920x1080-zh.png", "/?scenario=client-closes-first&lang=zh", 1920, 1080, func(p *page) { p.projectorOn() }, false, true, false},
+		{"glance-390x844-en.png", "/embed/client-closes-first", 390, 844, nil, false, true, true},
+		{"glance-390x844-zh.png", "/?scenario=client-closes-first&lang=zh", 390, 844, nil, false, true, true},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			p := newPage(t, withViewport(c.w, c.h))
+			p := newPage(t, withScreen(screen{w: c.w, h: c.h, phone: c.phone}))
 			p.open(c.path)
 			if c.setup != nil {
 				c.setup(p)
 			}
-			p.playToEnd()
+			if !c.glance {
+				p.playToEnd()
+			}
 			// The reader's eye is on the end of the run: no focus ring, the
 			// pointer away.
 			eval[chromedp.Void](p, `document.activeElement?.blur()`)

@@ -19,6 +19,11 @@ type Assets struct {
 	// App is the ES module that starts the page; it imports the other
 	// modules by their plain relative names.
 	App string
+	// Preload are the modules App imports (directly or not), as its imports
+	// name them: the page preloads them all at once, so that the diagram
+	// is drawn one round trip after the page rather than one per level of
+	// imports.
+	Preload []string
 	// Editor is the scenario editor's module, EditorStylesheet its styles.
 	Editor           string
 	EditorStylesheet string

@@ -99,6 +99,7 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 			LadderStylesheet: assets.URL("ladder.css"),
 			Boot:             assets.URL("js/boot.js"),
 			App:              assets.URL("js/app.js"),
+			Preload:          assets.Imports("js/app.js"),
 			Editor:           assets.URL("js/editor.js"),
 			EditorStylesheet: assets.URL("editor.css"),
 		},

@@ -26,7 +26,7 @@
 // only carriers. Strings come from the page's catalogue through t(key, vars);
 // the keys used are listed in LADDER_KEYS.
 
-import { STATE_GROUPS, arrowHead, flightAt, layout, visibleRange } from './layout.js';
+import { STATE_GROUPS, arrowHead, flightAt, layout, visibleRange, wrapText } from './layout.js';
 import { formatAddr, formatTime } from './format.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -112,6 +112,19 @@ function hitBox(x, y, anchor, w) {
   const width = Math.max(w + 8, HIT);
   const left = anchor === 'end' ? x - width + 4 : anchor === 'start' ? x - 4 : x - width / 2;
   return el('rect', { class: 'hit', x: f1(left), y: f1(y - HIT / 2), width: f1(width), height: HIT });
+}
+
+// lineText is a <text> of one or more lines, x-aligned, the first line's
+// baseline at y (middle: the lines centred on y, with dy 0.35em).
+function lineText(attrs, lines, lineH, middle) {
+  const { x, y } = attrs;
+  if (lines.length <= 1) return el('text', attrs, lines[0] ?? '');
+  const top = middle ? Number(y) - ((lines.length - 1) * lineH) / 2 : Number(y);
+  const t = el('text', { ...attrs, y: f1(top) });
+  // A space ends each line but the last, so that the text reads (and is
+  // named) as the one string it was.
+  lines.forEach((line, i) => t.append(el('tspan', { x, dy: i === 0 ? null : f1(lineH) }, i < lines.length - 1 ? `${line} ` : line)));
+  return t;
 }
 
 function cross(x, y, r) {
@@ -498,6 +511,10 @@ export class Ladder {
     // Before the first step the whole run is in its colours, as a
     // textbook's figure; from then on, what is still to come is grey.
     this.wrap.classList.toggle('ladder--walking', this.shown != null && this.shown > 0);
+    // While no segment takes the focus (none has happened yet), the box
+    // itself does, so that it can be scrolled from the keyboard.
+    if (this.current < 0 && this.shown != null) this.scroller.setAttribute('tabindex', '0');
+    else this.scroller.removeAttribute('tabindex');
     const want = new Set();
     const focused = this.svg.contains(document.activeElement) ? document.activeElement : null;
     for (const list of Object.keys(vis)) {
@@ -600,7 +617,7 @@ export class Ladder {
     if (fl.droppable) aria.push(this.t('ladder.segment.drop_hint'));
     if (future) aria.push(this.t('ladder.future'));
     const tip = fl.tip;
-    const sig = [cls.join(' '), s.label, tags.join(), f1(s.x1), f1(s.y1), f1(s.xa), f1(s.ya), f1(tip.x), f1(tip.y), fl.lostShown, f1(s.labelX), f1(s.labelY)].join('|');
+    const sig = [cls.join(' '), (s.lines ?? [s.label]).join('\n'), s.tagLine, tags.join(), f1(s.x1), f1(s.y1), f1(s.xa), f1(s.ya), f1(tip.x), f1(tip.y), fl.lostShown, f1(s.labelX), f1(s.labelY)].join('|');
     // The hit area covers where the segment is going while it flies, so
     // that it can be caught (and dropped) from the moment it leaves.
     // Its end is the nominal arrival, not the loss, which is not yet known.
@@ -634,8 +651,11 @@ export class Ladder {
           drawn && !fl.lostShown ? el('path', { class: 'seg-head', d: arrowHead(s.x1, s.y1, tip.x, tip.y, m.fontPx * 0.8) }) : null,
           fl.lostShown ? el('path', { class: 'seg-x', d: cross(s.lostAt.x, s.lostAt.y, m.fontPx * 0.45) }) : null,
         ];
-        const text = el('text', { class: 'seg-label', x: f1(s.labelX), y: f1(s.labelY), 'text-anchor': 'middle' }, s.label);
-        if (tags.length) text.append(el('tspan', { class: 'seg-tag' }, ` (${tags.join(', ')})`));
+        const lines = s.lines ?? [s.label];
+        const text = lineText({ class: 'seg-label', x: f1(s.labelX), y: f1(s.labelY), 'text-anchor': 'middle' }, lines, m.lineH, false);
+        if (tags.length && lines.length > 1 && !s.tagLine) text.lastChild.append(el('tspan', { class: 'seg-tag' }, ` (${tags.join(', ')})`));
+        else if (tags.length && s.tagLine) text.append(el('tspan', { class: 'seg-tag', x: f1(s.labelX), dy: f1(m.lineH) }, `(${tags.join(', ')})`));
+        else if (tags.length) text.append(el('tspan', { class: 'seg-tag' }, ` (${tags.join(', ')})`));
         k.push(text);
         return k;
       },
@@ -654,7 +674,7 @@ export class Ladder {
         hitBox(s.labelX, s.labelY, s.anchor, s.state.length * m.charW),
         group === 'closed' ? null : el('line', { class: 'band', x1: f1(s.x), x2: f1(s.x), y1: f1(s.y), y2: f1(s.yEnd), 'stroke-width': f1(m.bandHalf * 2) }),
         el('line', { class: 'state-tick', x1: f1(s.x - m.bandHalf - 3), x2: f1(s.x + m.bandHalf + 3), y1: f1(s.y), y2: f1(s.y) }),
-        el('text', { class: 'state-label', 'data-kind': 'state', 'data-endpoint': s.endpoint, 'data-state': s.state, x: f1(s.labelX), y: f1(s.labelY), dy: '0.35em', 'text-anchor': s.anchor }, s.state),
+        lineText({ class: 'state-label', 'data-kind': 'state', 'data-endpoint': s.endpoint, 'data-state': s.state, x: f1(s.labelX), y: f1(s.labelY), dy: '0.35em', 'text-anchor': s.anchor }, s.lines ?? [s.state], m.lineH, true),
       ],
     };
   }
@@ -690,7 +710,7 @@ export class Ladder {
           run < tm.y2 ? el('line', { class: 'timer-rest', x1: f1(x), x2: f1(x), y1: f1(run), y2: f1(tm.y2) }) : null,
           tm.fired && !running ? el('circle', { class: 'timer-fire', cx: f1(x), cy: f1(tm.y2), r: f1(m.fontPx * 0.25) }) : null,
           (tm.cancelled || tm.replaced) && !running ? el('path', { class: 'timer-cancel', d: `M${f1(x - tick)} ${f1(tm.y2)}H${f1(x + tick)}` }) : null,
-          tm.labelY == null ? null : el('text', { class: 'timer-label', x: f1(tm.labelX), y: f1(tm.labelY), dy: '0.35em', 'text-anchor': tm.anchor }, label),
+          tm.labelY == null ? null : lineText({ class: 'timer-label', x: f1(tm.labelX), y: f1(tm.labelY), dy: '0.35em', 'text-anchor': tm.anchor }, wrapText(label, m.sideChars), m.lineH, true),
         ];
         return k;
       },
@@ -709,7 +729,7 @@ export class Ladder {
         el('circle', { class: 'hit', cx: f1(c.x), cy: f1(c.y), r: HIT / 2 }),
         c.labelY == null ? null : hitBox(c.labelX, c.labelY, c.anchor, c.text.length * m.charW),
         el('circle', { class: 'call-dot', cx: f1(c.x), cy: f1(c.y), r: f1(m.fontPx * 0.25) }),
-        c.labelY == null ? null : el('text', { class: 'call-label', x: f1(c.labelX), y: f1(c.labelY), dy: '0.35em', 'text-anchor': c.anchor }, c.text),
+        c.labelY == null ? null : lineText({ class: 'call-label', x: f1(c.labelX), y: f1(c.labelY), dy: '0.35em', 'text-anchor': c.anchor }, c.lines ?? [c.text], m.lineH, true),
       ],
     };
   }
@@ -727,7 +747,7 @@ export class Ladder {
         el('title', null, text),
         el('circle', { class: 'hit', cx: f1(n.x), cy: f1(n.y), r: HIT / 2 }),
         el('path', { class: 'note-mark', d: `M${f1(n.x)} ${f1(n.y - r)}L${f1(n.x + r)} ${f1(n.y)}L${f1(n.x)} ${f1(n.y + r)}L${f1(n.x - r)} ${f1(n.y)}Z` }),
-        n.labelY == null ? null : el('text', { class: 'note-label', x: f1(n.labelX), y: f1(n.labelY), dy: '0.35em', 'text-anchor': n.anchor }, text),
+        n.labelY == null ? null : lineText({ class: 'note-label', x: f1(n.labelX), y: f1(n.labelY), dy: '0.35em', 'text-anchor': n.anchor }, wrapText(text, m.narrow ? n.chars : 0), m.lineH, false),
       ],
     };
   }
@@ -758,7 +778,7 @@ export class Ladder {
     const m = L.metrics;
     const label = this.t('ladder.gap', { duration: b.label });
     const ym = (b.y1 + b.y2) / 2;
-    const sig = [label, f1(b.y1), f1(b.y2), f1(L.width)].join('|');
+    const sig = [label, f1(b.y1), f1(b.y2), f1(L.width), b.labelHidden].join('|');
     const reach = m.bandHalf + m.timerCols * m.timerCol + 2;
     return {
       sig,
@@ -774,7 +794,7 @@ export class Ladder {
           k.push(el('path', { class: 'gap-mask', d: `M${x0} ${f1(ym - 1)}l${w} -6v7l-${w} 6Z` }));
           k.push(el('path', { class: 'gap-mark', d: `M${x0} ${f1(ym - 1)}l${w} -6M${x0} ${f1(ym + 6)}l${w} -6` }));
         }
-        k.push(el('text', { class: 'gap-label', x: f1((L.lanes.client + L.lanes.server) / 2), y: f1(ym), dy: '0.35em', 'text-anchor': 'middle' }, label));
+        if (!b.labelHidden) k.push(el('text', { class: 'gap-label', x: f1((L.lanes.client + L.lanes.server) / 2), y: f1(ym), dy: '0.35em', 'text-anchor': 'middle' }, label));
         return k;
       },
     };

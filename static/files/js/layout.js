@@ -36,6 +36,12 @@ export const ITEM_LISTS = Object.freeze(['segments', 'states', 'timers', 'calls'
 // shows each as a line style plus a translated word; the lengths here (in
 // characters) are the room layout keeps for that word next to the label.
 const TAG_CHARS = { retransmit: 14, injected: 8, spoofed: 22, lost: 7, unreachable: 22 };
+// The longest a timer's label is in any language ("FIN-WAIT-2 timeout
+// 60 s"), in cells, and a compressed gap's ("59.99 s later"): the room
+// layout keeps for the words the page writes there.
+const TIMER_CHARS = { retransmit: 11, 'time-wait': 14, 'delayed-ack': 18, 'fin-wait-2': 24, persist: 16, 'loss-probe': 19 };
+const GAP_CHARS = 16;
+const GAP_COST = 90; // of a label over a gap's length: less than crossing an arrow
 
 const DEFAULT_DELAY_MS = 10;
 const DEFAULT_WIDTH = 960;
@@ -47,10 +53,12 @@ const MIN_LOST_FRACTION = 0.1;
 // fewest between the lifelines.
 const NARROW_SIDE_CHARS = 11;
 const NARROW_INNER_CHARS = 16;
+const NARROW_STRETCH = 1.6;
 // Fitting a run to a height: the smallest vertical scale, the steps of the
 // search for the largest that fits, and the longest run worth the search.
 const FIT_MIN_SCALE = 0.2;
 const FIT_STEPS = 6;
+const FIT_STEP_DOWN = 0.05;
 const FIT_MAX_EVENTS = 600;
 
 // metrics derives every size from the font size, so that projector mode
@@ -127,6 +135,11 @@ function fitWidth(m, asked) {
   return Math.max(Math.round(asked), Math.ceil(need + gutter));
 }
 
+// innerCharsOf is how many characters fit between the lifelines.
+function innerCharsOf(clientX, serverX, m) {
+  return Math.floor((serverX - clientX - 2 * (m.bandHalf + m.charW)) / m.charW);
+}
+
 // textWidth is how many monospace cells text takes: a CJK character two.
 export function textWidth(text) {
   let n = 0;
@@ -145,7 +158,13 @@ export function wrapText(text, max) {
     if (line) lines.push(line);
     line = '';
   };
-  for (const word of str.split(' ')) {
+  // A number keeps its unit ("60 s").
+  const words = [];
+  for (const w of str.split(' ')) {
+    if (words.length && /^(ms|s|min|h)$/.test(w) && /\d$/.test(words[words.length - 1])) words[words.length - 1] += ` ${w}`;
+    else words.push(w);
+  }
+  for (const word of words) {
     const joined = line ? `${line} ${word}` : word;
     if (textWidth(joined) <= max) {
       line = joined;
@@ -488,18 +507,23 @@ export function layout(events, opts = {}) {
   if (!(fit > 0) || natural.height <= fit || natural.rows.length > FIT_MAX_EVENTS) return natural;
   const crowded = (L) => L.segments.reduce((n, s) => n + (s.crowded ? 1 : 0), 0);
   const limit = crowded(natural);
-  const fits = (L) => L.height <= fit && crowded(L) <= limit;
-  let best = layoutAt(events, o, FIT_MIN_SCALE);
-  if (!fits(best)) return natural;
+  const good = (L) => crowded(L) <= limit;
+  // The least squeezing that fits: the largest scale whose height fits,
+  // then, where labels would lose their own places there, the next ones
+  // down that keep them.
+  if (layoutAt(events, o, FIT_MIN_SCALE).height > fit) return natural;
   let lo = FIT_MIN_SCALE;
   let hi = 1;
   for (let k = 0; k < FIT_STEPS; k++) {
     const mid = (lo + hi) / 2;
-    const L = layoutAt(events, o, mid);
-    if (fits(L)) [best, lo] = [L, mid];
+    if (layoutAt(events, o, mid).height <= fit) lo = mid;
     else hi = mid;
   }
-  return best;
+  for (let v = lo; v >= FIT_MIN_SCALE - 1e-9; v -= FIT_STEP_DOWN) {
+    const L = layoutAt(events, o, v);
+    if (L.height <= fit && good(L)) return L;
+  }
+  return natural;
 }
 
 // layoutAt is the layout with the vertical distances scaled by vScale.
@@ -513,6 +537,8 @@ function layoutAt(events, o, vScale) {
   // Horizontal geometry: time gutter, client column, the space between the
   // lifelines, server column.
   const width = fitWidth(m, o.width > 0 ? o.width : DEFAULT_WIDTH);
+  // Labels of two lines need taller flights between the arrows.
+  if (m.narrow) m.pxPerMs *= NARROW_STRETCH;
   const clientX = m.gutter + m.side;
   const serverX = width - m.side - m.charW;
   const lanes = { client: clientX, server: serverX };
@@ -738,17 +764,20 @@ function layoutAt(events, o, vScale) {
   const anchorOf = (e) => (side(e) === 'server' ? 'start' : 'end');
   for (const e of ['client', 'server']) {
     const items = [];
+    // A name longer than the column wraps (the narrow layout's only).
     for (const s of states) {
       if (s.endpoint !== e) continue;
       s.labelX = textX(e);
       s.anchor = anchorOf(e);
-      items.push({ want: s.y, steps: STATE_STEPS, lo: -Infinity, hi: Infinity, put: (y) => (s.labelY = y ?? s.y) });
+      s.lines = wrapText(s.state, m.sideChars);
+      items.push({ want: s.y, steps: STATE_STEPS, lo: -Infinity, hi: Infinity, lines: s.lines.length, put: (y) => (s.labelY = y ?? s.y) });
     }
     for (const c of calls) {
       if (c.endpoint !== e) continue;
       c.labelX = textX(e);
       c.anchor = anchorOf(e);
-      items.push({ want: c.y, steps: CALL_STEPS, lo: c.y - 2.5 * m.lineH, hi: c.y + 2.5 * m.lineH, put: (y) => (c.labelY = y) });
+      c.lines = wrapText(c.text, m.sideChars);
+      items.push({ want: c.y, steps: CALL_STEPS, lo: c.y - 2.5 * m.lineH, hi: c.y + 2.5 * m.lineH, lines: c.lines.length, put: (y) => (c.labelY = y) });
     }
     for (const tm of timers) {
       if (tm.endpoint !== e) continue;
@@ -760,7 +789,9 @@ function layoutAt(events, o, vScale) {
       const want = tall ? (tm.y1 + tm.y2) / 2 : tm.y1 + m.lineH / 2;
       const lo = tall ? tm.y1 + m.lineH / 2 : tm.y1 - m.lineH / 2;
       const hi = tall ? tm.y2 - m.lineH / 2 : tm.y2 + m.lineH / 2;
-      items.push({ want, steps: TIMER_STEPS, lo, hi, put: (y) => (tm.labelY = y) });
+      // Its words are the page's (ladder.js): in the narrow layout they
+      // may take two lines.
+      items.push({ want, steps: TIMER_STEPS, lo, hi, lines: (TIMER_CHARS[tm.timer] ?? 20) > m.sideChars ? 2 : 1, put: (y) => (tm.labelY = y) });
     }
     placeColumn(items, m);
   }
@@ -789,12 +820,29 @@ function layoutAt(events, o, vScale) {
     return item;
   });
   for (const p of phases) grid.add([p.x1, p.labelY - 0.8 * m.fontPx, p.x2, p.labelY + 0.3 * m.fontPx]);
+  // The real lengths written in compressed gaps are avoided too, but not at
+  // any price: where a run is squeezed to fit, a label may lie over one.
+  const gaps = new Grid(4 * m.lineH);
+  const gapX = (clientX + serverX) / 2;
+  for (const b of map.breaks) {
+    const ym = (b.y1 + b.y2) / 2;
+    const half = (Math.min(GAP_CHARS, innerCharsOf(clientX, serverX, m)) * m.charW) / 2;
+    gaps.add([gapX - half, ym - 0.6 * m.fontPx, gapX + half, ym + 0.6 * m.fontPx]);
+  }
   for (const s of segments) lines.add([Math.min(s.x1, s.x2), Math.min(s.y1, s.y2), Math.max(s.x1, s.x2), Math.max(s.y1, s.y2), s]);
   const innerLo = clientX + m.bandHalf + m.charW;
   const innerHi = serverX - m.bandHalf - m.charW;
+  const innerChars = Math.floor((innerHi - innerLo) / m.charW);
   for (const s of segments) {
-    const chars = s.label.length + s.tags.reduce((n, tag) => n + TAG_CHARS[tag] + 2, 0);
+    // One line; in the narrow layout, as many as the label needs, the tags
+    // on a line of their own when they do not fit on its last.
+    const tagChars = s.tags.reduce((n, tag) => n + TAG_CHARS[tag] + 2, 0);
+    s.lines = m.narrow ? wrapText(s.label, innerChars) : [s.label];
+    const lastChars = textWidth(s.lines[s.lines.length - 1]);
+    s.tagLine = m.narrow && tagChars > 0 && lastChars + tagChars > innerChars;
+    const chars = Math.max(...s.lines.map(textWidth), s.tagLine ? tagChars : 0, m.narrow && !s.tagLine ? lastChars + tagChars : 0) + (m.narrow ? 0 : tagChars);
     const w = chars * m.charW;
+    const extra = (s.lines.length - 1 + (s.tagLine ? 1 : 0)) * m.lineH; // the lines after the first
     const dx = s.x2 - s.x1;
     const dy = s.y2 - s.y1;
     const k = dx === 0 ? 0 : dy / dx;
@@ -812,15 +860,15 @@ function layoutAt(events, o, vScale) {
         const ya = xa <= xb ? s.y1 + (xa - s.x1) * k : ly;
         const yb = xa <= xb ? s.y1 + (xb - s.x1) * k : ly;
         const base = below ? Math.max(ya, yb) + 3 + 0.8 * m.fontPx : Math.min(ya, yb) - 4;
-        const box = [cx - w / 2, base - 0.8 * m.fontPx, cx + w / 2, base + 0.25 * m.fontPx];
+        const box = below ? [cx - w / 2, base - 0.8 * m.fontPx, cx + w / 2, base + 0.25 * m.fontPx + extra] : [cx - w / 2, base - 0.8 * m.fontPx - extra, cx + w / 2, base + 0.25 * m.fontPx];
         order++;
         // Too far from its arrow, a label reads as someone else's.
         if (Math.abs(base - ly) > 1.5 * m.lineH + 0.8 * m.fontPx + Math.abs(yb - ya) / 2) continue;
         if (grid.hits(box)) continue;
-        let cost = crossings(lines, box, s) * 100 + order;
+        let cost = crossings(lines, box, s) * 100 + order + (gaps.hits(box) ? GAP_COST : 0);
         if (best && cost >= best.cost) continue;
         if (nearerArrow(lines, cx, (box[1] + box[3]) / 2, ly, s)) cost += 100;
-        if (!best || cost < best.cost) best = { cx, base, box, cost };
+        if (!best || cost < best.cost) best = { cx, base: below ? base : base - extra, box, cost };
         if (cost < 100) break;
       }
       if (best && best.cost < 100) break;
@@ -831,20 +879,22 @@ function layoutAt(events, o, vScale) {
     if (!best) {
       const cx = s.x1 + 0.5 * dx;
       const base = s.y1 + 0.5 * dy - (Math.abs(k) * w) / 2 - 4;
-      best = { cx, base, box: [cx - w / 2, base - 0.8 * m.fontPx, cx + w / 2, base + 0.25 * m.fontPx] };
+      best = { cx, base: base - extra, box: [cx - w / 2, base - 0.8 * m.fontPx - extra, cx + w / 2, base + 0.25 * m.fontPx] };
       s.crowded = true;
     } else {
       grid.add(best.box);
     }
     s.labelX = best.cx;
     s.labelY = best.base;
+    s.labelBox = best.box;
     s.top = Math.min(s.y1, s.ya, best.box[1]);
     s.bottom = Math.max(s.y1, s.ya, best.box[3]);
   }
   for (const n of notes) {
     const dir = -outward(n.endpoint);
     const x = lanes[n.endpoint] + dir * (m.bandHalf + 2 * m.charW);
-    const w = NOTE_CHARS * m.charW;
+    const w = Math.min(NOTE_CHARS, innerChars - 2) * m.charW;
+    n.chars = Math.floor(w / m.charW);
     n.labelX = x;
     n.anchor = dir > 0 ? 'start' : 'end';
     for (const k of [0.6, 1.5, -0.6]) {
@@ -870,8 +920,9 @@ function layoutAt(events, o, vScale) {
   // Vertical extents, for the visibility index.
   const lh = m.lineH;
   for (const s of states) {
-    s.top = Math.min(s.y, s.labelY - lh / 2);
-    s.bottom = Math.max(s.yEnd, s.labelY + lh / 2);
+    const half = (s.lines.length * lh) / 2;
+    s.top = Math.min(s.y, s.labelY - half);
+    s.bottom = Math.max(s.yEnd, s.labelY + half);
   }
   for (const tm of timers) {
     const ly = tm.labelY ?? tm.y1;
@@ -880,15 +931,23 @@ function layoutAt(events, o, vScale) {
   }
   for (const c of calls) {
     const ly = c.labelY ?? c.y;
-    c.top = Math.min(c.y, ly) - lh / 2;
-    c.bottom = Math.max(c.y, ly) + lh / 2;
+    c.top = Math.min(c.y, ly) - (c.lines.length * lh) / 2;
+    c.bottom = Math.max(c.y, ly) + (c.lines.length * lh) / 2;
   }
   for (const n of notes) {
     const ly = n.labelY ?? n.y;
     n.top = Math.min(n.y, ly) - lh / 2;
     n.bottom = Math.max(n.y, ly) + lh / 2;
   }
-  const breaks = map.breaks.map((b) => ({ ...b, top: b.y1, bottom: b.y2 }));
+  // A gap's length gives way to a segment's label that had to lie over it
+  // (the break's marks stay, and the time gutter says the times).
+  const breaks = map.breaks.map((b) => {
+    const ym = (b.y1 + b.y2) / 2;
+    const half = (Math.min(GAP_CHARS, innerCharsOf(clientX, serverX, m)) * m.charW) / 2;
+    const box = [gapX - half, ym - 0.6 * m.fontPx, gapX + half, ym + 0.6 * m.fontPx];
+    const covered = segments.some((s) => !s.crowded && s.labelBox && s.labelBox[0] < box[2] && box[0] < s.labelBox[2] && s.labelBox[1] < box[3] && box[1] < s.labelBox[3]);
+    return { ...b, labelHidden: covered, top: b.y1, bottom: b.y2 };
+  });
   for (const tk of ticks) {
     tk.top = tk.y - lh / 2;
     tk.bottom = tk.y + lh / 2;
