@@ -135,6 +135,7 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 		r.Get("/scenarios/{id}", s.errorsTo(getScenario))
 		r.Get("/scenarios/{id}/trace", s.errorsTo(s.getTrace))
 		r.Post("/run", s.errorsTo(s.runScenario))
+		r.Post("/captures", s.errorsTo(s.postCapture))
 		r.Get("/lessons", listLessons)
 		r.Get("/lessons/{id}", s.errorsTo(getLesson))
 		r.Get("/rooms/{code}/qr.svg", s.errorsTo(s.roomQR))
