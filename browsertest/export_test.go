@@ -182,7 +182,9 @@ func checkSVG(t *testing.T, got svgCheck, want []string, name string) {
 
 // TestEditorFieldError makes a call's time out of range in the editor: the
 // server's error, which names steps[2].at_ms, is shown beside that input,
-// which is marked invalid, described by the message and focused.
+// which is marked invalid, described by the message and focused. The
+// message is in the page's language: the input's own label and the rule
+// worded from the catalogue ("调用 3：时刻（ms）：必须在 0 到 3600000 之间").
 func TestEditorFieldError(t *testing.T) {
 	for _, lang := range []string{"en", "zh"} {
 		t.Run(lang, func(t *testing.T) {
@@ -211,14 +213,20 @@ func TestEditorFieldError(t *testing.T) {
 					general: document.getElementById('ed-error').textContent,
 				};
 			})()`)
-			if !strings.HasPrefix(got.Message, "steps[2].at_ms: ") || !got.Visible || !got.SameCell {
-				t.Errorf("error beside the input: %+v", got)
+			cat := catalogue(t, lang)
+			label := strings.ReplaceAll(cat["editor.step_time"], "{n}", "3")
+			rule := strings.NewReplacer("{min}", "0", "{max}", "3600000").Replace(cat["field.range"])
+			if want := strings.NewReplacer("{field}", label, "{detail}", rule).Replace(cat["editor.field_error"]); got.Message != want || !got.Visible || !got.SameCell {
+				t.Errorf("error beside the input: %+v, want the message %q", got, want)
+			}
+			if strings.Contains(got.Message, "must be") && lang == "zh" {
+				t.Errorf("English in the Chinese page: %q", got.Message)
 			}
 			if got.Focused != "steps[2].at_ms" {
 				t.Errorf("focus on %q, want the input in error", got.Focused)
 			}
 			want := catalogue(t, lang)["editor.invalid_field"]
-			if want == "" || !strings.Contains(got.General, strings.ReplaceAll(want, "{field}", "steps[2].at_ms")) {
+			if want == "" || !strings.Contains(got.General, strings.ReplaceAll(want, "{field}", label)) {
 				t.Errorf("summary %q, want %q in the page's language", got.General, want)
 			}
 			// Mended, the error goes.

@@ -365,4 +365,4 @@ func checkSegmentBytes(t testing.TB, i int, ev Event) {
 
 // errTooMany reports whether err is the one error a valid scenario may end
 // with.
-func errTooMany(err error) bool { return errors.Is(err, ErrTooManyEvents) }
+func errTooMany(err error) bool { return errors.Is(err, ErrBudget) }

@@ -132,9 +132,14 @@ func (h *host) find(remote netip.AddrPort) *conn {
 	return nil
 }
 
-// fireTimers runs the due timers of every connection, oldest first.
+// fireTimers runs the due timers of every connection, oldest first. A
+// listener's thousand half-open connections can all be due at once: the
+// run's budget is checked between them, not only between steps.
 func (h *host) fireTimers(now time.Duration) {
 	for _, c := range slices.Clone(h.conns) {
+		if h.sim.exceeded() {
+			return
+		}
 		c.fireTimers(now)
 	}
 }

@@ -40,15 +40,15 @@ func (s *Sim) AdvanceTo(t time.Duration) {
 	t = min(t, s.until)
 	for {
 		next, ok := s.NextDeadline()
-		if !ok || next > t || len(s.events) > MaxEvents {
+		if !ok || next > t || !s.Step() {
 			break
 		}
-		s.Step()
 	}
 	s.now = max(s.now, t)
 }
 
-// Call makes a socket call now, as a live user does.
+// Call makes a socket call now, as a live user does. It counts against the
+// run's budget as the scenario's own calls do.
 func (s *Sim) Call(endpoint, call, data string) error {
 	st := Step{Endpoint: endpoint, Call: call, Data: data}
 	if err := st.validate(""); err != nil {
@@ -57,19 +57,34 @@ func (s *Sim) Call(endpoint, call, data string) error {
 	if s.err != nil {
 		return s.err
 	}
+	if err := s.charge(1, 0, len(data)); err != nil {
+		return err
+	}
 	s.doCall(endpoint, call, data)
 	return nil
 }
 
 // AddFault adds a fault while the run goes on: a drop rule applies to the
 // segments sent from now on; an inject or flood due in the past happens now.
-// {"drop": {"segment": ID}} loses that segment if it is in flight.
+// {"drop": {"segment": ID}} loses that segment if it is in flight. Every
+// fault counts against the run's budget as the scenario's own do.
 func (s *Sim) AddFault(f Fault) error {
-	if _, err := f.validate(""); err != nil {
+	data, err := f.validate("")
+	if err != nil {
+		return err
+	}
+	if s.err != nil {
+		return s.err
+	}
+	if err := s.charge(0, 1, data); err != nil {
 		return err
 	}
 	if f.Drop != nil && f.Drop.Segment != 0 {
-		return s.Lose(f.Drop.Segment)
+		if err := s.Lose(f.Drop.Segment); err != nil {
+			s.spent.faults-- // nothing was done
+			return err
+		}
+		return nil
 	}
 	nowMs := int64(s.now / time.Millisecond)
 	switch {
@@ -83,22 +98,10 @@ func (s *Sim) AddFault(f Fault) error {
 		f.Flood = &fl
 	}
 	s.sc = s.withFault(f)
-	before := len(s.agenda)
-	s.planFault(f)
-	// Keep the agenda sorted: new actions go after everything already due
-	// at their time.
-	added := slices.Clone(s.agenda[before:])
-	s.agenda = s.agenda[:before]
-	for _, a := range added {
-		i := s.next + len(s.agenda[s.next:])
-		for j := s.next; j < len(s.agenda); j++ {
-			if s.agenda[j].at > a.at {
-				i = j
-				break
-			}
-		}
-		s.agenda = slices.Insert(s.agenda, i, a)
-	}
+	s.scenarioBytes += faultSize + int64(data)
+	// The agenda puts a new action after everything already due at its
+	// time.
+	s.planFault(&s.sc.Faults[len(s.sc.Faults)-1])
 	return nil
 }
 
@@ -156,7 +159,7 @@ func (s *Sim) Lose(id int) error {
 	s.inFlight = slices.Delete(s.inFlight, i, i+1)
 	to := f.dst.name
 	from := s.peer(f.dst).name
-	s.events = append(s.events, Event{
+	s.record(Event{
 		Kind: KindDrop, T: Millis(s.now), From: from, To: to,
 		Cause: "user", CauseSegment: id, Reason: "dropped-in-flight",
 	})

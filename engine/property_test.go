@@ -194,7 +194,7 @@ func TestRandomScenariosDeterministic(t *testing.T) {
 }
 
 // TestRunLimits pushes each limit to its bound: the run must end, with at
-// most MaxEvents events or ErrTooManyEvents.
+// most MaxEvents events or ErrBudget.
 func TestRunLimits(t *testing.T) {
 	big := &Scenario{ID: "limits", Seed: 3, UntilMs: MaxUntil, Network: Network{OneWayDelayMs: MaxOneWayDelayMs}}
 	for i := range MaxSteps {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -154,6 +155,20 @@ func TestBadScenarios(t *testing.T) {
 			}
 			if fe.Field != c.field {
 				t.Errorf("field %q, want %q (error: %v)", fe.Field, c.field, err)
+			}
+			if !slices.Contains(FieldErrorCodes(), fe.Code) {
+				t.Errorf("code %q is not one of FieldErrorCodes (error: %v)", fe.Code, err)
+			}
+			// A page words the error from its code and arguments: the
+			// numbers and values the English names are among them.
+			// (A list of values and a range are written in words.)
+			for k, v := range fe.Args {
+				if s := fmt.Sprint(v); k != "values" && fe.Code != "range" && !strings.Contains(fe.Msg, s) {
+					t.Errorf("argument %q is not in the message %q", s, fe.Msg)
+				}
+			}
+			if fe.Code == "range" && (fe.Args["min"] == nil || fe.Args["max"] == nil) {
+				t.Errorf("range error without min and max: %+v", fe)
 			}
 			if !strings.Contains(err.Error(), c.msg) {
 				t.Errorf("error %q does not say %q", err, c.msg)

@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"cmp"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -27,12 +25,6 @@ const (
 	ephemeralHigh = 60999
 )
 
-// maxSteps bounds the work of one run even where steps make no events.
-const maxSteps = 10 * MaxEvents
-
-// ErrTooManyEvents is wrapped by Run's error when a run exceeds MaxEvents.
-var ErrTooManyEvents = errors.New("run produced too many events")
-
 // Sim runs a scenario: two hosts, the network between them and an agenda of
 // socket calls and faults, all in virtual time. It is deterministic: the
 // same scenario always gives the same events.
@@ -47,32 +39,36 @@ type Sim struct {
 	isns   isnGenerator
 	rng    *rand.Rand
 
-	agenda   []action // sorted by time, then by order in the scenario
-	next     int      // index of the next agenda action
+	agenda   agenda
 	inFlight []flight // sorted by arrival time, then by send order
 	drops    []dropRule
 	segID    int
 	ipID     uint16
 
 	events    []Event
+	eventData int64 // bytes of the events' Data, for HeldBytes
 	endpoints Endpoints
 	connects  int
 	steps     int
 	err       error
-	segInfos  arena[SegmentInfo]
-	callInfos arena[CallInfo]
-	timers    arena[TimerInfo]
-	tcbs      arena[TCB]
-	options   sliceArena[wire.Option]
-	times     arena[Millis]
-	packets   byteArena
+	budget    Budget
+	spent     spent
+	// scenarioBytes is the size of the scenario in memory, for HeldBytes.
+	scenarioBytes int64
+	segInfos      arena[SegmentInfo]
+	callInfos     arena[CallInfo]
+	timers        arena[TimerInfo]
+	tcbs          arena[TCB]
+	options       sliceArena[wire.Option]
+	times         arena[Millis]
+	packets       byteArena
 
 	// fixedISN, when set, replaces the ISN generator for an endpoint's
 	// connections: tests read better with ISNs such as 1000.
 	fixedISN map[string]Seq
 }
 
-type actionKind int
+type actionKind int32
 
 const (
 	actStep actionKind = iota
@@ -81,10 +77,13 @@ const (
 )
 
 type action struct {
-	at   time.Duration
-	kind actionKind
-	step *Step
-	inj  *Inject
+	at    time.Duration
+	order int32 // among actions due at the same time (agenda.go)
+	sent  int32 // SYNs of the flood sent so far
+	kind  actionKind
+	step  *Step
+	inj   *Inject
+	flood *Flood
 }
 
 type flight struct {
@@ -103,8 +102,15 @@ type dropRule struct {
 	seen    int
 }
 
-// NewSim prepares a run of a validated scenario.
-func NewSim(sc *Scenario) (*Sim, error) {
+// sizeSteps is the most steps NewSim sizes a run's first allocations for.
+const sizeSteps = 64
+
+// NewSim prepares a run of a validated scenario under DefaultBudget.
+func NewSim(sc *Scenario) (*Sim, error) { return NewSimBudget(sc, DefaultBudget) }
+
+// NewSimBudget prepares a run of a validated scenario under budget b. The
+// scenario's own calls, faults and data count against it.
+func NewSimBudget(sc *Scenario, b Budget) (*Sim, error) {
 	cfg, err := sc.Config()
 	if err != nil {
 		return nil, err
@@ -119,10 +125,25 @@ func NewSim(sc *Scenario) (*Sim, error) {
 		until: until,
 		delay: time.Duration(sc.Network.OneWayDelayMs * float64(time.Millisecond)),
 		rng:   rand.New(rand.NewPCG(sc.Seed, 0x73796e61636b)),
-		// A call leads to about six events on average: size for that.
-		events:   make([]Event, 0, 8+6*len(sc.Steps)),
+		// A call leads to about six events on average: size for that, up
+		// to sizeSteps calls; a longer run grows as it goes.
+		events:   make([]Event, 0, 8+6*min(len(sc.Steps), sizeSteps)),
 		inFlight: make([]flight, 0, 4),
+		budget:   b,
 	}
+	data := 0
+	for _, st := range sc.Steps {
+		data += len(st.Data)
+	}
+	for _, f := range sc.Faults {
+		if f.Inject != nil {
+			data += len(f.Inject.Data)
+		}
+	}
+	if err := s.charge(len(sc.Steps), len(sc.Faults), data); err != nil {
+		return nil, err
+	}
+	s.scenarioBytes = scenarioSize(sc)
 	var key [16]byte
 	binary.LittleEndian.PutUint64(key[:8], s.rng.Uint64())
 	binary.LittleEndian.PutUint64(key[8:], s.rng.Uint64())
@@ -140,7 +161,9 @@ func NewSim(sc *Scenario) (*Sim, error) {
 	// Size the first chunks for the run a scenario of this length makes.
 	// A run makes about one segment per step (each with 3 to 6 options),
 	// 3 timer events and 4 control-block snapshots; chunks grow after that.
-	n := len(sc.Steps)
+	// Sizing stops at sizeSteps: a scenario of a thousand calls that make
+	// nothing (sends without a connection) must not hold megabytes.
+	n := min(len(sc.Steps), sizeSteps)
 	segs := n + 4
 	s.segInfos.reserve(segs)
 	s.times.reserve(segs)
@@ -154,35 +177,27 @@ func NewSim(sc *Scenario) (*Sim, error) {
 
 // plan builds the agenda from the scenario's steps and timed faults.
 func (s *Sim) plan() {
-	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
-	s.agenda = make([]action, 0, len(s.sc.Steps)+len(s.sc.Faults))
+	s.agenda.items = make([]action, 0, len(s.sc.Steps)+len(s.sc.Faults))
 	for i := range s.sc.Steps {
 		st := &s.sc.Steps[i]
-		s.agenda = append(s.agenda, action{at: ms(st.AtMs), kind: actStep, step: st})
+		s.agenda.add(action{at: ms(st.AtMs), kind: actStep, step: st})
 	}
-	for _, f := range s.sc.Faults {
-		s.planFault(f)
-	}
-	byTime := func(a, b action) int { return cmp.Compare(a.at, b.at) }
-	if !slices.IsSortedFunc(s.agenda, byTime) {
-		slices.SortStableFunc(s.agenda, byTime)
+	for i := range s.sc.Faults {
+		s.planFault(&s.sc.Faults[i])
 	}
 }
 
-// planFault adds a fault's rule or actions.
-func (s *Sim) planFault(f Fault) {
-	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
+// planFault adds a fault's rule, or its action to the agenda: one entry
+// for a whole flood.
+func (s *Sim) planFault(f *Fault) {
 	switch {
 	case f.Drop != nil:
 		flags, _ := wire.ParseFlags(f.Drop.Flags)
 		s.drops = append(s.drops, dropRule{from: f.Drop.From, flags: flags, nth: f.Drop.Nth, segment: f.Drop.Segment})
 	case f.Inject != nil:
-		s.agenda = append(s.agenda, action{at: ms(f.Inject.AtMs), kind: actInject, inj: f.Inject})
+		s.agenda.add(action{at: ms(f.Inject.AtMs), kind: actInject, inj: f.Inject})
 	case f.Flood != nil:
-		for i := range f.Flood.Count {
-			at := ms(f.Flood.AtMs + int64(i)*f.Flood.IntervalMs)
-			s.agenda = append(s.agenda, action{at: at, kind: actFlood})
-		}
+		s.agenda.add(action{at: ms(f.Flood.AtMs), kind: actFlood, flood: f.Flood})
 	}
 }
 
@@ -205,10 +220,13 @@ func (s *Sim) RunToEnd() error {
 	return s.err
 }
 
-// Err reports why the run stopped early: it made more than MaxEvents
-// events, or did more than maxSteps steps. A run that stopped early does
-// nothing more.
-func (s *Sim) Err() error { return s.err }
+// Err reports why the run stopped early, or must stop before its next
+// step: it reached its budget (a *BudgetError). A run that stopped early
+// does nothing more.
+func (s *Sim) Err() error {
+	s.exceeded()
+	return s.err
+}
 
 // Trace returns the events so far with the scenario and endpoints.
 func (s *Sim) Trace() *Trace {
@@ -231,9 +249,7 @@ func (s *Sim) NextDeadline() (time.Duration, bool) {
 	}
 	consider(s.client.nextDeadline())
 	consider(s.server.nextDeadline())
-	if s.next < len(s.agenda) {
-		consider(s.agenda[s.next].at, true)
-	}
+	consider(s.agenda.next())
 	return best, found
 }
 
@@ -244,8 +260,7 @@ func (s *Sim) Step() bool {
 	if s.err != nil {
 		return false
 	}
-	if len(s.events) > MaxEvents || s.steps >= maxSteps {
-		s.err = fmt.Errorf("%w: more than %d", ErrTooManyEvents, MaxEvents)
+	if s.exceeded() {
 		return false
 	}
 	t, ok := s.NextDeadline()
@@ -253,6 +268,7 @@ func (s *Sim) Step() bool {
 		return false
 	}
 	s.steps++
+	s.spent.work += int64(1 + len(s.client.conns) + len(s.server.conns))
 	s.now = max(s.now, t)
 	if len(s.inFlight) > 0 && s.inFlight[0].arrive == t {
 		f := s.inFlight[0]
@@ -266,8 +282,7 @@ func (s *Sim) Step() bool {
 			return true
 		}
 	}
-	a := s.agenda[s.next]
-	s.next++
+	a := s.agenda.pop()
 	switch a.kind {
 	case actStep:
 		s.doCall(a.step.Endpoint, a.step.Call, a.step.Data)
@@ -275,6 +290,10 @@ func (s *Sim) Step() bool {
 		s.inject(a.inj)
 	case actFlood:
 		s.floodSYN()
+		if a.sent++; int(a.sent) < a.flood.Count {
+			a.at = ms(a.flood.AtMs + int64(a.sent)*a.flood.IntervalMs)
+			s.agenda.again(a)
+		}
 	}
 	return true
 }
@@ -297,7 +316,7 @@ func (s *Sim) peer(h *host) *host {
 // doCall performs a socket call and records it, before its effects.
 func (s *Sim) doCall(endpoint, call, data string) {
 	at := len(s.events)
-	s.events = append(s.events, Event{})
+	s.record(Event{})
 	h := s.host(endpoint)
 	// The call's control block is the one it found: its effects come in
 	// the events after it, each with its own snapshot.
@@ -320,6 +339,13 @@ func (s *Sim) doCall(endpoint, call, data string) {
 	}
 	ev.TCB = before
 	s.events[at] = ev
+	s.eventData += int64(len(ev.Data))
+}
+
+// record appends an event to the trace.
+func (s *Sim) record(ev Event) {
+	s.events = append(s.events, ev)
+	s.eventData += int64(len(ev.Data))
 }
 
 // listenPort is the port a host listens on: the server's well-known port,
@@ -344,7 +370,7 @@ func (s *Sim) connectTarget(h *host) uint16 { return s.peer(h).port }
 
 // emit records an event.
 func (s *Sim) emit(ev Event) {
-	s.events = append(s.events, ev)
+	s.record(ev)
 	if ev.Kind == KindState && (ev.From == Closed.String() || ev.From == Listen.String() && ev.To == SynReceived.String()) {
 		s.recordISN(ev)
 	}
@@ -365,7 +391,7 @@ func (s *Sim) recordISN(ev Event) {
 // change, a segment nor a timer: a SYN dropped for a full backlog, a RST
 // ignored, an error reported to the application.
 func (s *Sim) note(now time.Duration, endpoint, reason string, why cause) {
-	s.events = append(s.events, Event{
+	s.record(Event{
 		Kind: KindNote, T: Millis(now), Endpoint: endpoint, Reason: reason,
 		Cause: why.what, CauseSegment: why.segment,
 	})
@@ -423,7 +449,7 @@ func (s *Sim) send(now time.Duration, from *host, src, dst netip.Addr, seg wire.
 		info.Fate, info.ArriveMs = FateDelivered, at
 		s.schedule(flight{arrive: arrive, id: id, src: src, dst: dstHost, seg: seg})
 	}
-	s.events = append(s.events, ev)
+	s.record(ev)
 }
 
 // schedule puts a segment in flight, in order of arrival; segments that

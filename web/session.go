@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -98,9 +99,6 @@ const (
 	stallRetry = time.Millisecond
 	// maxTimerWait bounds one wait of the play timer.
 	maxTimerWait = time.Hour
-	// maxLiveSteps bounds the engine steps of one run, events or not, as
-	// engine.Run does.
-	maxLiveSteps = 10 * engine.MaxEvents
 )
 
 // userError is a mistake of the user's, told to them as Error() says; the
@@ -193,6 +191,16 @@ type session struct {
 	stopTimer func() bool
 	timerGen  int
 	closed    bool
+
+	// replays bounds the replays of back with the runs of /api/run; nil
+	// (in tests) leaves them unbounded.
+	replays limiter
+}
+
+// limiter gives out a fixed number of slots to run the engine in.
+type limiter interface {
+	acquire(ctx context.Context) error
+	release()
 }
 
 func newSession(out outbox, clk clock) *session {
@@ -305,7 +313,9 @@ func (s *session) back() error {
 	if s.cursor == 0 {
 		return userErrorf("at-start", nil, "This is the start of the run: there is nothing to step back over.")
 	}
-	s.rewind(s.cursor - 1)
+	if err := s.rewind(s.cursor - 1); err != nil {
+		return err
+	}
 	s.send(rewoundMessage{Type: msgRewound, Cursor: s.cursor})
 	return nil
 }
@@ -326,7 +336,9 @@ func (s *session) seek(n int) error {
 	}
 	switch {
 	case n < s.cursor:
-		s.rewind(n)
+		if err := s.rewind(n); err != nil {
+			return err
+		}
 	case n > s.cursor:
 		sim := s.run()
 		for len(sim.Events()) < n && sim.Step() {
@@ -335,7 +347,9 @@ func (s *session) seek(n int) error {
 			// Stepping on moved the Sim's clock past the user's: start
 			// again from where the user is.
 			at := s.at
-			s.rewind(s.cursor)
+			if err := s.rewind(s.cursor); err != nil {
+				return err
+			}
 			s.at = max(s.at, at)
 			return userErrorf("seek-past-end", errArgs{"cursor": n, "events": have},
 				"This run has %d events: seek to a cursor from 0 to %d, not %d.", have, have, n)
@@ -358,23 +372,31 @@ func badCursor(n int) *userError {
 }
 
 // rewind replays the run into a fresh Sim up to its first n events. User
-// actions made at or after n are undone.
-func (s *session) rewind(n int) {
+// actions made at or after n are undone. The replay waits for a slot of the
+// run limiter; when none comes, the session stays where it was.
+func (s *session) rewind(n int) error {
 	kept := make([]userAction, 0, len(s.actions))
 	for _, a := range s.actions {
 		if a.events < n {
 			kept = append(kept, a)
 		}
 	}
+	if s.replays != nil {
+		if err := s.replays.acquire(context.Background()); err != nil {
+			return err
+		}
+		defer s.replays.release()
+	}
 	sim, err := replay(s.sc, kept, n)
 	if err != nil {
 		// The engine is deterministic; a replay that differs is a bug.
 		s.closed = true
 		s.out.broken(err)
-		return
+		return nil
 	}
 	s.sim, s.actions, s.cursor, s.doneSent = sim, kept, n, false
 	s.at = sim.Now()
+	return nil
 }
 
 // replay runs sc with the actions made at their recorded steps and times
@@ -463,8 +485,8 @@ func (s *session) settle(t time.Duration) error {
 		s.produce(t, false)
 		sim.AdvanceTo(t)
 	}
-	if len(sim.Events()) > engine.MaxEvents {
-		return s.limitError()
+	if err := sim.Err(); err != nil {
+		return budgetError(err)
 	}
 	return nil
 }
@@ -474,8 +496,8 @@ func (s *session) actionError(a userAction, err error) error {
 	var fe *engine.FieldError
 	var notInFlight *engine.NotInFlightError
 	switch {
-	case errors.Is(err, engine.ErrTooManyEvents):
-		return s.limitError()
+	case errors.Is(err, engine.ErrBudget):
+		return budgetError(err)
 	case errors.As(err, &notInFlight):
 		// The page words each reason in its own language.
 		args := errArgs{"segment": notInFlight.Segment}
@@ -495,24 +517,66 @@ func (s *session) actionError(a userAction, err error) error {
 		for _, p := range []string{"steps[0].", "faults[0]."} {
 			field = strings.TrimPrefix(field, p)
 		}
-		return fieldError(field, fe.Msg)
+		return fieldError(field, fe)
 	}
 	return err
 }
 
-// fieldError is the engine's complaint about a field, whose path and
-// detail stay in the engine's English.
-func fieldError(field, detail string) *userError {
-	if field == "" {
-		return userErrorf("bad-input", errArgs{"detail": clip(detail)}, "%s", clip(detail))
+// fieldError is the engine's complaint fe about a field, named field as
+// the user wrote it. detail is the engine's English; check and values are
+// its rule's code and arguments, which a page words as field.<check> in its
+// own language.
+func fieldError(field string, fe *engine.FieldError) *userError {
+	detail := clip(fe.Msg)
+	args := errArgs{"detail": detail}
+	if fe.Code != "" {
+		values := make(errArgs, len(fe.Args))
+		for k, v := range fe.Args {
+			if s, ok := v.(string); ok {
+				v = clip(s)
+			}
+			values[k] = v
+		}
+		args["check"], args["values"] = fe.Code, values
 	}
-	return userErrorf("bad-field", errArgs{"field": field, "detail": clip(detail)},
-		"%s", clip((&engine.FieldError{Field: field, Msg: detail}).Error()))
+	if field == "" {
+		return userErrorf("bad-input", args, "%s", detail)
+	}
+	args["field"] = field
+	return userErrorf("bad-field", args, "%s", clip((&engine.FieldError{Field: field, Msg: fe.Msg}).Error()))
 }
 
-func (s *session) limitError() *userError {
-	return userErrorf("run-limit", errArgs{"max": engine.MaxEvents},
-		"This run has reached the limit of %d events; step back or reset to go on.", engine.MaxEvents)
+// budgetError says which part of the run's budget (engine.Budget) an
+// error reports, each with its own code.
+func budgetError(err error) *userError {
+	var be *engine.BudgetError
+	if !errors.As(err, &be) {
+		return userErrorf("server-error", nil, "Something went wrong on the server; the error has been logged.")
+	}
+	max := be.Limit
+	switch be.Resource {
+	case engine.BudgetEvents:
+		return userErrorf("run-limit", errArgs{"max": max},
+			"This run has reached the limit of %d events; step back or reset to go on.", max)
+	case engine.BudgetWork:
+		return userErrorf("run-work", nil,
+			"This run has done all the work one run may do on the server; step back or reset to go on.")
+	case engine.BudgetHeld:
+		kib := max >> 10
+		return userErrorf("run-memory", errArgs{"kib": kib},
+			"This run has reached the limit of %d KiB of memory; step back or reset to go on.", kib)
+	case engine.BudgetCalls:
+		return userErrorf("live-calls", errArgs{"max": max},
+			"This run has had %d socket calls, the scenario's and yours, the most one run may have; reset to start again.", max)
+	case engine.BudgetFaults:
+		return userErrorf("live-faults", errArgs{"max": max},
+			"This run has had %d faults, the scenario's and yours, the most one run may have; reset to start again.", max)
+	case engine.BudgetData:
+		return userErrorf("live-data", errArgs{"max": max},
+			"This run has sent %d bytes of data, the scenario's and yours, the most one run may; reset to start again.", max)
+	}
+	return userErrorf("live-agenda", errArgs{"max": max},
+		"This run has %d calls, injects and floods waiting, the most one run may have; let some happen first.", max)
 }
 
 // close stops the session for good.
@@ -596,11 +660,12 @@ func (s *session) produce(limit time.Duration, room bool) produceResult {
 // exhausted reports that the run has reached the engine's limits, and tells
 // the user once.
 func (s *session) exhausted() bool {
-	if len(s.sim.Events()) <= engine.MaxEvents && s.sim.Steps() <= maxLiveSteps {
+	err := s.sim.Err()
+	if err == nil {
 		return false
 	}
 	if !s.doneSent {
-		s.send(s.limitError().message())
+		s.send(budgetError(err).message())
 	}
 	return true
 }

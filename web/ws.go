@@ -354,6 +354,7 @@ func newWSConn(h *liveHub, conn *websocket.Conn, queue int) *wsConn {
 		strikes:    newTokenBucket(float64(h.cfg.CommandBurst)/strikeWindow.Seconds(), h.cfg.CommandBurst, now),
 	}
 	c.sess = newSession(c, wallClock{})
+	c.sess.replays = h.srv.runs
 	return c
 }
 
@@ -695,7 +696,7 @@ func (cmd *command) fault() (engine.Fault, error) {
 			if field == "" {
 				field = "fault"
 			}
-			return engine.Fault{}, fieldError(field, fe.Msg)
+			return engine.Fault{}, fieldError(field, fe)
 		}
 		return engine.Fault{}, err
 	}
