@@ -51,6 +51,20 @@ class App {
     if (this.mode === 'embed') this.startEmbed();
     document.getElementById('share-open')?.addEventListener('click', () => this.openShare());
     document.getElementById('room-open')?.addEventListener('click', () => this.openRoom());
+    // "Open a capture…" (capture.js, loaded on demand): the button, or a
+    // file dropped anywhere on the app page.
+    document.getElementById('capture-open')?.addEventListener('click', () => this.openCapture());
+    if (this.mode === 'app') {
+      addEventListener('dragover', (e) => {
+        if (e.dataTransfer?.types?.includes('Files')) e.preventDefault();
+      });
+      addEventListener('drop', (e) => {
+        const file = e.dataTransfer?.files?.[0];
+        if (!file) return;
+        e.preventDefault();
+        this.openCapture(file);
+      });
+    }
     this.session.connect();
     if (!this.session.following) this.loadScenario(config.scenario, { replaceURL: false });
   }
@@ -375,6 +389,14 @@ class App {
     this.schedule();
   }
 
+  /** openCapture shows capture.js's view of a capture: file, or one the reader picks. */
+  async openCapture(file) {
+    const { CaptureView } = await import('./capture.js');
+    this.captureView ??= new CaptureView(this);
+    if (file) this.captureView.open(file);
+    else this.captureView.pick();
+  }
+
   /** setLanguage switches the page's language without a reload. */
   setLanguage(lang) {
     if (!this.tr.catalogues[lang] || lang === this.tr.lang) return;
@@ -394,6 +416,7 @@ class App {
     if (s.error && s.errorMsg) s.error = errorText(s.errorMsg, this.tr.t);
     this.showStatus();
     this.relayout();
+    this.captureView?.relabel();
   }
 
   /** relayout rebuilds the views, after the language or the type size changed. */
