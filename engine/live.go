@@ -181,8 +181,8 @@ func (s *Sim) replayLive(lv *Live) error {
 	s.steps++
 	at := time.Duration(lv.AtMs)
 	if next, ok := s.nextScheduled(); ok && next < at {
-		return &FieldError{fmt.Sprintf("live[%d].at_ms", i),
-			fmt.Sprintf("the run has something due at %v ms before it, at step %d", Millis(next).Ms(), lv.Step)}
+		return fieldErr(fmt.Sprintf("live[%d].at_ms", i), "live-late", map[string]any{"due": Millis(next).Ms(), "step": lv.Step},
+			fmt.Sprintf("the run has something due at %v ms before it, at step %d", Millis(next).Ms(), lv.Step))
 	}
 	s.now = max(s.now, at)
 	var err error

@@ -190,7 +190,7 @@ func FieldErrorCodes() []string {
 		"ack-both", "data-total", "empty", "fault-kind", "fault-one-kind", "flag-twice", "flag-unknown", "flags",
 		"flags-empty", "id-pattern", "json", "json-end", "json-syntax", "max-bytes", "null", "one-of",
 		"only-send-data", "range", "rto-min-max", "segment-alone", "send-needs-data", "seq-both", "too-many",
-		"trailing-data", "type-array", "type-bool", "type-number", "type-object", "type-other", "type-string",
+		"live-both", "live-late", "live-step-order", "live-time-order", "trailing-data", "type-array", "type-bool", "type-number", "type-object", "type-other", "type-string",
 		"unknown-field",
 	}
 }
@@ -537,7 +537,7 @@ func (sc *Scenario) Validate() error {
 		data += n
 	}
 	if len(sc.Live) > MaxLive {
-		return &FieldError{"live", fmt.Sprintf("at most %d, got %d", MaxLive, len(sc.Live))}
+		return fieldErr("live", "too-many", map[string]any{"max": MaxLive, "count": len(sc.Live)}, fmt.Sprintf("at most %d, got %d", MaxLive, len(sc.Live)))
 	}
 	for i := range sc.Live {
 		lv := &sc.Live[i]
@@ -547,10 +547,10 @@ func (sc *Scenario) Validate() error {
 			return err
 		}
 		if i > 0 && lv.Step <= sc.Live[i-1].Step {
-			return &FieldError{p + ".step", "must be more than the step before it (each live action is a step)"}
+			return fieldErr(p+".step", "live-step-order", nil, "must be more than the step before it (each live action is a step)")
 		}
 		if i > 0 && lv.AtMs < sc.Live[i-1].AtMs {
-			return &FieldError{p + ".at_ms", "must not be earlier than the one before it"}
+			return fieldErr(p+".at_ms", "live-time-order", nil, "must not be earlier than the one before it")
 		}
 		data += n
 	}
@@ -563,14 +563,14 @@ func (sc *Scenario) Validate() error {
 // validate checks one live action and returns the bytes of data it sends.
 func (lv *Live) validate(path string) (int, error) {
 	if lv.Step < 0 || lv.Step > MaxWork {
-		return 0, &FieldError{path + ".step", fmt.Sprintf("must be between 0 and %d", MaxWork)}
+		return 0, rangeErr(path+".step", 0, MaxWork)
 	}
 	if lv.AtMs < 0 || lv.AtMs > Millis(MaxUntil*time.Millisecond) {
-		return 0, &FieldError{path + ".at_ms", fmt.Sprintf("must be between 0 and %d", MaxUntil)}
+		return 0, rangeErr(path+".at_ms", 0, MaxUntil)
 	}
 	if lv.Fault != nil {
 		if lv.Endpoint != "" || lv.Call != "" || lv.Data != "" {
-			return 0, &FieldError{path + ".fault", "give either a call (endpoint, call, data) or a fault, not both"}
+			return 0, fieldErr(path+".fault", "live-both", nil, "give either a call (endpoint, call, data) or a fault, not both")
 		}
 		return lv.Fault.validate(path + ".fault")
 	}
