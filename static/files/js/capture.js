@@ -163,12 +163,12 @@ export class CaptureView {
         h('p', { class: 'capture-actions' }, this.compareBtn, another, close)),
       this.note,
       this.status,
-      h('div', { class: 'capture-ladders' },
+      this.ladders = h('div', { class: 'capture-ladders' },
         h('section', { class: 'capture-pane', 'aria-labelledby': 'capture-pane-h' },
           h('h3', { id: 'capture-pane-h', 'data-i18n': 'capture.captured', text: t('capture.captured') }), this.captureHost),
         this.modelPane),
       this.diffSection,
-      h('section', { class: 'panel capture-inspector', 'aria-labelledby': 'capture-insp-h' },
+      this.inspectorPanel = h('section', { class: 'panel capture-inspector', 'aria-labelledby': 'capture-insp-h' },
         h('h3', { id: 'capture-insp-h', 'data-i18n': 'panel.inspector', text: t('panel.inspector') }), this.stateNote, this.inspectorRoot));
     const main = document.getElementById('main');
     main.before(this.root);
@@ -243,6 +243,9 @@ export class CaptureView {
     this.pickerWrap.hidden = true;
     this.compareBtn.hidden = true;
     this.ladder.setEvents([], null);
+    // Nothing to show: no empty diagram or inspector either.
+    this.ladders.hidden = true;
+    this.inspectorPanel.hidden = true;
     this.modelPane.hidden = true;
     this.diffSection.hidden = true;
     this.inspectorRoot.replaceChildren(h('p', { class: 'hint', text: this.t('insp.empty') }));
@@ -276,10 +279,12 @@ export class CaptureView {
     this.model = null;
     this.selected = null;
     const info = c.capture ?? {};
-    this.summary.textContent = this.t('capture.summary', {
+    this.summary.textContent = this.t((info.of ?? 1) === 1 ? 'capture.summary_one' : 'capture.summary', {
       format: info.format ?? '', packets: info.packets ?? 0, connections: info.of ?? 1, delay: info.one_way_delay_ms ?? 0,
     });
     this.ladder.setNumbering(this.app.store?.numbering ?? 'relative');
+    this.ladders.hidden = false;
+    this.inspectorPanel.hidden = false;
     this.ladder.setEvents(c.events, c.endpoints);
     this.ladder.setTime(Infinity);
     this.modelPane.hidden = true;
