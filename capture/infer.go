@@ -325,7 +325,7 @@ func (inf *inference) assume(e *side, to engine.State, reason string) {
 	inf.out = append(inf.out, Event{
 		Event: engine.Event{
 			Kind: engine.KindState, Endpoint: e.name,
-			From: e.state.String(), To: to.String(), Cause: "capture", Reason: reason,
+			From: e.state.String(), To: to.String(), Cause: "capture", Reason: engine.Reason(reason),
 		},
 		Inferred: InferredAssumed,
 	})
