@@ -4,8 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { compareSegments, segmentLines } from '../files/js/capture.js';
-import { decode } from '../files/js/panels/inspector.js';
+import { compareSegments, decodeAny as decode, segmentLines } from '../files/js/capture.js';
 
 const seg = (id, from, flags, seq, ack, len, extra = {}) => ({ kind: 'segment', id, from, to: from === 'client' ? 'server' : 'client', flags, seq, ack, len, ...extra });
 const trace = (cISN, sISN, segs) => ({ endpoints: { client: { isn: cISN }, server: { isn: sISN } }, events: segs });

@@ -392,7 +392,7 @@ class App {
   /** openCapture shows capture.js's view of a capture: file, or one the reader picks. */
   async openCapture(file) {
     const { CaptureView } = await import('./capture.js');
-    this.captureView ??= new CaptureView(this);
+    this.captureView ??= await (this.capturePending ??= CaptureView.create(this));
     if (file) this.captureView.open(file);
     else this.captureView.pick();
   }

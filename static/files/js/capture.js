@@ -13,7 +13,7 @@
 // Every string comes from the page's catalogue (capture.* keys).
 
 import { Ladder } from './ladder.js';
-import { Inspector } from './panels/inspector.js';
+import { Inspector, decode, decodeTCP } from './panels/inspector.js';
 import { isnRefs } from './numbers.js';
 import { h } from './dom.js';
 
@@ -74,6 +74,49 @@ export function compareSegments(a, b) {
   return { same: onlyA.length === 0 && onlyB.length === 0, onlyA, onlyB };
 }
 
+/** decodeIPv6 splits an IPv6 packet (from a user's capture) carrying TCP
+ * right after its fixed header. */
+function decodeIPv6(b, fields, add) {
+  const u16 = (x, i) => (x[i] << 8) | x[i + 1];
+  const hex = (n, width) => '0x' + n.toString(16).padStart(width, '0');
+  if (b.length < 40) return fields;
+  const ip6 = (i) => {
+    const groups = [];
+    for (let j = 0; j < 16; j += 2) groups.push(u16(b, i + j).toString(16));
+    // The longest run of zero groups becomes "::" (RFC 5952).
+    let best = [-1, 0];
+    for (let s = 0; s < 8; ) {
+      if (groups[s] !== '0') { s++; continue; }
+      let e = s;
+      while (e < 8 && groups[e] === '0') e++;
+      if (e - s > best[1] && e - s > 1) best = [s, e - s];
+      s = e;
+    }
+    if (best[0] < 0) return groups.join(':');
+    return `${groups.slice(0, best[0]).join(':')}::${groups.slice(best[0] + best[1]).join(':')}`;
+  };
+  add('ip6', 'version', 0, 1, { v: b[0] >> 4 });
+  add('ip6', 'traffic_class', 0, 2, { v: hex(((b[0] & 15) << 4) | (b[1] >> 4), 2) });
+  add('ip6', 'flow_label', 1, 4, { v: hex(((b[1] & 15) << 16) | u16(b, 2), 5) });
+  add('ip6', 'payload_length', 4, 6, { v: u16(b, 4) });
+  add('ip6', 'next_header', 6, 7, { v: b[6] });
+  add('ip6', 'hop_limit', 7, 8, { v: b[7] });
+  add('ip6', 'src', 8, 24, { v: ip6(8) });
+  add('ip6', 'dst', 24, 40, { v: ip6(24) });
+  if (b[6] !== 6) return fields;
+  return decodeTCP(b, 40, fields, add);
+}
+
+/** decodeAny splits an IPv4 or IPv6 packet carrying TCP into the
+ * inspector's fields. */
+export function decodeAny(b) {
+  if (b.length >= 40 && b[0] >> 4 === 6) {
+    const fields = [];
+    return decodeIPv6(b, fields, (layer, key, start, end, vars = {}) => fields.push({ layer, key, start, end, vars }));
+  }
+  return decode(b);
+}
+
 /** marker keeps the "differs" mark on a ladder's segments as it redraws them. */
 class DiffMarker {
   constructor(root, t) {
@@ -115,6 +158,30 @@ class DiffMarker {
 
 /** CaptureView is the read-only view of an opened capture. */
 export class CaptureView {
+  /** create fetches the view's words, which the page does not carry
+   * (GET /api/strings/capture), into the page's catalogues, and builds the
+   * view. */
+  static async create(app) {
+    const css = document.createElement('link');
+    css.rel = 'stylesheet';
+    css.href = new URL('../capture.css', import.meta.url).href;
+    const loaded = new Promise((resolve) => {
+      css.onload = css.onerror = resolve;
+    });
+    document.head.append(css);
+    try {
+      const res = await fetch('/api/strings/capture');
+      if (res.ok) {
+        const strings = await res.json();
+        for (const [lang, cat] of Object.entries(strings)) Object.assign(app.tr.catalogues[lang] ??= {}, cat);
+      }
+    } catch {
+      // Without them the keys show; the view still works.
+    }
+    await loaded;
+    return new CaptureView(app);
+  }
+
   constructor(app) {
     this.app = app;
     this.t = app.tr.t;
@@ -175,7 +242,7 @@ export class CaptureView {
     document.body.append(this.input);
     this.ladder = new Ladder(this.captureHost, { t, onSelect: (i) => this.select(i, 'capture') });
     this.modelLadder = new Ladder(this.modelHost, { t, onSelect: (i) => this.select(i, 'model') });
-    this.inspector = new Inspector(this.inspectorRoot, { t });
+    this.inspector = new Inspector(this.inspectorRoot, { t, decoder: decodeAny });
     this.marks = [new DiffMarker(this.captureHost, t), new DiffMarker(this.modelHost, t)];
   }
 

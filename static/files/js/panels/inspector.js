@@ -29,7 +29,6 @@ export function decode(b) {
   const fields = [];
   const add = (layer, key, start, end, vars = {}) => fields.push({ layer, key, start, end, vars });
   if (b.length < 20) return fields;
-  if (b[0] >> 4 === 6) return decodeIPv6(b, fields, add);
   const ihl = (b[0] & 15) * 4;
   add('ip', 'version', 0, 1, { v: b[0] >> 4 });
   add('ip', 'ihl', 0, 1, { v: ihl });
@@ -48,39 +47,9 @@ export function decode(b) {
   return decodeTCP(b, ihl, fields, add);
 }
 
-/** decodeIPv6 splits an IPv6 packet (from a user's capture) carrying TCP
- * right after its fixed header. */
-function decodeIPv6(b, fields, add) {
-  if (b.length < 40) return fields;
-  const ip6 = (i) => {
-    const groups = [];
-    for (let j = 0; j < 16; j += 2) groups.push(u16(b, i + j).toString(16));
-    // The longest run of zero groups becomes "::" (RFC 5952).
-    let best = [-1, 0];
-    for (let s = 0; s < 8; ) {
-      if (groups[s] !== '0') { s++; continue; }
-      let e = s;
-      while (e < 8 && groups[e] === '0') e++;
-      if (e - s > best[1] && e - s > 1) best = [s, e - s];
-      s = e;
-    }
-    if (best[0] < 0) return groups.join(':');
-    return `${groups.slice(0, best[0]).join(':')}::${groups.slice(best[0] + best[1]).join(':')}`;
-  };
-  add('ip6', 'version', 0, 1, { v: b[0] >> 4 });
-  add('ip6', 'traffic_class', 0, 2, { v: hex(((b[0] & 15) << 4) | (b[1] >> 4), 2) });
-  add('ip6', 'flow_label', 1, 4, { v: hex(((b[1] & 15) << 16) | u16(b, 2), 5) });
-  add('ip6', 'payload_length', 4, 6, { v: u16(b, 4) });
-  add('ip6', 'next_header', 6, 7, { v: b[6] });
-  add('ip6', 'hop_limit', 7, 8, { v: b[7] });
-  add('ip6', 'src', 8, 24, { v: ip6(8) });
-  add('ip6', 'dst', 24, 40, { v: ip6(24) });
-  if (b[6] !== 6) return fields;
-  return decodeTCP(b, 40, fields, add);
-}
-
-/** decodeTCP splits the TCP header and payload that start at offset o. */
-function decodeTCP(b, o, fields, add) {
+/** decodeTCP splits the TCP header and payload that start at offset o,
+ * adding them to fields with add(layer, key, start, end, vars). */
+export function decodeTCP(b, o, fields, add) {
   if (b.length < o + 20) return fields;
   add('tcp', 'src_port', o, o + 2, { v: u16(b, o) });
   add('tcp', 'dst_port', o + 2, o + 4, { v: u16(b, o + 2) });
@@ -138,9 +107,12 @@ function printable(bytes) {
 }
 
 export class Inspector {
-  constructor(root, { t }) {
+  /** decoder splits a segment's bytes into fields (decode by default; the
+   * capture view's also reads IPv6). */
+  constructor(root, { t, decoder = decode }) {
     this.root = root;
     this.t = t;
+    this.decode = decoder;
     this.shown = null;
   }
 
@@ -190,7 +162,7 @@ export class Inspector {
   body(seg, store, refs) {
     const { t } = this;
     const bytes = hexBytes(seg.bytes);
-    const fields = decode(bytes);
+    const fields = this.decode(bytes);
     const table = document.createElement('table');
     table.className = 'fields';
     const caption = table.createCaption();
