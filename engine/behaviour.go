@@ -60,6 +60,10 @@ type Behaviours struct {
 	// TCPClose: close() succeeds after a reset (its error went to the
 	// call before, or is dropped), where RFC 9293 reports the error.
 	TCPClose bool `cite:"tcp_close"`
+	// InetCskListenStop: close() of a connection still in SYN-RECEIVED
+	// (not yet accepted) closes the listener, which drops it silently;
+	// RFC 9293 3.10.4 sends a FIN and enters FIN-WAIT-1.
+	InetCskListenStop bool `cite:"inet_csk_listen_stop"`
 
 	// RFC9293OpenInListen: an active OPEN on a listening socket turns it
 	// active (3.10.1); Linux's connect() on a listener fails.
@@ -91,6 +95,7 @@ func linuxBehaviours() Behaviours {
 		TCPScheduleLossProbe:      true,
 		TCPReset:                  true,
 		TCPClose:                  true,
+		InetCskListenStop:         true,
 	}
 }
 

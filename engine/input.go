@@ -439,6 +439,13 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 		c.established(now, why)
 	}
 	switch {
+	case c.h.cfg.ChallengeAck && ack.LT(c.SndUna-Seq(c.maxSndWnd)):
+		// RFC 5961 section 5.2 (blind data injection): an ACK more than a
+		// window below SND.UNA cannot come from the peer. Drop the segment,
+		// its data too, and send a challenge ACK (Linux tcp_ack).
+		why.reason = ReasonChallengeAckOldAck
+		c.challengeAck(now, why)
+		return false
 	case ack.GT(c.SndNxt):
 		// It acknowledges something not yet sent.
 		why.reason = ReasonAckOfUnsent

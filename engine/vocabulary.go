@@ -56,6 +56,7 @@ const (
 	ReasonAckOfUnsent          Reason = "ack-of-unsent"
 	ReasonChallengeAck         Reason = "challenge-ack"
 	ReasonChallengeAckSyn      Reason = "challenge-ack-syn"
+	ReasonChallengeAckOldAck   Reason = "challenge-ack-old-ack"
 	ReasonRSTAckInListen       Reason = "rst-ack-in-listen"
 	ReasonRSTBadAckInSynSent   Reason = "rst-bad-ack-in-syn-sent"
 	ReasonRSTBadAckInSynRcvd   Reason = "rst-bad-ack-in-syn-received"
@@ -87,6 +88,7 @@ const (
 	ReasonRSTIgnoredRFC1337    Reason = "rst-ignored-rfc1337"
 	ReasonSynQueueEntryExpired Reason = "syn-queue-entry-expired"
 	ReasonDroppedInFlight      Reason = "dropped-in-flight"
+	ReasonListenerClosed       Reason = "listener-closed"
 )
 
 // Field is a part of an event whose values come from the vocabulary.
@@ -187,6 +189,7 @@ var vocabulary = []Term{
 	reason(ReasonAckOfUnsent, rfc(9293, "3.10.7.4")),
 	reason(ReasonChallengeAck, rfc(5961, "3.2"), rfc(9293, "3.10.7.4")),
 	reason(ReasonChallengeAckSyn, rfc(5961, "4.2"), rfc(9293, "3.10.7.4")),
+	reason(ReasonChallengeAckOldAck, rfc(5961, "5.2"), kernel("tcp_ack")),
 	reason(ReasonRSTAckInListen, rfc(9293, "3.10.7.2"), rfc(9293, "3.5.2")),
 	reason(ReasonRSTBadAckInSynSent, rfc(9293, "3.10.7.3"), rfc(9293, "3.5.2")),
 	reason(ReasonRSTBadAckInSynRcvd, rfc(9293, "3.10.7.4"), rfc(9293, "3.5.2")),
@@ -219,6 +222,7 @@ var vocabulary = []Term{
 	reason(ReasonSynQueueEntryExpired, sysctl("tcp_synack_retries"), kernel("reqsk_timer_handler")),
 	reason(ReasonDroppedInFlight, rfc(6298, "5")),
 	reason(ReasonKernel, rfc(9293, "3.10.7")),
+	reason(ReasonListenerClosed, kernel("inet_csk_listen_stop"), rfc(9293, "3.10.4")),
 	// A timer that fires names itself as the reason of what it causes.
 	reason(Reason(timerTimeWait.name()), rfc(9293, "3.10.8"), rfc(9293, "3.6")),
 	reason(Reason(timerFinWait2.name()), sysctl("tcp_fin_timeout")),

@@ -74,6 +74,10 @@ type Config struct {
 	// ParentOrigin is the exact origin an embedded page reports its height
 	// and progress to; empty to fall back to the referrer's origin.
 	ParentOrigin string `json:"parentOrigin,omitempty"`
+	// KernelPeer offers the real kernel as the server (-kernel-peer);
+	// OnKernel says this page runs its scenarios against it (?peer=kernel).
+	KernelPeer bool `json:"kernelPeer,omitempty"`
+	OnKernel   bool `json:"onKernel,omitempty"`
 	// Custom is the scenario object to load when Scenario is Custom.
 	Custom any `json:"custom,omitempty"`
 	// OpenURL is where an embed's "open in synack" link goes when it is not

@@ -36,6 +36,7 @@ func (s *Server) app(w http.ResponseWriter, r *http.Request) error {
 	if id := r.URL.Query().Get("scenario"); id == templates.Sandbox || s.isBuiltin(id) {
 		cfg.Scenario = id
 	}
+	s.kernelPage(&cfg, r)
 	if r.URL.Query().Has("s") {
 		return s.sharedApp(w, r, t, cfg)
 	}

@@ -65,7 +65,15 @@ class App {
         this.openCapture(file);
       });
     }
-    this.session.connect();
+    if (config.onKernel) {
+      import('./kernel.js').then(({ startKernel }) => startKernel(this.session, this.tr.t));
+    } else {
+      this.session.connect();
+    }
+    document.getElementById('kernel-peer')?.addEventListener('change', async (e) => {
+      const { kernelURL } = await import('./kernel.js');
+      location.assign(kernelURL(location.href, e.target.checked));
+    });
     if (!this.session.following) this.loadScenario(config.scenario, { replaceURL: false });
   }
 
@@ -289,6 +297,7 @@ class App {
     if (s.connection === 'connecting') parts.push(t('status.connecting'));
     if (s.connection === 'reconnecting') parts.push(t('status.reconnecting'));
     if (s.connection === 'replay') parts.push(t('status.replay'));
+    if (s.connection === 'kernel') parts.push(t(s.kernelRunning ? 'kernel.running' : 'kernel.status'));
     if (s.error) parts.push(s.error);
     el.textContent = parts.join(' ');
     el.classList.toggle('error', !!s.error);
