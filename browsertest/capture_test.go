@@ -97,9 +97,7 @@ func TestCapture(t *testing.T) {
 			if got := eval[string](p, `document.getElementById('capture-view').dataset.compared`); got != "same" {
 				t.Errorf("comparison %q, want same: %s", got, eval[string](p, `document.querySelector('.capture-diff').textContent`))
 			}
-			if n := eval[int](p, `document.querySelectorAll('#capture-model-ladder [data-kind="segment"]').length`); n < 11 {
-				t.Errorf("the model's ladder shows %d segments", n)
-			}
+			p.waitFor(`document.querySelectorAll('#capture-model-ladder [data-kind="segment"]').length >= 11`, stepTimeout, "the model's ladder")
 			// The second connection: refused.
 			eval[chromedp.Void](p, `(() => { const s = document.getElementById('capture-conn'); s.value = '1'; s.dispatchEvent(new Event('change')); })()`)
 			p.waitFor(`document.querySelectorAll('#capture-ladder [data-kind="segment"]').length === 2`, stepTimeout, "the second connection")
