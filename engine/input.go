@@ -208,8 +208,16 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 func (c *conn) established(now time.Duration, why cause) {
 	c.retries = 0
 	if c.synRetried && !c.hasRTT {
-		// RFC 6298 5.7: a SYN that timed out leaves RTO at 3 s.
-		c.rto = 3 * time.Second
+		if c.tsOK && c.h.cfg.TCPRttTsopt {
+			// Linux measures the handshake's RTT from the timestamp the
+			// answer echoes, that of the last SYN sent, in whole
+			// milliseconds and at least one (tcp_rtt_tsopt_us): Karn's
+			// rule does not apply, and no fallback is needed.
+			c.sampleRTT(max(time.Duration(c.h.tsNow()-c.synTS)*time.Millisecond, time.Millisecond))
+		} else {
+			// RFC 6298 5.7: a SYN that timed out leaves RTO at 3 s.
+			c.rto = 3 * time.Second
+		}
 	}
 	if c.halfOpen {
 		c.halfOpen = false
@@ -251,6 +259,18 @@ func (c *conn) linuxTimeWait(now time.Duration, seg *wire.Segment, why cause) bo
 		return true
 	case exact && seg.Len() == 0 && seg.Flags&(wire.RST|wire.SYN|wire.FIN) == 0:
 		c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
+		return true
+	case len(seg.Payload) > 0 && seg.Flags&(wire.RST|wire.SYN|wire.FIN) == 0:
+		// Data is "out of window" for the timewait socket, even at
+		// RCV.NXT: an ACK restarts the timer, and every such segment is
+		// ACKed, at most once per 500 ms (tcp_timewait_check_oow_rate_limit).
+		if seg.Flags&wire.ACK != 0 {
+			c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
+		}
+		why.reason = ReasonDataInTimeWait
+		if !c.oowRateLimited(now) {
+			c.sendFlags(now, wire.ACK, c.SndNxt, why, ReasonAckOutOfWindow)
+		}
 		return true
 	}
 	return false

@@ -169,21 +169,30 @@ export class CaptureView {
       css.onload = css.onerror = resolve;
     });
     document.head.append(css);
+    let strings = {};
     try {
       const res = await fetch('/api/strings/capture');
-      if (res.ok) {
-        const strings = await res.json();
-        for (const [lang, cat] of Object.entries(strings)) Object.assign(app.tr.catalogues[lang] ??= {}, cat);
-      }
+      if (res.ok) strings = await res.json();
     } catch {
       // Without them the keys show; the view still works.
     }
     await loaded;
-    return new CaptureView(app);
+    const view = new CaptureView(app, strings);
+    return view;
   }
 
-  constructor(app) {
+  /** addStrings puts the view's words into the catalogues the page holds
+   * (a language the page fetches later gets them in relabel). */
+  addStrings() {
+    for (const [lang, cat] of Object.entries(this.strings)) {
+      if (this.app.tr.catalogues[lang]) Object.assign(this.app.tr.catalogues[lang], cat);
+    }
+  }
+
+  constructor(app, strings = {}) {
     this.app = app;
+    this.strings = strings;
+    this.addStrings();
     this.t = app.tr.t;
     this.result = null;
     this.name = '';
@@ -446,6 +455,7 @@ export class CaptureView {
 
   /** relabel redraws the view's words after the language changed. */
   relabel() {
+    this.addStrings();
     if (this.root.hidden) return;
     this.app.tr.apply(this.root);
     if (this.result) {
