@@ -102,6 +102,10 @@ func (c *conn) segmentArrives(now time.Duration, seg *wire.Segment, why cause) {
 		if c.synRetransmitted(now, seg, why) {
 			return
 		}
+	case FinWait2:
+		if c.orphan && c.h.cfg.TCPTimewaitStateProcess && c.orphanFinWait2(now, seg, why) {
+			return
+		}
 	}
 	simAck := c.simultaneousSynAck(seg)
 	if !simAck && !c.sequenceCheck(now, seg, why) {
@@ -274,6 +278,29 @@ func (c *conn) linuxTimeWait(now time.Duration, seg *wire.Segment, why cause) bo
 		return true
 	}
 	return false
+}
+
+// orphanFinWait2 is Linux's FIN-WAIT-2 after close(): a timewait
+// mini-socket (tcp_timewait_state_process, TCP_FIN_WAIT2 substate). An
+// in-window RST kills it without a word, exact or not, and an in-window SYN
+// at or above RCV.NXT is answered with a RST and kills it too. It reports
+// whether the segment was consumed; the rest goes the usual way.
+func (c *conn) orphanFinWait2(now time.Duration, seg *wire.Segment, why cause) bool {
+	if !c.sequenceCheck(now, seg, why) {
+		return true
+	}
+	switch {
+	case seg.Flags&wire.RST != 0:
+		why.reason = ReasonRSTInOrphanFinWait2
+	case seg.Flags&wire.SYN != 0 && !Seq(seg.Seq).LT(c.RcvNxt):
+		why.reason = ReasonSynInOrphanFinWait2
+		c.h.closedArrives(now, c.remote.Addr(), seg, why)
+	default:
+		return false
+	}
+	c.setState(now, Closed, why)
+	c.destroy(now)
+	return true
 }
 
 // synRetransmitted answers the peer's retransmitted SYN in SYN-RECEIVED the
