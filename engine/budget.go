@@ -54,7 +54,7 @@ var DefaultBudget = Budget{
 // The limits of DefaultBudget that the scenario's own limits do not give.
 const (
 	MaxWork      = 800_000
-	MaxHeldBytes = 1792 << 10 // 1.75 MiB: with what the account leaves out, under 2 MiB
+	MaxHeldBytes = 1536 << 10 // 1.5 MiB: with what the account leaves out and a session, under 2 MiB
 )
 
 // ErrBudget is what errors.Is finds in the error of a run that reached its
