@@ -88,7 +88,11 @@ func (s *Server) runScenario(w http.ResponseWriter, r *http.Request) error {
 	if err := checkJSON(r.Header.Get("Content-Type")); err != nil {
 		return err
 	}
-	sc, err := engine.ParseScenario(http.MaxBytesReader(w, r.Body, engine.MaxScenarioBytes))
+	body, err := readBody(w, r, engine.MaxScenarioBytes)
+	if err != nil {
+		return fmt.Errorf("reading the posted scenario: %w", err)
+	}
+	sc, err := engine.DecodeScenario(body)
 	if err != nil {
 		return fmt.Errorf("reading the posted scenario: %w", err)
 	}

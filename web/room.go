@@ -737,6 +737,20 @@ func (r *room) end(reason string) {
 	r.presenter.hub.log.Info("room ended", "room", r.code, "reason", reason)
 }
 
+// endAll ends every open room for reason: at shutdown, each viewer is told
+// (room, ended) before its connection closes.
+func (h *roomHub) endAll(reason string) {
+	h.mu.Lock()
+	open := make([]*room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		open = append(open, r)
+	}
+	h.mu.Unlock()
+	for _, r := range open {
+		r.end(reason)
+	}
+}
+
 // leaveRoom takes a closing connection out of its room: a presenter's room
 // ends, a viewer leaves.
 func (c *wsConn) leaveRoom() {
@@ -1117,6 +1131,10 @@ func (s *Server) roomQR(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return badRequest("code: a room code is %d letters and digits, such as ABC234", roomCodeLen)
 	}
+	if len(r.Host) > maxHostLen {
+		return &requestError{status: http.StatusBadRequest,
+			msg: fmt.Sprintf("Host: at most %d characters, a host name and a port", maxHostLen)}
+	}
 	svg, err := qrSVG(roomURL(requestBase(r), code))
 	if err != nil {
 		return fmt.Errorf("QR code of room %s: %w", code, err)
@@ -1127,6 +1145,10 @@ func (s *Server) roomQR(w http.ResponseWriter, r *http.Request) error {
 	_, _ = w.Write(svg)
 	return nil
 }
+
+// maxHostLen is the longest Host a room's link is made with: a DNS name
+// (253) and a port.
+const maxHostLen = 253 + len(":65535")
 
 // qrSVG draws text as a QR code (error correction level M) in SVG: one
 // path of dark modules on a light square with a quiet zone, crisp at any

@@ -28,6 +28,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"github.com/synack/synack/web"
 )
 
@@ -39,8 +41,20 @@ const (
 	readTimeout       = 30 * time.Second
 	writeTimeout      = 60 * time.Second
 	idleTimeout       = 120 * time.Second
-	shutdownTimeout   = 15 * time.Second
-	healthTimeout     = 3 * time.Second
+	// shutdownGrace is how long requests in progress have to finish at
+	// shutdown; connections still open after it (a slow upload) are
+	// closed. Runs take at most the engine's budget, far less.
+	shutdownGrace = 3 * time.Second
+	// hooksTimeout bounds the wait for the live sessions to close, which
+	// take up to web.LiveConfig.ShutdownWait and a write's wait.
+	hooksTimeout  = 15 * time.Second
+	healthTimeout = 3 * time.Second
+	// maxHeaderBytes bounds a request's header (Go's default is 1 MiB);
+	// past it the answer is 431.
+	maxHeaderBytes = 32 << 10
+	// defaultMaxConns is -max-conns's default: the 2,000 live sessions
+	// and as many HTTP connections.
+	defaultMaxConns = 4000
 )
 
 func main() {
@@ -59,6 +73,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	flags.TextVar(&level, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
 	healthcheck := flags.Bool("healthcheck", false, "check the health of the server at -addr and exit")
 	debugAddr := flags.String("debug-addr", "", "also serve expvar and pprof on `host:port` (default off; keep it private)")
+	maxConns := flags.Int("max-conns", defaultMaxConns, "most connections open at once; more wait to be accepted")
 	if err := flags.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil
 	} else if err != nil {
@@ -73,11 +88,15 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if *healthcheck {
 		return checkHealth(ctx, *addr)
 	}
+	if *maxConns < 1 {
+		return fmt.Errorf("-max-conns: must be at least 1, not %d", *maxConns)
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
+	ln = netutil.LimitListener(ln, *maxConns)
 	if *debugAddr != "" {
 		dln, err := net.Listen("tcp", *debugAddr)
 		if err != nil {
@@ -139,6 +158,7 @@ func serve(ctx context.Context, ln net.Listener, logger *slog.Logger) error {
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	// Shutdown starts the hooks (closing live sessions with 1001) but
@@ -159,15 +179,22 @@ func serve(ctx context.Context, ln net.Listener, logger *slog.Logger) error {
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	graceCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	if err := srv.Shutdown(graceCtx); errors.Is(err, context.DeadlineExceeded) {
+		// A client still sending its request, or reading its answer, too
+		// slowly: its connection is closed. Not a failure of the server's.
+		logger.Warn("closing the connections still open after the grace period", "grace", shutdownGrace)
+		_ = srv.Close()
+	} else if err != nil {
 		return fmt.Errorf("shutting down: %w", err)
 	}
+	hooksWait := time.NewTimer(hooksTimeout)
+	defer hooksWait.Stop()
 	select {
 	case <-hooksDone:
-	case <-shutdownCtx.Done():
-		return fmt.Errorf("shutting down live sessions: %w", shutdownCtx.Err())
+	case <-hooksWait.C:
+		return fmt.Errorf("shutting down live sessions: not done after %v", hooksTimeout)
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serving: %w", err)

@@ -11,6 +11,7 @@ package hostile
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -41,7 +42,7 @@ func TestMain(m *testing.M) {
 
 // startServer builds (once) and starts the server binary, stopped when the
 // test ends. SYNACK_HOSTILE_BIN runs another build instead.
-func startServer(tb testing.TB) *loadtest.Server {
+func startServer(tb testing.TB, args ...string) *loadtest.Server {
 	tb.Helper()
 	if testing.Short() {
 		tb.Skip("builds and starts the server binary")
@@ -61,7 +62,7 @@ func startServer(tb testing.TB) *loadtest.Server {
 	if binary.err != nil {
 		tb.Fatal(binary.err)
 	}
-	srv, err := loadtest.Start(ctx, binary.path)
+	srv, err := loadtest.Start(ctx, binary.path, args...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -234,3 +235,7 @@ var (
 	// sandbox is a connection made, ready for the user's calls.
 	sandbox = `{"seed":1,"steps":[{"at_ms":0,"endpoint":"server","call":"listen"},{"at_ms":0,"endpoint":"client","call":"connect"}],"until_ms":3600000}`
 )
+
+func jsonString(raw json.RawMessage, s *string) error { return json.Unmarshal(raw, s) }
+
+func asClose(err error, ce **websocket.CloseError) bool { return errors.As(err, ce) }
