@@ -1,7 +1,7 @@
 // Command server serves synack: the HTTP API, the pages and the static
 // files. It stops gracefully on SIGINT or SIGTERM.
 //
-//	server [-addr :8080] [-log-level info] [-debug-addr 127.0.0.1:6060]
+//	server [-addr :8080] [-log-level info] [-debug-addr 127.0.0.1:6060] [-max-conns 4000]
 //	server -healthcheck [-addr :8080]
 //
 // With -healthcheck it asks a running server's /healthz instead and exits 0
