@@ -10,6 +10,7 @@ require (
 	github.com/gopacket/gopacket v1.7.7
 	github.com/gorilla/websocket v1.5.3
 	golang.org/x/net v0.55.0
+	golang.org/x/sys v0.45.0
 	rsc.io/qr v0.2.0
 )
 
@@ -26,7 +27,6 @@ require (
 	github.com/natefinch/atomic v1.0.1 // indirect
 	golang.org/x/mod v0.26.0 // indirect
 	golang.org/x/sync v0.16.0 // indirect
-	golang.org/x/sys v0.45.0 // indirect
 	golang.org/x/tools v0.35.0 // indirect
 )
 

@@ -182,7 +182,9 @@ func checkSVG(t *testing.T, got svgCheck, want []string, name string) {
 
 // TestEditorFieldError makes a call's time out of range in the editor: the
 // server's error, which names steps[2].at_ms, is shown beside that input,
-// which is marked invalid, described by the message and focused.
+// which is marked invalid, described by the message and focused. The
+// message is in the page's language: the input's own label and the rule
+// worded from the catalogue ("调用 3：时刻（ms）：必须在 0 到 3600000 之间").
 func TestEditorFieldError(t *testing.T) {
 	for _, lang := range []string{"en", "zh"} {
 		t.Run(lang, func(t *testing.T) {
@@ -211,14 +213,20 @@ func TestEditorFieldError(t *testing.T) {
 					general: document.getElementById('ed-error').textContent,
 				};
 			})()`)
-			if !strings.HasPrefix(got.Message, "steps[2].at_ms: ") || !got.Visible || !got.SameCell {
-				t.Errorf("error beside the input: %+v", got)
+			cat := catalogue(t, lang)
+			label := strings.ReplaceAll(cat["editor.step_time"], "{n}", "3")
+			rule := strings.NewReplacer("{min}", "0", "{max}", "3600000").Replace(cat["field.range"])
+			if want := strings.NewReplacer("{field}", label, "{detail}", rule).Replace(cat["editor.field_error"]); got.Message != want || !got.Visible || !got.SameCell {
+				t.Errorf("error beside the input: %+v, want the message %q", got, want)
+			}
+			if strings.Contains(got.Message, "must be") && lang == "zh" {
+				t.Errorf("English in the Chinese page: %q", got.Message)
 			}
 			if got.Focused != "steps[2].at_ms" {
 				t.Errorf("focus on %q, want the input in error", got.Focused)
 			}
 			want := catalogue(t, lang)["editor.invalid_field"]
-			if want == "" || !strings.Contains(got.General, strings.ReplaceAll(want, "{field}", "steps[2].at_ms")) {
+			if want == "" || !strings.Contains(got.General, strings.ReplaceAll(want, "{field}", label)) {
 				t.Errorf("summary %q, want %q in the page's language", got.General, want)
 			}
 			// Mended, the error goes.
@@ -242,7 +250,7 @@ type customScenario struct {
 // opens its link, and plays it: the app shows the scenario's title and
 // draws what POST /api/run gives for it. The same link embedded
 // (/embed/custom?s=…) plays it too. A live run in the sandbox is shared as
-// the scenario rebuilt from the reader's calls.
+// the scenario the engine recorded with the reader's calls.
 func TestShareLink(t *testing.T) {
 	p := newPage(t)
 	p.do(chromedp.Navigate(app.URL + "/editor"))
@@ -317,14 +325,18 @@ func TestShareLink(t *testing.T) {
 		p.open(strings.TrimPrefix(link, app.URL))
 		sc := eval[struct {
 			Custom struct {
-				Steps []struct {
+				Live []struct {
 					Endpoint, Call string
-				} `json:"steps"`
+				} `json:"live"`
 			} `json:"custom"`
 		}](p, `JSON.parse(document.getElementById('synack-config').textContent)`)
-		if len(sc.Custom.Steps) != 2 || sc.Custom.Steps[0].Call != "listen" || sc.Custom.Steps[1].Call != "connect" {
-			t.Errorf("the shared sandbox run has steps %+v, want listen and connect", sc.Custom.Steps)
+		if len(sc.Custom.Live) != 2 || sc.Custom.Live[0].Call != "listen" || sc.Custom.Live[1].Call != "connect" {
+			t.Errorf("the shared sandbox run has live calls %+v, want listen and connect", sc.Custom.Live)
 		}
+		// Opened, the shared run makes the same calls again.
+		p.setSpeed("max")
+		p.do(chromedp.Click(chromedp.CSS(`#play`)))
+		p.waitFor(`document.querySelectorAll('#diagram [data-kind="state"][data-state="ESTABLISHED"]').length === 2`, stepTimeout, "the shared run to open the connection")
 	})
 }
 

@@ -47,7 +47,9 @@ func (m *Millis) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &ms); err != nil {
 		return err
 	}
-	*m = Millis(ms * float64(time.Millisecond))
+	// Rounded, so that a time written by MarshalJSON reads back to the
+	// nanosecond.
+	*m = Millis(math.Round(ms * float64(time.Millisecond)))
 	return nil
 }
 

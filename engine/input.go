@@ -24,7 +24,7 @@ func (l *conn) listenArrives(now time.Duration, remote netip.AddrPort, seg *wire
 		return
 	}
 	// Third, check for a SYN. Linux discards a SYN with FIN.
-	if seg.Flags&wire.SYN == 0 || h.cfg.LinuxAcks && seg.Flags&wire.FIN != 0 {
+	if seg.Flags&wire.SYN == 0 || h.cfg.TCPRcvStateProcessListen && seg.Flags&wire.FIN != 0 {
 		return
 	}
 	if l.children >= h.cfg.Backlog {
@@ -48,7 +48,7 @@ func (l *conn) listenArrives(now time.Duration, remote netip.AddrPort, seg *wire
 	c.IRS = Seq(seg.Seq)
 	c.RcvNxt = c.IRS.Add(1)
 	c.takeSynOptions(seg)
-	c.SndWnd = uint32(seg.Window)
+	c.setSndWnd(uint32(seg.Window))
 	c.SndUna = c.ISS
 	c.SndNxt = c.ISS.Add(1)
 	c.dataStart = c.SndNxt
@@ -153,7 +153,13 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 	// Second, check the RST bit.
 	if seg.Flags&wire.RST != 0 {
 		if hasAck {
+			// RFC 9293: "signal to the user 'error: connection reset'";
+			// Linux's connect() fails with ECONNREFUSED (tcp_reset).
 			why.reason = "connection-refused"
+			c.userErr = errReset
+			if c.h.cfg.TCPReset {
+				c.userErr = errRefused
+			}
 			c.setState(now, Closed, why)
 			c.destroy(now)
 		}
@@ -170,13 +176,13 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 		c.SndUna = ack
 		c.ackedRTT(now, ack)
 	}
-	c.SndWnd = uint32(seg.Window) // never scaled on a SYN
+	c.setSndWnd(uint32(seg.Window)) // never scaled on a SYN
 	c.SndWl1, c.SndWl2 = Seq(seg.Seq), ack
 	if c.SndUna.GT(c.ISS) {
 		why.reason = "syn-ack-received"
 		c.established(now, why)
 		c.ackNow = true
-		if !c.h.cfg.LinuxAcks && (len(seg.Payload) > 0 || seg.Flags&wire.FIN != 0) {
+		if !c.h.cfg.TCPRcvSynsentStateProcess && (len(seg.Payload) > 0 || seg.Flags&wire.FIN != 0) {
 			// RFC 9293: "If there are other controls or text in the
 			// segment, then continue processing at the sixth step". Linux
 			// (without Fast Open) drops them; the peer sends them again.
@@ -219,7 +225,7 @@ func (c *conn) established(now time.Duration, why cause) {
 // that can arrive is a retransmission of the remote FIN: acknowledge it and
 // restart the 2*MSL timeout. It reports whether the segment was consumed.
 func (c *conn) timeWaitArrives(now time.Duration, seg *wire.Segment, why cause) bool {
-	if c.h.cfg.LinuxAcks && c.linuxTimeWait(now, seg, why) {
+	if c.h.cfg.TCPTimewaitStateProcess && c.linuxTimeWait(now, seg, why) {
 		return true
 	}
 	if seg.Flags&(wire.RST|wire.SYN) != 0 || seg.Flags&wire.FIN == 0 {
@@ -255,7 +261,7 @@ func (c *conn) linuxTimeWait(now time.Duration, seg *wire.Segment, why cause) bo
 // its timer (tcp_check_req, "pure retransmitted SYN"). RFC 9293 has no such
 // rule: the SYN fails the sequence check and gets a bare ACK.
 func (c *conn) synRetransmitted(now time.Duration, seg *wire.Segment, why cause) bool {
-	if !c.h.cfg.LinuxAcks || c.listener == nil || seg.Flags != wire.SYN || Seq(seg.Seq) != c.IRS {
+	if !c.h.cfg.TCPCheckReq || c.listener == nil || seg.Flags != wire.SYN || Seq(seg.Seq) != c.IRS {
 		return false
 	}
 	why.reason = "syn-retransmitted"
@@ -309,7 +315,7 @@ func (c *conn) acceptable(seg *wire.Segment) bool {
 // gets a challenge ACK.
 func (c *conn) rstArrives(now time.Duration, seg *wire.Segment, why cause) {
 	cfg := c.h.cfg
-	linuxHalfOpen := cfg.LinuxAcks && c.state == SynReceived && c.listener != nil
+	linuxHalfOpen := cfg.TCPCheckReq && c.state == SynReceived && c.listener != nil
 	if cfg.ChallengeAck && Seq(seg.Seq) != c.RcvNxt && !linuxHalfOpen {
 		// Linux drops a half-open connection on any in-window RST
 		// (tcp_check_req); everyone else challenges an inexact one.
@@ -360,7 +366,7 @@ func (c *conn) backToListen(now time.Duration, why cause) {
 // simultaneous open the peer's SYN,ACK acknowledges our SYN,ACK and
 // completes the handshake (tcp_validate_incoming).
 func (c *conn) simultaneousSynAck(seg *wire.Segment) bool {
-	return c.h.cfg.LinuxAcks && c.state == SynReceived && c.listener == nil &&
+	return c.h.cfg.TCPValidateIncoming && c.state == SynReceived && c.listener == nil &&
 		seg.Flags&wire.ACK != 0 && Seq(seg.Seq).Add(1) == c.RcvNxt &&
 		Seq(seg.Ack) == c.SndNxt
 }
@@ -370,7 +376,7 @@ func (c *conn) simultaneousSynAck(seg *wire.Segment) bool {
 func (c *conn) synInWindow(now time.Duration, seg *wire.Segment, why cause) {
 	if c.state == SynReceived && c.listener != nil {
 		why.reason = "syn-in-syn-received"
-		if c.h.cfg.LinuxAcks {
+		if c.h.cfg.TCPCheckReq {
 			// tcp_check_req: a new SYN in the window resets the
 			// half-open connection and is answered with a RST.
 			c.h.closedArrives(now, c.remote.Addr(), seg, why)
@@ -425,7 +431,7 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 			c.h.send(now, c.remote.Addr(), rst, why, why.reason, false, nil)
 			return false
 		}
-		c.SndWnd = uint32(seg.Window) << c.sndWscale
+		c.setSndWnd(uint32(seg.Window) << c.sndWscale)
 		c.SndWl1, c.SndWl2 = Seq(seg.Seq), ack
 		c.SndUna = ack
 		c.ackedRTT(now, ack)
@@ -444,12 +450,15 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 		c.ackedRTT(now, ack)
 		c.SndUna = ack
 		c.trimSendQ()
+		c.segmentsAcked(ack)
+		c.retries = 0
 		if c.SndUna == c.SndNxt {
 			c.cancelTimer(now, timerRetransmit)
-			c.retries = 0
+			c.cancelTimer(now, timerLossProbe)
 		} else {
-			c.retries = 0
 			c.setTimer(now, timerRetransmit, c.rto)
+			c.cancelTimer(now, timerLossProbe)
+			c.scheduleLossProbe(now, true)
 		}
 	}
 	// Any acceptable ACK shows the peer is there: window probes start over,
@@ -460,7 +469,7 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 	}
 	// Window update (SND.WL1 and SND.WL2 guard against old segments).
 	if c.SndWl1.LT(Seq(seg.Seq)) || (c.SndWl1 == Seq(seg.Seq) && c.SndWl2.LEQ(ack)) {
-		c.SndWnd = uint32(seg.Window) << c.sndWscale
+		c.setSndWnd(uint32(seg.Window) << c.sndWscale)
 		c.SndWl1, c.SndWl2 = Seq(seg.Seq), ack
 	}
 	finAcked := c.finSent && c.SndUna == c.SndNxt
@@ -484,6 +493,9 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 			why.reason = "fin-acked"
 			c.setState(now, Closed, why)
 			c.destroy(now)
+		} else {
+			// Data queued in front of the FIN may go now.
+			c.output(now, why)
 		}
 		return false
 	}
@@ -587,7 +599,7 @@ func (c *conn) finArrives(now time.Duration, seg *wire.Segment, why cause) {
 	switch c.state {
 	case SynReceived, Established:
 		c.setState(now, CloseWait, why)
-		if c.h.cfg.LinuxAcks {
+		if c.h.cfg.TCPFin {
 			// tcp_fin enters pingpong mode: the ACK of a FIN waits for the
 			// application's reply, often its own FIN.
 			c.pingpong = true
@@ -616,6 +628,7 @@ func (c *conn) finArrives(now time.Duration, seg *wire.Segment, why cause) {
 func (c *conn) enterTimeWait(now time.Duration, why cause) {
 	c.setState(now, TimeWait, why)
 	c.cancelTimer(now, timerRetransmit)
+	c.cancelTimer(now, timerLossProbe)
 	c.cancelTimer(now, timerFinWait2)
 	c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
 }

@@ -1,9 +1,6 @@
 package engine
 
-import (
-	"fmt"
-	"time"
-)
+import "time"
 
 // Profiles.
 const (
@@ -55,9 +52,8 @@ type Config struct {
 	WindowScaling bool
 	// WindowScale is the shift offered when WindowScaling is on.
 	WindowScale uint8
-	// LinuxAcks makes ACK generation follow Linux: quick ACKs at the start,
-	// pingpong mode after a FIN; otherwise ACKs follow the RFC's words.
-	LinuxAcks bool
+	// Behaviours are the profile's rules that no option chooses.
+	Behaviours
 	// FineClock is the ISN clock tick: 4 µs in RFC 9293, 64 ns in Linux.
 	ISNTick time.Duration
 }
@@ -88,7 +84,7 @@ func Profile(name string) (Config, error) {
 			SACK:              true,
 			WindowScaling:     true,
 			WindowScale:       10,
-			LinuxAcks:         true,
+			Behaviours:        linuxBehaviours(),
 			ISNTick:           64 * time.Nanosecond,
 		}, nil
 	case ProfileRFC:
@@ -108,9 +104,10 @@ func Profile(name string) (Config, error) {
 			Backlog:        128,
 			ChallengeAck:   true,
 			ISNTick:        4 * time.Microsecond,
+			Behaviours:     rfcBehaviours(),
 		}, nil
 	}
-	return Config{}, &FieldError{"profile", fmt.Sprintf("must be %q or %q, not %q", ProfileLinux, ProfileRFC, name)}
+	return Config{}, oneOfErr("profile", []string{ProfileLinux, ProfileRFC}, name)
 }
 
 type intOption struct {
@@ -163,7 +160,7 @@ func (o *Options) bools() []struct {
 func (o *Options) validate() error {
 	for _, opt := range o.ints() {
 		if opt.v != nil && (*opt.v < opt.min || *opt.v > opt.max) {
-			return &FieldError{"options." + opt.name, fmt.Sprintf("must be between %d and %d", opt.min, opt.max)}
+			return rangeErr("options."+opt.name, opt.min, opt.max)
 		}
 	}
 	return nil
@@ -186,7 +183,7 @@ func (sc *Scenario) Config() (Config, error) {
 		}
 	}
 	if c.RTOMin > c.RTOMax {
-		return c, &FieldError{"options.rto_min_ms", "must not exceed rto_max_ms"}
+		return c, fieldErr("options.rto_min_ms", "rto-min-max", nil, "must not exceed rto_max_ms")
 	}
 	return c, nil
 }

@@ -10,7 +10,9 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/synack/synack/engine/wire"
 )
@@ -19,13 +21,14 @@ import (
 // user sends can make a run slow or large. They are part of the documented
 // contract (README, "Limits").
 const (
-	MaxScenarioBytes = 256 << 10 // a scenario document
-	MaxSteps         = 1000      // socket calls in one scenario
-	MaxFaults        = 1000      // drop and inject rules
-	MaxDataBytes     = 64 << 10  // payload of all send calls and injects together
-	MaxUntil         = 3600_000  // virtual ms: one hour bounds every run
-	DefaultUntil     = 300_000   // virtual ms when until_ms is absent
-	MaxEvents        = 20_000    // a run stops with an error past this many events
+	MaxScenarioBytes = 256 << 10            // a scenario document
+	MaxSteps         = 1000                 // socket calls in one scenario
+	MaxFaults        = 1000                 // drop and inject rules
+	MaxLive          = MaxSteps + MaxFaults // calls and faults recorded by a live session
+	MaxDataBytes     = 64 << 10             // payload of all send calls and injects together
+	MaxUntil         = 3600_000             // virtual ms: one hour bounds every run
+	DefaultUntil     = 300_000              // virtual ms when until_ms is absent
+	MaxEvents        = 20_000               // a run stops with an error past this many events
 	MaxOneWayDelayMs = 10_000
 )
 
@@ -48,6 +51,25 @@ type Scenario struct {
 	Steps   []Step  `json:"steps"`
 	Faults  []Fault `json:"faults,omitempty"`
 	UntilMs int64   `json:"until_ms,omitempty"`
+	// Live holds what a live session's user did while the run went on,
+	// as the engine recorded it, in order: with it the scenario of a
+	// live run's trace reproduces that trace exactly.
+	Live []Live `json:"live,omitempty"`
+}
+
+// Live is one socket call or fault a live session's user made. Step is the
+// number of engine steps done before it (the run's position: several
+// things can happen at one instant, and it comes between two of them) and
+// AtMs the virtual time. Either Call (with Endpoint and Data) or Fault is
+// set; a Fault may be {"drop": {"segment": ID}}, the loss of that segment
+// in flight.
+type Live struct {
+	Step     int    `json:"step"`
+	AtMs     Millis `json:"at_ms"`
+	Endpoint string `json:"endpoint,omitempty"`
+	Call     string `json:"call,omitempty"`
+	Data     string `json:"data,omitempty"`
+	Fault    *Fault `json:"fault,omitempty"`
 }
 
 // Options override single settings of a profile. A nil field keeps the
@@ -150,10 +172,37 @@ var validCalls = []string{CallListen, CallConnect, CallSend, CallReceive, CallSh
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 
 // FieldError is a scenario error that names the offending field with a path
-// such as "steps[2].at_ms".
+// such as "steps[2].at_ms". Msg says what is wrong in English; Code names
+// the same rule and Args its values, so that a page can say it in the
+// reader's language ("range" with {"min": 0, "max": 3600000} is "must be
+// between 0 and 3600000"). FieldErrorCodes lists the codes.
 type FieldError struct {
 	Field string
 	Msg   string
+	Code  string
+	Args  map[string]any
+}
+
+// FieldErrorCodes lists every Code a FieldError of the engine's can carry,
+// for the pages' catalogues (field.<code>) to cover.
+func FieldErrorCodes() []string {
+	return []string{
+		"ack-both", "data-total", "empty", "fault-kind", "fault-one-kind", "flag-twice", "flag-unknown", "flags",
+		"flags-empty", "id-pattern", "json", "json-end", "json-syntax", "max-bytes", "null", "one-of",
+		"only-send-data", "range", "rto-min-max", "segment-alone", "send-needs-data", "seq-both", "too-many",
+		"live-both", "live-late", "live-step-order", "live-time-order", "trailing-data", "type-array", "type-bool", "type-number", "type-object", "type-other", "type-string",
+		"unknown-field",
+	}
+}
+
+// fieldErr is a FieldError for field breaking the rule code.
+func fieldErr(field, code string, args map[string]any, msg string) *FieldError {
+	return &FieldError{Field: field, Msg: msg, Code: code, Args: args}
+}
+
+// rangeErr is a FieldError for a number outside min..max.
+func rangeErr(field string, min, max int64) *FieldError {
+	return fieldErr(field, "range", map[string]any{"min": min, "max": max}, fmt.Sprintf("must be between %d and %d", min, max))
 }
 
 func (e *FieldError) Error() string {
@@ -205,7 +254,7 @@ func decodeScenario(data []byte, sc *Scenario) error {
 		return err
 	}
 	if fields == nil {
-		return &FieldError{Msg: "expected a scenario object, got null"}
+		return fieldErr("", "null", nil, "expected a scenario object, got null")
 	}
 	into := map[string]any{
 		"id": &sc.ID, "title": &sc.Title, "summary": &sc.Summary, "seed": &sc.Seed,
@@ -229,6 +278,20 @@ func decodeScenario(data []byte, sc *Scenario) error {
 					return err
 				}
 			}
+		case "live":
+			items, err := elements(raw, name, MaxLive)
+			if err != nil {
+				return err
+			}
+			if items == nil {
+				continue
+			}
+			sc.Live = make([]Live, len(items))
+			for i, item := range items {
+				if err := strictInto(item, &sc.Live[i], fmt.Sprintf("live[%d]", i)); err != nil {
+					return err
+				}
+			}
 		case "faults":
 			items, err := elements(raw, name, MaxFaults)
 			if err != nil {
@@ -246,7 +309,7 @@ func decodeScenario(data []byte, sc *Scenario) error {
 		default:
 			v, ok := into[name]
 			if !ok {
-				return &FieldError{name, "unknown field"}
+				return fieldErr(name, "unknown-field", nil, "unknown field")
 			}
 			if err := strictInto(raw, v, name); err != nil {
 				return err
@@ -263,7 +326,7 @@ func elements(raw json.RawMessage, path string, limit int) ([]json.RawMessage, e
 		return nil, err
 	}
 	if len(items) > limit {
-		return nil, &FieldError{path, fmt.Sprintf("at most %d, got %d", limit, len(items))}
+		return nil, fieldErr(path, "too-many", map[string]any{"max": limit, "count": len(items)}, fmt.Sprintf("at most %d, got %d", limit, len(items)))
 	}
 	return items, nil
 }
@@ -286,7 +349,7 @@ func decodeFault(raw json.RawMessage, f *Fault, path string) error {
 			f.Flood = &Flood{}
 			v = f.Flood
 		default:
-			return &FieldError{joinPath(path, name), "unknown fault kind (drop, inject or flood)"}
+			return fieldErr(joinPath(path, name), "fault-kind", nil, "unknown fault kind (drop, inject or flood)")
 		}
 		if err := strictInto(kinds[name], v, joinPath(path, name)); err != nil {
 			return err
@@ -315,7 +378,7 @@ func strictInto(data []byte, v any, path string) error {
 		return jsonError(err, path)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return &FieldError{path, "unexpected data after the value"}
+		return fieldErr(path, "trailing-data", nil, "unexpected data after the value")
 	}
 	return nil
 }
@@ -343,7 +406,7 @@ func exactKeys(data []byte, v any, path string) error {
 			if path != "" {
 				field = path + "." + key
 			}
-			return &FieldError{field, "unknown field"}
+			return fieldErr(field, "unknown-field", nil, "unknown field")
 		}
 	}
 	return nil
@@ -368,45 +431,78 @@ func jsonError(err error, path string) error {
 		if field == "" {
 			field = "scenario"
 		}
-		return &FieldError{Field: field, Msg: fmt.Sprintf("must be %s, not %s", typeName(typeErr.Type.Kind().String()), typeErr.Value)}
+		want := typeName(typeErr.Type.Kind().String())
+		return fieldErr(field, "type-"+want.code, map[string]any{"value": typeErr.Value}, fmt.Sprintf("must be %s, not %s", want.words, typeErr.Value))
 	case errors.As(err, &syntaxErr):
-		return &FieldError{Msg: fmt.Sprintf("invalid JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)}
+		return fieldErr("", "json-syntax", map[string]any{"offset": syntaxErr.Offset, "detail": syntaxErr.Error()}, fmt.Sprintf("invalid JSON at byte %d: %v", syntaxErr.Offset, syntaxErr))
 	case errors.Is(err, io.EOF):
-		return &FieldError{Msg: "empty body: expected a scenario object"}
+		return fieldErr("", "empty", nil, "empty body: expected a scenario object")
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return &FieldError{Msg: "invalid JSON: unexpected end of input"}
+		return fieldErr("", "json-end", nil, "invalid JSON: unexpected end of input")
 	}
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return &FieldError{Field: join(strings.Trim(name, `"`)), Msg: "unknown field"}
+		return fieldErr(join(strings.Trim(name, `"`)), "unknown-field", nil, "unknown field")
 	}
-	return &FieldError{Field: path, Msg: strings.TrimPrefix(msg, "json: ")}
+	detail := strings.TrimPrefix(msg, "json: ")
+	return fieldErr(path, "json", map[string]any{"detail": detail}, detail)
 }
 
-func typeName(kind string) string {
+// typeWant is a JSON type a field wants: a code ("number") and its words.
+type typeWant struct{ code, words string }
+
+func typeName(kind string) typeWant {
 	switch kind {
 	case "int", "int64", "uint16", "uint32", "uint64", "float64":
-		return "a number in range"
+		return typeWant{"number", "a number in range"}
 	case "string":
-		return "a string"
+		return typeWant{"string", "a string"}
 	case "slice":
-		return "an array"
+		return typeWant{"array", "an array"}
 	case "struct", "ptr", "map":
-		return "an object"
+		return typeWant{"object", "an object"}
 	case "bool":
-		return "true or false"
+		return typeWant{"bool", "true or false"}
 	}
-	return "a " + kind
+	return typeWant{"other", "a " + kind}
+}
+
+// oneOfErr is a FieldError for a value that is none of the allowed ones,
+// worded as `must be "linux" or "rfc", not "bsd"`.
+func oneOfErr(field string, allowed []string, got string) *FieldError {
+	quoted := make([]string, len(allowed))
+	for i, a := range allowed {
+		quoted[i] = strconv.Quote(a)
+	}
+	msg := fmt.Sprintf("must be %s or %s, not %q", strings.Join(quoted[:len(quoted)-1], ", "), quoted[len(quoted)-1], got)
+	return fieldErr(field, "one-of", map[string]any{"values": strings.Join(quoted, ", "), "value": strconv.Quote(got)}, msg)
+}
+
+// flagsErr is the FieldError for a list of flag names wire.ParseFlags refused.
+func flagsErr(field string, names []string, err error) *FieldError {
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			return fieldErr(field, "flag-twice", map[string]any{"flag": strconv.Quote(n)}, err.Error())
+		}
+		seen[n] = true
+	}
+	for _, n := range names {
+		if _, bad := wire.ParseFlags([]string{n}); bad != nil {
+			return fieldErr(field, "flag-unknown", map[string]any{"flag": strconv.Quote(n)}, err.Error())
+		}
+	}
+	return fieldErr(field, "flags", map[string]any{"detail": err.Error()}, err.Error())
 }
 
 // Validate checks every field of a decoded scenario against the contract and
 // the limits above.
 func (sc *Scenario) Validate() error {
 	if sc.ID != "" && !idPattern.MatchString(sc.ID) {
-		return &FieldError{"id", "must be 1-64 lower-case letters, digits and hyphens"}
+		return fieldErr("id", "id-pattern", nil, "must be 1-64 lower-case letters, digits and hyphens")
 	}
 	if sc.Profile != "" && sc.Profile != ProfileLinux && sc.Profile != ProfileRFC {
-		return &FieldError{"profile", fmt.Sprintf("must be %q or %q, not %q", ProfileLinux, ProfileRFC, sc.Profile)}
+		return oneOfErr("profile", []string{ProfileLinux, ProfileRFC}, sc.Profile)
 	}
 	if err := sc.Options.validate(); err != nil {
 		return err
@@ -415,16 +511,16 @@ func (sc *Scenario) Validate() error {
 		return err
 	}
 	if d := sc.Network.OneWayDelayMs; d < 0 || d > MaxOneWayDelayMs {
-		return &FieldError{"network.one_way_delay_ms", fmt.Sprintf("must be between 0 and %d", MaxOneWayDelayMs)}
+		return rangeErr("network.one_way_delay_ms", 0, MaxOneWayDelayMs)
 	}
 	if sc.UntilMs < 0 || sc.UntilMs > MaxUntil {
-		return &FieldError{"until_ms", fmt.Sprintf("must be between 1 and %d", MaxUntil)}
+		return rangeErr("until_ms", 1, MaxUntil)
 	}
 	if len(sc.Steps) > MaxSteps {
-		return &FieldError{"steps", fmt.Sprintf("at most %d steps, got %d", MaxSteps, len(sc.Steps))}
+		return fieldErr("steps", "too-many", map[string]any{"max": MaxSteps, "count": len(sc.Steps)}, fmt.Sprintf("at most %d steps, got %d", MaxSteps, len(sc.Steps)))
 	}
 	if len(sc.Faults) > MaxFaults {
-		return &FieldError{"faults", fmt.Sprintf("at most %d faults, got %d", MaxFaults, len(sc.Faults))}
+		return fieldErr("faults", "too-many", map[string]any{"max": MaxFaults, "count": len(sc.Faults)}, fmt.Sprintf("at most %d faults, got %d", MaxFaults, len(sc.Faults)))
 	}
 	data := 0
 	for i, st := range sc.Steps {
@@ -440,31 +536,70 @@ func (sc *Scenario) Validate() error {
 		}
 		data += n
 	}
+	if len(sc.Live) > MaxLive {
+		return fieldErr("live", "too-many", map[string]any{"max": MaxLive, "count": len(sc.Live)}, fmt.Sprintf("at most %d, got %d", MaxLive, len(sc.Live)))
+	}
+	for i := range sc.Live {
+		lv := &sc.Live[i]
+		p := fmt.Sprintf("live[%d]", i)
+		n, err := lv.validate(p)
+		if err != nil {
+			return err
+		}
+		if i > 0 && lv.Step <= sc.Live[i-1].Step {
+			return fieldErr(p+".step", "live-step-order", nil, "must be more than the step before it (each live action is a step)")
+		}
+		if i > 0 && lv.AtMs < sc.Live[i-1].AtMs {
+			return fieldErr(p+".at_ms", "live-time-order", nil, "must not be earlier than the one before it")
+		}
+		data += n
+	}
 	if data > MaxDataBytes {
-		return &FieldError{"steps", fmt.Sprintf("at most %d bytes of data in all, got %d", MaxDataBytes, data)}
+		return fieldErr("steps", "data-total", map[string]any{"max": MaxDataBytes, "count": data}, fmt.Sprintf("at most %d bytes of data in all, got %d", MaxDataBytes, data))
 	}
 	return nil
+}
+
+// validate checks one live action and returns the bytes of data it sends.
+func (lv *Live) validate(path string) (int, error) {
+	if lv.Step < 0 || lv.Step > MaxWork {
+		return 0, rangeErr(path+".step", 0, MaxWork)
+	}
+	if lv.AtMs < 0 || lv.AtMs > Millis(MaxUntil*time.Millisecond) {
+		return 0, rangeErr(path+".at_ms", 0, MaxUntil)
+	}
+	if lv.Fault != nil {
+		if lv.Endpoint != "" || lv.Call != "" || lv.Data != "" {
+			return 0, fieldErr(path+".fault", "live-both", nil, "give either a call (endpoint, call, data) or a fault, not both")
+		}
+		return lv.Fault.validate(path + ".fault")
+	}
+	st := Step{Endpoint: lv.Endpoint, Call: lv.Call, Data: lv.Data}
+	if err := st.validate(path + "."); err != nil {
+		return 0, err
+	}
+	return len(lv.Data), nil
 }
 
 // validate checks one step; prefix goes before each field's name.
 func (st *Step) validate(prefix string) error {
 	if st.AtMs < 0 || st.AtMs > MaxUntil {
-		return &FieldError{prefix + "at_ms", fmt.Sprintf("must be between 0 and %d", MaxUntil)}
+		return rangeErr(prefix+"at_ms", 0, MaxUntil)
 	}
 	if err := checkEndpoint(prefix+"endpoint", st.Endpoint); err != nil {
 		return err
 	}
 	if !slices.Contains(validCalls, st.Call) {
-		return &FieldError{prefix + "call", fmt.Sprintf("must be one of %s, not %q", strings.Join(validCalls, ", "), st.Call)}
+		return fieldErr(prefix+"call", "one-of", map[string]any{"values": strings.Join(validCalls, ", "), "value": strconv.Quote(st.Call)}, fmt.Sprintf("must be one of %s, not %q", strings.Join(validCalls, ", "), st.Call))
 	}
 	if st.Call == CallSend && st.Data == "" {
-		return &FieldError{prefix + "data", "send needs data"}
+		return fieldErr(prefix+"data", "send-needs-data", nil, "send needs data")
 	}
 	if st.Call != CallSend && st.Data != "" {
-		return &FieldError{prefix + "data", "only send takes data"}
+		return fieldErr(prefix+"data", "only-send-data", nil, "only send takes data")
 	}
 	if len(st.Data) > MaxDataBytes {
-		return &FieldError{prefix + "data", fmt.Sprintf("at most %d bytes", MaxDataBytes)}
+		return fieldErr(prefix+"data", "max-bytes", map[string]any{"max": MaxDataBytes}, fmt.Sprintf("at most %d bytes", MaxDataBytes))
 	}
 	return nil
 }
@@ -497,7 +632,7 @@ func (ft *Fault) validate(path string) (dataBytes int, err error) {
 		set++
 	}
 	if set != 1 {
-		return 0, &FieldError{path, "must hold exactly one of drop, inject, flood"}
+		return 0, fieldErr(path, "fault-one-kind", nil, "must hold exactly one of drop, inject, flood")
 	}
 	switch {
 	case ft.Drop != nil:
@@ -505,7 +640,7 @@ func (ft *Fault) validate(path string) (dataBytes int, err error) {
 		p := joinPath(path, "drop")
 		if d.Segment != 0 {
 			if d.Segment < 0 || d.From != "" || d.Flags != nil || d.Nth != 0 {
-				return 0, &FieldError{p + ".segment", "a positive segment id, alone"}
+				return 0, fieldErr(p+".segment", "segment-alone", nil, "a positive segment id, alone")
 			}
 			return 0, nil
 		}
@@ -516,13 +651,13 @@ func (ft *Fault) validate(path string) (dataBytes int, err error) {
 			return 0, err
 		}
 		if d.Nth < 1 || d.Nth > MaxEvents {
-			return 0, &FieldError{p + ".nth", fmt.Sprintf("must be between 1 and %d", MaxEvents)}
+			return 0, rangeErr(p+".nth", 1, MaxEvents)
 		}
 	case ft.Inject != nil:
 		in := ft.Inject
 		p := joinPath(path, "inject")
 		if in.AtMs < 0 || in.AtMs > MaxUntil {
-			return 0, &FieldError{p + ".at_ms", fmt.Sprintf("must be between 0 and %d", MaxUntil)}
+			return 0, rangeErr(p+".at_ms", 0, MaxUntil)
 		}
 		if err := checkEndpoint(p+".from", in.From); err != nil {
 			return 0, err
@@ -531,31 +666,31 @@ func (ft *Fault) validate(path string) (dataBytes int, err error) {
 			return 0, err
 		}
 		if in.RelSeq != nil && in.Seq != nil {
-			return 0, &FieldError{p + ".seq", "give seq or rel_seq, not both"}
+			return 0, fieldErr(p+".seq", "seq-both", nil, "give seq or rel_seq, not both")
 		}
 		if in.RelAck != nil && in.Ack != nil {
-			return 0, &FieldError{p + ".ack", "give ack or rel_ack, not both"}
+			return 0, fieldErr(p+".ack", "ack-both", nil, "give ack or rel_ack, not both")
 		}
 		for name, v := range map[string]*int64{"rel_seq": in.RelSeq, "rel_ack": in.RelAck} {
 			if v != nil && (*v < -1<<31 || *v >= 1<<32) {
-				return 0, &FieldError{p + "." + name, "must fit in 32 bits (-2147483648 to 4294967295)"}
+				return 0, fieldErr(p+"."+name, "range", map[string]any{"min": int64(-1 << 31), "max": int64(1<<32 - 1)}, "must fit in 32 bits (-2147483648 to 4294967295)")
 			}
 		}
 		if len(in.Data) > 1460 {
-			return 0, &FieldError{p + ".data", "at most 1460 bytes"}
+			return 0, fieldErr(p+".data", "max-bytes", map[string]any{"max": 1460}, "at most 1460 bytes")
 		}
 		return len(in.Data), nil
 	case ft.Flood != nil:
 		fl := ft.Flood
 		p := joinPath(path, "flood")
 		if fl.AtMs < 0 || fl.AtMs > MaxUntil {
-			return 0, &FieldError{p + ".at_ms", fmt.Sprintf("must be between 0 and %d", MaxUntil)}
+			return 0, rangeErr(p+".at_ms", 0, MaxUntil)
 		}
 		if fl.Count < 1 || fl.Count > 1000 {
-			return 0, &FieldError{p + ".count", "must be between 1 and 1000"}
+			return 0, rangeErr(p+".count", 1, 1000)
 		}
 		if fl.IntervalMs < 0 || fl.IntervalMs > 60_000 {
-			return 0, &FieldError{p + ".interval_ms", "must be between 0 and 60000"}
+			return 0, rangeErr(p+".interval_ms", 0, 60_000)
 		}
 	}
 	return 0, nil
@@ -563,18 +698,18 @@ func (ft *Fault) validate(path string) (dataBytes int, err error) {
 
 func parseFlags(field string, names []string) (wire.Flags, error) {
 	if len(names) == 0 {
-		return 0, &FieldError{field, "must list at least one flag (SYN, ACK, FIN, RST, PSH, URG, ECE, CWR)"}
+		return 0, fieldErr(field, "flags-empty", nil, "must list at least one flag (SYN, ACK, FIN, RST, PSH, URG, ECE, CWR)")
 	}
 	f, err := wire.ParseFlags(names)
 	if err != nil {
-		return 0, &FieldError{field, err.Error()}
+		return 0, flagsErr(field, names, err)
 	}
 	return f, nil
 }
 
 func checkEndpoint(field, v string) error {
 	if v != Client && v != Server {
-		return &FieldError{field, fmt.Sprintf("must be %q or %q, not %q", Client, Server, v)}
+		return oneOfErr(field, []string{Client, Server}, v)
 	}
 	return nil
 }

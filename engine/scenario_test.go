@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -155,6 +156,20 @@ func TestBadScenarios(t *testing.T) {
 			if fe.Field != c.field {
 				t.Errorf("field %q, want %q (error: %v)", fe.Field, c.field, err)
 			}
+			if !slices.Contains(FieldErrorCodes(), fe.Code) {
+				t.Errorf("code %q is not one of FieldErrorCodes (error: %v)", fe.Code, err)
+			}
+			// A page words the error from its code and arguments: the
+			// numbers and values the English names are among them.
+			// (A list of values and a range are written in words.)
+			for k, v := range fe.Args {
+				if s := fmt.Sprint(v); k != "values" && fe.Code != "range" && !strings.Contains(fe.Msg, s) {
+					t.Errorf("argument %q is not in the message %q", s, fe.Msg)
+				}
+			}
+			if fe.Code == "range" && (fe.Args["min"] == nil || fe.Args["max"] == nil) {
+				t.Errorf("range error without min and max: %+v", fe)
+			}
 			if !strings.Contains(err.Error(), c.msg) {
 				t.Errorf("error %q does not say %q", err, c.msg)
 			}
@@ -264,6 +279,9 @@ func FuzzDecodeScenario(f *testing.F) {
 			f.Add([]byte(c.doc))
 		}
 	}
+	f.Add([]byte(`{"seed":1,"network":{"one_way_delay_ms":0.7},"steps":[],"live":[{"step":0,"at_ms":0,"endpoint":"server","call":"listen"},` +
+		`{"step":1,"at_ms":0.5,"endpoint":"client","call":"connect"},{"step":3,"at_ms":0.7,"fault":{"drop":{"segment":2}}},` +
+		`{"step":4,"at_ms":1,"fault":{"drop":{"from":"client","flags":["ACK"],"nth":1}}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc, err := DecodeScenario(data)
 		if err != nil {
@@ -285,6 +303,8 @@ func FuzzDecodeScenario(f *testing.F) {
 				return
 			case errors.As(err, &fe) && fe.Field == "options.rto_min_ms":
 				return // known: Validate does not compare the RTO bounds
+			case errors.As(err, &fe) && strings.HasPrefix(fe.Field, "live["), errors.Is(err, ErrNotInFlight):
+				return // a live list that does not fit the run stops it
 			}
 			t.Fatalf("Run: %v\n%s", err, data)
 		}

@@ -40,6 +40,7 @@ type Sim struct {
 	rng    *rand.Rand
 
 	agenda   agenda
+	nextLive int      // index in sc.Live of the next live action to make
 	inFlight []flight // sorted by arrival time, then by send order
 	drops    []dropRule
 	segID    int
@@ -238,6 +239,14 @@ func (s *Sim) Now() time.Duration { return s.now }
 
 // NextDeadline is when the next thing will happen, if anything will.
 func (s *Sim) NextDeadline() (time.Duration, bool) {
+	if lv, ok := s.dueLive(); ok {
+		return max(s.now, time.Duration(lv.AtMs)), true
+	}
+	return s.nextScheduled()
+}
+
+// nextScheduled is NextDeadline without the recorded live actions.
+func (s *Sim) nextScheduled() (time.Duration, bool) {
 	best, found := time.Duration(0), false
 	consider := func(t time.Duration, ok bool) {
 		if ok && (!found || t < best) {
@@ -253,8 +262,9 @@ func (s *Sim) NextDeadline() (time.Duration, bool) {
 	return best, found
 }
 
-// Step does the next thing: a segment arrival, then due timers, then the
-// next socket call or fault, in that order at equal times. It reports false
+// Step does the next thing: a recorded live action when its step has come,
+// else a segment arrival, then due timers, then the next socket call or
+// fault, in that order at equal times. It reports false
 // when nothing is left before until_ms.
 func (s *Sim) Step() bool {
 	if s.err != nil {
@@ -266,6 +276,13 @@ func (s *Sim) Step() bool {
 	t, ok := s.NextDeadline()
 	if !ok || t > s.until {
 		return false
+	}
+	if lv, ok := s.dueLive(); ok {
+		if err := s.replayLive(lv); err != nil {
+			s.err = err
+			return false
+		}
+		return true
 	}
 	s.steps++
 	s.spent.work += stepWork + int64(len(s.client.conns)+len(s.server.conns))

@@ -34,6 +34,9 @@ type conn struct {
 	SndWnd uint32
 	SndWl1 Seq
 	SndWl2 Seq
+	// maxSndWnd is the largest window the peer has offered, Max(SND.WND)
+	// of RFC 9293 3.8.6.2.1's sender silly-window avoidance.
+	maxSndWnd uint32
 	// Receive sequence variables.
 	IRS    Seq
 	RcvNxt Seq
@@ -71,14 +74,22 @@ type conn struct {
 	rcvFIN bool
 
 	// Retransmission (RFC 6298).
-	rto        time.Duration
-	srtt       time.Duration
-	rttvar     time.Duration
-	hasRTT     bool
-	rttTiming  bool
-	rttSeq     Seq
-	rttStart   time.Duration
-	retries    int
+	rto       time.Duration
+	srtt      time.Duration
+	rttvar    time.Duration
+	hasRTT    bool
+	rttTiming bool
+	rttSeq    Seq
+	rttStart  time.Duration
+	retries   int
+	// sentEnds are the end sequence numbers of the data and FIN segments
+	// sent and not yet acknowledged, oldest first: Linux's packets_out.
+	sentEnds []Seq
+	// tlpOut: a loss probe was sent and not yet acknowledged (Linux
+	// tlp_high_seq); recovering: an RTO fired and not all it covered is
+	// acknowledged yet (TCP_CA_Loss). Neither allows another probe.
+	tlpOut     bool
+	recovering bool
 	synRetried bool
 	probes     int // zero-window probes sent since the last ACK
 
@@ -115,6 +126,12 @@ func (c *conn) snapshot() *TCB {
 		RTOMs:  c.rto.Milliseconds(),
 	}
 	return t
+}
+
+// setSndWnd takes the window the peer offers.
+func (c *conn) setSndWnd(w uint32) {
+	c.SndWnd = w
+	c.maxSndWnd = max(c.maxSndWnd, w)
 }
 
 // rcvWnd is RCV.WND: the space left for data the application has not read.

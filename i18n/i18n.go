@@ -78,11 +78,13 @@ func (c Catalogue) Has(key string) bool {
 // pages to hand their scripts (which fill in placeholders the same way).
 // Without returns a copy of the catalogue without the keys that start with
 // any of the prefixes (such as "editor."), for a page whose scripts never
-// use them: every page carries its catalogues, and bytes count.
-func (c Catalogue) Without(prefixes ...string) Catalogue {
+// use them: every page carries its catalogues, and bytes count. The keys in
+// keep stay all the same: those of the prefixes that the page itself shows
+// (a link to the editor in its header).
+func (c Catalogue) Without(prefixes []string, keep ...string) Catalogue {
 	kept := make(map[string]string, len(c.messages))
 	for k, v := range c.messages {
-		if !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(k, p) }) {
+		if slices.Contains(keep, k) || !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(k, p) }) {
 			kept[k] = v
 		}
 	}

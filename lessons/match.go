@@ -50,7 +50,7 @@ var (
 	stateNames = []string{"CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
 		"FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT"}
 	callNames  = []string{"listen", "connect", "send", "receive", "shutdown", "close", "abort"}
-	timerNames = []string{"retransmit", "delayed-ack", "time-wait", "fin-wait-2", "persist"}
+	timerNames = engine.TimerNames()
 	actions    = []string{"set", "cancel", "fire"}
 	fates      = []string{engine.FateDelivered, engine.FateDropped}
 )

@@ -3,11 +3,14 @@ package templates
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/a-h/templ"
 
 	"github.com/synack/synack/i18n"
 )
@@ -136,6 +139,47 @@ func TestTemplateKeys(t *testing.T) {
 		for _, lang := range i18n.Langs() {
 			if !i18n.For(lang).Has(s.key) {
 				t.Errorf("shortcut key %q is not in %s.json", s.key, lang)
+			}
+		}
+	}
+}
+
+// TestInlineCatalogueCoversMarkup checks that every key the app and embed
+// pages mark for rewording (data-i18n…) is in the catalogues they carry:
+// switching the language in place rewords those elements from them, and a
+// missing key shows as the raw key.
+func TestInlineCatalogueCoversMarkup(t *testing.T) {
+	marked := regexp.MustCompile(`data-i18n(?:-label|-title)?="([^"]+)"`)
+	inline := regexp.MustCompile(`(?s)<script id="synack-i18n" type="application/json">(.*?)</script>`)
+	for _, lang := range i18n.Langs() {
+		cfg := Config{Lang: lang, Scenario: "syn-lost", Scenarios: hostile()}
+		pages := map[string]templ.Component{
+			"app":   App(AppPage{T: i18n.For(lang), Assets: testAssets, Config: cfg}),
+			"embed": Embed(EmbedPage{T: i18n.For(lang), Assets: testAssets, Config: cfg}),
+		}
+		for name, page := range pages {
+			var buf bytes.Buffer
+			if err := page.Render(context.Background(), &buf); err != nil {
+				t.Fatal(err)
+			}
+			m := inline.FindStringSubmatch(buf.String())
+			if m == nil {
+				t.Fatalf("%s %s: no inline catalogues", name, lang)
+			}
+			var cats map[string]map[string]string
+			if err := json.Unmarshal([]byte(m[1]), &cats); err != nil {
+				t.Fatalf("%s %s: %v", name, lang, err)
+			}
+			keys := marked.FindAllStringSubmatch(buf.String(), -1)
+			if len(keys) == 0 {
+				t.Fatalf("%s %s: no data-i18n keys found", name, lang)
+			}
+			for _, k := range keys {
+				for _, other := range i18n.Langs() {
+					if _, ok := cats[other][k[1]]; !ok {
+						t.Errorf("%s page (%s): %q is marked for rewording but not in its %s catalogue", name, lang, k[1], other)
+					}
+				}
 			}
 		}
 	}

@@ -67,7 +67,7 @@ func answer(err error) (status int, msg *userError) {
 		return http.StatusRequestEntityTooLarge, userErrorf("too-large", errArgs{"kib": kib},
 			"the scenario is larger than the limit of %d KiB", kib)
 	case errors.As(err, &fieldErr):
-		return http.StatusBadRequest, fieldError(fieldErr.Field, fieldErr.Msg)
+		return http.StatusBadRequest, fieldError(fieldErr.Field, fieldErr)
 	case errors.As(err, &runErr):
 		detail := clip(runErr.err.Error())
 		return http.StatusUnprocessableEntity, userErrorf("cannot-run", errArgs{"detail": detail},
@@ -125,12 +125,16 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	s.log.LogAttrs(r.Context(), level, "request failed", attrs...)
-	writeJSON(w, status, errorBody{Error: msg})
+	writeJSON(w, status, errorBody{Error: msg, Code: ue.code, Args: ue.args})
 }
 
-// errorBody is the contract's error answer.
+// errorBody is the contract's error answer, {"error": "…"}, with the code
+// and arguments a page words it by in its own language (error.<code> in
+// the catalogues), as live sessions' errors carry them.
 type errorBody struct {
-	Error string `json:"error"`
+	Error string  `json:"error"`
+	Code  string  `json:"code,omitempty"`
+	Args  errArgs `json:"args,omitempty"`
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {

@@ -77,13 +77,16 @@ func expectError(t testing.TB, w *httptest.ResponseRecorder, status int) string 
 	t.Helper()
 	body := expect(t, w, status, "application/json")
 	var e struct {
-		Error string `json:"error"`
+		Error string         `json:"error"`
+		Code  string         `json:"code"`
+		Args  map[string]any `json:"args"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&e); err != nil || e.Error == "" {
-		t.Fatalf("error body %s is not {\"error\": \"…\"}: %v", body, err)
+		t.Fatalf("error body %s is not {\"error\": \"…\", \"code\": …, \"args\": …}: %v", body, err)
 	}
+	checkErrorCode(t, wireMessage{Type: msgError, Message: e.Error, Code: e.Code, Args: e.Args})
 	return e.Error
 }
 

@@ -18,10 +18,10 @@ import (
 // its state and the meaning of each command; it knows nothing of
 // WebSockets (ws.go carries the messages).
 //
-// The engine is deterministic, so a session keeps no snapshots: it records
-// every user action with the engine's Steps count and virtual time at which
-// it was made, and steps back by replaying the scenario and the actions it
-// keeps into a fresh Sim.
+// The engine is deterministic, so a session keeps no snapshots: the engine
+// records each call and fault the user makes into the run's scenario, at
+// its step and time, and the session steps back by replaying that scenario
+// into a fresh Sim (engine.RunTo).
 
 // Message types, server to browser.
 const (
@@ -30,6 +30,9 @@ const (
 	msgDone    = "done"
 	msgError   = "error"
 	msgRewound = "rewound"
+	// msgRecorded: the engine recorded a call or fault of the user's into
+	// the run's scenario.
+	msgRecorded = "recorded"
 )
 
 // Messages, server to browser. The ws layer encodes them as JSON.
@@ -60,6 +63,14 @@ type (
 	}
 	doneMessage struct {
 		Type string `json:"type"`
+	}
+	// recordedMessage gives the browser the entry the engine added to the
+	// scenario's live list for a call or fault; Events is how many events
+	// came before it (a seek or back to that many or fewer undoes it).
+	recordedMessage struct {
+		Type   string       `json:"type"`
+		Live   *engine.Live `json:"live"`
+		Events int          `json:"events"`
 	}
 )
 
@@ -133,22 +144,6 @@ func userErrorf(code string, args errArgs, format string, a ...any) *userError {
 
 var errNotLoaded = userErrorf("not-loaded", nil, `Load a scenario first: {"type": "load", "scenario": "client-closes-first"}.`)
 
-// userAction is a socket call or a fault the user made during the run.
-type userAction struct {
-	steps  int           // Sim.Steps() when it was made
-	at     time.Duration // the Sim's virtual time when it was made
-	events int           // events before it; the user had received them all
-	call   *engine.Step  // a socket call (AtMs unused), or
-	fault  *engine.Fault // a fault
-}
-
-func (a *userAction) apply(sim *engine.Sim) error {
-	if a.call != nil {
-		return sim.Call(a.call.Endpoint, a.call.Call, a.call.Data)
-	}
-	return sim.AddFault(*a.fault)
-}
-
 // playback is the state of play.
 type playback struct {
 	on    bool
@@ -177,8 +172,7 @@ type session struct {
 	sc        *engine.Scenario // as loaded; nil before the first load
 	endpoints engine.Endpoints
 	sim       *engine.Sim // nil until the run is first needed: idle sessions stay small
-	actions   []userAction
-	cursor    int // events delivered to the user
+	cursor    int         // events delivered to the user
 
 	// at is the virtual time when the play clock is not running: the time
 	// of the last delivered event, or the play time at which play paused.
@@ -194,6 +188,9 @@ type session struct {
 	// call, a fault, play at a speed) replays it first (catchUp). Once the
 	// cursor is back at the end of the Sim's events, it is not ahead.
 	ahead bool
+	// actEvents holds, for each call and fault of the user's still in the
+	// run, how many events the user had when making it.
+	actEvents []int
 
 	stopTimer func() bool
 	timerGen  int
@@ -242,8 +239,8 @@ func (s *session) reset() error {
 
 func (s *session) restart() {
 	s.stopPlay()
-	s.sim, s.actions, s.cursor, s.at, s.doneSent = nil, nil, 0, 0, false
-	s.charged, s.ahead = 0, false
+	s.sim, s.cursor, s.at, s.doneSent = nil, 0, 0, false
+	s.charged, s.ahead, s.actEvents = 0, false, nil
 	s.send(loadedMessage{Type: msgLoaded, Scenario: s.sc, Endpoints: s.endpoints})
 }
 
@@ -294,13 +291,11 @@ func (s *session) deliveredAt(n int) time.Duration {
 }
 
 // moveBack steps back to the first n events. When it undoes none of the
-// user's actions it only moves the cursor (the Sim stays ahead); else it
-// replays.
+// user's calls and faults it only moves the cursor (the Sim stays ahead);
+// else it replays.
 func (s *session) moveBack(n int) error {
-	for _, a := range s.actions {
-		if a.events >= n {
-			return s.rewind(n)
-		}
+	if k := len(s.actEvents); k > 0 && s.actEvents[k-1] >= n {
+		return s.rewind(n)
 	}
 	s.ahead, s.cursor, s.doneSent = true, n, false
 	s.at = s.deliveredAt(n)
@@ -425,10 +420,10 @@ func (s *session) seek(n int) error {
 		for len(sim.Events()) < n && sim.Step() {
 		}
 		if have := len(sim.Events()); have < n {
-			// Stepping on moved the Sim's clock past the user's: start
-			// again from where the user is.
+			// Stepping on moved the Sim past the user: replay it to
+			// where the user is, keeping every action made so far.
 			at := s.at
-			if err := s.rewind(s.cursor); err != nil {
+			if err := s.replayTo(s.cursor, false); err != nil {
 				return err
 			}
 			s.at = max(s.at, at)
@@ -452,83 +447,56 @@ func badCursor(n int) *userError {
 		"cursor: must be a whole number of events from 0 to %d, not %s.", engine.MaxEvents, value)
 }
 
-// rewind replays the run into a fresh Sim up to its first n events. User
-// actions made at or after n are undone. The replay waits for a slot of the
-// run limiter; when none comes, the session stays where it was.
-func (s *session) rewind(n int) error {
-	kept := make([]userAction, 0, len(s.actions))
-	for _, a := range s.actions {
-		if a.events < n {
-			kept = append(kept, a)
-		}
-	}
+// rewind replays the run as the user changed it into a fresh Sim, up to
+// its first n events. User actions made at or after n are undone.
+func (s *session) rewind(n int) error { return s.replayTo(n, true) }
+
+// replayTo replays the run as the user changed it into a fresh Sim, up to
+// its first n events; forget undoes the user's actions made at or after n.
+// The replay waits for a slot of the run limiter; when none comes, the
+// session stays where it was.
+func (s *session) replayTo(n int, forget bool) error {
 	if s.replays != nil {
 		if err := s.replays.acquire(context.Background()); err != nil {
 			return err
 		}
 		defer s.replays.release()
 	}
-	sim, err := replay(s.sc, kept, n)
+	sim, err := engine.RunTo(s.run().Scenario(), n)
 	if err != nil {
 		// The engine is deterministic; a replay that differs is a bug.
 		s.closed = true
-		s.out.broken(err)
+		s.out.broken(fmt.Errorf("replaying to event %d: %w", n, err))
 		return nil
 	}
-	s.sim, s.actions, s.cursor, s.doneSent = sim, kept, n, false
+	if forget {
+		sim.ForgetLive()
+		for len(s.actEvents) > 0 && s.actEvents[len(s.actEvents)-1] >= n {
+			s.actEvents = s.actEvents[:len(s.actEvents)-1]
+		}
+	}
+	s.sim, s.cursor, s.doneSent = sim, n, false
 	s.at, s.ahead = sim.Now(), false
 	// The replay's work is all new: the caller's account charges it.
 	s.charged = 0
 	return nil
 }
 
-// replay runs sc with the actions made at their recorded steps and times
-// until the run has at least n events.
-func replay(sc *engine.Scenario, actions []userAction, n int) (*engine.Sim, error) {
-	sim, err := engine.NewSim(sc)
-	if err != nil {
-		return nil, fmt.Errorf("replaying: %w", err)
-	}
-	for i := range actions {
-		a := &actions[i]
-		for sim.Steps() < a.steps {
-			if !sim.Step() {
-				return nil, fmt.Errorf("replaying: the run ended at step %d before action %d (step %d)", sim.Steps(), i, a.steps)
-			}
-		}
-		if a.at > sim.Now() {
-			sim.AdvanceTo(a.at)
-		}
-		if sim.Steps() != a.steps || len(sim.Events()) != a.events {
-			return nil, fmt.Errorf("replaying: action %d found step %d and %d events, not %d and %d",
-				i, sim.Steps(), len(sim.Events()), a.steps, a.events)
-		}
-		if err := a.apply(sim); err != nil {
-			return nil, fmt.Errorf("replaying action %d: %w", i, err)
-		}
-	}
-	for len(sim.Events()) < n {
-		if !sim.Step() {
-			return nil, fmt.Errorf("replaying: the run ended with %d events, before %d", len(sim.Events()), n)
-		}
-	}
-	return sim, nil
-}
-
 // call makes a socket call at the current virtual time; the events it
 // causes then are delivered at once.
 func (s *session) call(endpoint, call, data string) error {
-	st := engine.Step{Endpoint: endpoint, Call: call, Data: data}
-	return s.act(userAction{call: &st})
+	return s.act(func(sim *engine.Sim) error { return sim.Call(endpoint, call, data) })
 }
 
 // fault adds a fault now: a drop rule for later segments, an inject or
 // flood (now if its time has passed), or the loss of one segment in flight.
 func (s *session) fault(f engine.Fault) error {
-	return s.act(userAction{fault: &f})
+	return s.act(func(sim *engine.Sim) error { return sim.AddFault(f) })
 }
 
-func (s *session) act(a userAction) error {
+// act makes a call or fault on the Sim at the session's virtual time; the
+// engine records it into the run's scenario.
+func (s *session) act(do func(*engine.Sim) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sc == nil {
@@ -552,11 +520,13 @@ func (s *session) act(a userAction) error {
 	if err := s.settle(t); err != nil {
 		return err
 	}
-	a.steps, a.at, a.events = sim.Steps(), sim.Now(), len(sim.Events())
-	if err := a.apply(sim); err != nil {
-		return s.actionError(a, err)
+	events := len(sim.Events())
+	if err := do(sim); err != nil {
+		return s.actionError(err)
 	}
-	s.actions = append(s.actions, a)
+	s.actEvents = append(s.actEvents, events)
+	live := sim.Scenario().Live
+	s.send(recordedMessage{Type: msgRecorded, Live: &live[len(live)-1], Events: events})
 	s.doneSent = false
 	s.deliverAll()
 	if s.play.on {
@@ -583,7 +553,7 @@ func (s *session) settle(t time.Duration) error {
 }
 
 // actionError says in the user's words why the engine refused an action.
-func (s *session) actionError(a userAction, err error) error {
+func (s *session) actionError(err error) error {
 	var fe *engine.FieldError
 	var notInFlight *engine.NotInFlightError
 	switch {
@@ -608,19 +578,33 @@ func (s *session) actionError(a userAction, err error) error {
 		for _, p := range []string{"steps[0].", "faults[0]."} {
 			field = strings.TrimPrefix(field, p)
 		}
-		return fieldError(field, fe.Msg)
+		return fieldError(field, fe)
 	}
 	return err
 }
 
-// fieldError is the engine's complaint about a field, whose path and
-// detail stay in the engine's English.
-func fieldError(field, detail string) *userError {
-	if field == "" {
-		return userErrorf("bad-input", errArgs{"detail": clip(detail)}, "%s", clip(detail))
+// fieldError is the engine's complaint fe about a field, named field as
+// the user wrote it. detail is the engine's English; check and values are
+// its rule's code and arguments, which a page words as field.<check> in its
+// own language.
+func fieldError(field string, fe *engine.FieldError) *userError {
+	detail := clip(fe.Msg)
+	args := errArgs{"detail": detail}
+	if fe.Code != "" {
+		values := make(errArgs, len(fe.Args))
+		for k, v := range fe.Args {
+			if s, ok := v.(string); ok {
+				v = clip(s)
+			}
+			values[k] = v
+		}
+		args["check"], args["values"] = fe.Code, values
 	}
-	return userErrorf("bad-field", errArgs{"field": field, "detail": clip(detail)},
-		"%s", clip((&engine.FieldError{Field: field, Msg: detail}).Error()))
+	if field == "" {
+		return userErrorf("bad-input", args, "%s", detail)
+	}
+	args["field"] = field
+	return userErrorf("bad-field", args, "%s", clip((&engine.FieldError{Field: field, Msg: fe.Msg}).Error()))
 }
 
 // budgetError says which part of the run's budget (engine.Budget) an

@@ -703,7 +703,7 @@ func (cmd *command) fault() (engine.Fault, error) {
 			if field == "" {
 				field = "fault"
 			}
-			return engine.Fault{}, fieldError(field, fe.Msg)
+			return engine.Fault{}, fieldError(field, fe)
 		}
 		return engine.Fault{}, err
 	}

@@ -151,6 +151,44 @@ func checkErrorCode(t testing.TB, m wireMessage) {
 			}
 		}
 	}
+	if m.Code == "bad-field" || m.Code == "bad-input" {
+		checkFieldCheck(t, m)
+	}
+}
+
+// checkFieldCheck checks the engine's rule a field error carries: a check
+// (field.<check> in both catalogues) and the values its text uses.
+func checkFieldCheck(t testing.TB, m wireMessage) {
+	t.Helper()
+	check, _ := m.Args["check"].(string)
+	values, _ := m.Args["values"].(map[string]any)
+	if check == "" || values == nil {
+		t.Fatalf("field error %s has no check and values", m)
+	}
+	for _, lang := range i18n.Langs() {
+		key := "field." + check
+		if !i18n.For(lang).Has(key) {
+			t.Fatalf("%s.json has no %q (for %s)", lang, key, m)
+		}
+		for _, p := range placeholderRE.FindAllStringSubmatch(i18n.For(lang).T(key), -1) {
+			if _, ok := values[p[1]]; !ok {
+				t.Errorf("error %s: %s.json's %q uses {%s}, which values lack", m, lang, key, p[1])
+			}
+		}
+	}
+}
+
+// TestFieldErrorCodesInCatalogues keeps every rule the engine's field
+// errors name in both catalogues, as field.<code>, so that the editor and
+// the live page word them in the reader's language.
+func TestFieldErrorCodesInCatalogues(t *testing.T) {
+	for _, code := range engine.FieldErrorCodes() {
+		for _, lang := range i18n.Langs() {
+			if !i18n.For(lang).Has("field." + code) {
+				t.Errorf("%s.json has no %q", lang, "field."+code)
+			}
+		}
+	}
 }
 
 // userErrorCode finds the codes in the web package's userErrorf calls.
@@ -213,7 +251,8 @@ func TestLiveErrorCodes(t *testing.T) {
 		{`{"type": "jump"}`, "unknown-type", map[string]any{"type": `"jump"`, "types": commandTypes}},
 		{`{"type": "fault", "drop": {"segment": 99}}`, "segment-not-sent", map[string]any{"segment": 99.0}},
 		{`{"type": "call", "endpoint": "client", "call": "jump"}`, "bad-field",
-			map[string]any{"field": "call", "detail": "must be one of listen, connect"}},
+			map[string]any{"field": "call", "detail": "must be one of listen, connect", "check": "one-of",
+				"values": map[string]any{"value": `"jump"`, "values": "listen, connect, send, receive, shutdown, close, abort"}}},
 		{`{"type": "play", "speed": 0}`, "bad-speed", map[string]any{"max": float64(maxSpeed), "value": "0"}},
 		{`{"type": "seek"}`, "cursor-needed", map[string]any{"max": float64(engine.MaxEvents)}},
 		{`{"type": "seek", "cursor": 1.5}`, "bad-cursor", map[string]any{"max": float64(engine.MaxEvents), "value": "1.5"}},
@@ -482,6 +521,9 @@ func TestLiveInteractive(t *testing.T) {
 	}
 	// Lose the SYN in flight: the client retransmits it.
 	c.send(fmt.Sprintf(`{"type": "fault", "drop": {"segment": %d}}`, evs[syn].ID))
+	if m := c.expect(msgRecorded); !strings.Contains(string(m.Live), fmt.Sprintf(`"fault":{"drop":{"segment":%d}}`, evs[syn].ID)) {
+		t.Fatalf("the drop was recorded as %s", m.Live)
+	}
 	if m := parseEvents(t, []string{string(c.expect(msgEvent).Event)}); m[0].Kind != engine.KindDrop {
 		t.Fatalf("drop gave %v", m)
 	}

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { Translator, errorText } from '../files/js/i18n.js';
+import { Translator, errorText, fieldDetail } from '../files/js/i18n.js';
 
 const catalogues = {
   en: { 'error.run-limit': 'This run has reached the limit of {max} events.' },
@@ -27,4 +27,29 @@ test("an unknown or missing code falls back to the server's message", () => {
 test('missing args leave the placeholders', () => {
   const { t } = new Translator(catalogues, 'en');
   assert.equal(errorText({ type: 'error', message: 'x', code: 'run-limit' }, t), 'This run has reached the limit of {max} events.');
+});
+
+const fieldCatalogues = {
+  en: { 'error.bad-field': '{field}: {detail}', 'field.range': 'must be between {min} and {max}' },
+  zh: { 'error.bad-field': '{field} 有误：{detail}', 'field.range': '必须在 {min} 到 {max} 之间' },
+};
+
+test("a field error's rule is worded in the page language", () => {
+  const answer = {
+    error: 'steps[0].at_ms: must be between 0 and 3600000',
+    code: 'bad-field',
+    args: { field: 'steps[0].at_ms', detail: 'must be between 0 and 3600000', check: 'range', values: { min: 0, max: 3600000 } },
+  };
+  const zh = new Translator(fieldCatalogues, 'zh').t;
+  assert.equal(errorText(answer, zh), 'steps[0].at_ms 有误：必须在 0 到 3600000 之间');
+  assert.equal(fieldDetail(answer.args, zh), '必须在 0 到 3600000 之间');
+  assert.equal(errorText(answer, new Translator(fieldCatalogues, 'en').t), 'steps[0].at_ms: must be between 0 and 3600000');
+});
+
+test("a field error without a rule, or with an unknown one, keeps the server's detail", () => {
+  const zh = new Translator(fieldCatalogues, 'zh').t;
+  const args = { field: 'seed', detail: 'must be a number in range, not string' };
+  assert.equal(errorText({ error: 'seed: …', code: 'bad-field', args }, zh), 'seed 有误：must be a number in range, not string');
+  assert.equal(fieldDetail({ ...args, check: 'brand-new', values: {} }, zh), 'must be a number in range, not string');
+  assert.equal(fieldDetail(undefined, zh), undefined);
 });

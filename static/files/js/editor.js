@@ -11,7 +11,7 @@
 // inject with absolute numbers) are kept as they are.
 
 import { h } from './dom.js';
-import { Translator, readJSON } from './i18n.js';
+import { Translator, errorText, fieldDetail, readJSON } from './i18n.js';
 import { Ladder } from './ladder.js';
 import { formatTime } from './format.js';
 import { MAX_SHARE_CHARS, appLink, decodeShare, encodeShare, shareErrorText } from './share.js';
@@ -23,6 +23,13 @@ const ENDPOINTS = ['client', 'server'];
 const PREVIEW_DELAY_MS = 700;
 
 const errId = (field) => `err-${field.replace(/[^a-z0-9]+/gi, '-')}`;
+
+/** fieldLabel is the name a reader sees for a form field: its aria-label,
+ * its <label>, or a fieldset's legend (in the page's language). */
+function fieldLabel(el) {
+  const named = el.getAttribute('aria-label') ?? (el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`)?.textContent);
+  return (named || el.querySelector?.(':scope > legend')?.textContent || '').trim();
+}
 
 class Editor {
   constructor(config, catalogues) {
@@ -358,31 +365,37 @@ class Editor {
     if (seq !== this.seq) return;
     this.clearErrors();
     if (!res.ok) {
-      this.failed(res.status, String(body?.error ?? res.statusText), focus);
+      this.failed(res.status, body ?? { error: res.statusText }, focus);
       return;
     }
     this.preview(body);
     await this.showLink();
   }
 
-  failed(status, msg, focus) {
+  /** failed shows the server's answer to an invalid scenario, {error, code,
+   * args}, in the page's language: beside the field it names, by that
+   * field's own label. */
+  failed(status, body, focus) {
     this.status.textContent = this.t('editor.invalid');
     this.setLink('');
     // The preview is of the last valid scenario.
     document.getElementById('ed-preview').classList.add('stale');
-    const { field } = status === 400 ? splitError(msg) : { field: '' };
+    const msg = String(body?.error ?? '');
+    const field = status !== 400 ? '' : body?.args?.field ?? splitError(msg).field;
     const el = field ? this.fieldElement(field) : null;
     if (!el) {
-      this.generalError(msg);
+      this.generalError(errorText(body, this.t));
       return;
     }
+    const label = fieldLabel(el) || field;
+    const detail = fieldDetail(body?.args, this.t) ?? msg;
     const err = document.getElementById(errId(el.dataset.field)) ?? document.getElementById(el.getAttribute('aria-describedby')?.split(' ').at(-1) ?? '');
     if (err) {
-      err.textContent = msg;
+      err.textContent = this.t('editor.field_error', { field: label, detail });
       err.hidden = false;
     }
     el.setAttribute('aria-invalid', 'true');
-    this.generalError(this.t('editor.invalid_field', { field }), el.dataset.field);
+    this.generalError(this.t('editor.invalid_field', { field: label }), el.dataset.field, label);
     if (focus) this.focusField(el.dataset.field);
   }
 
@@ -407,9 +420,9 @@ class Editor {
     }
   }
 
-  generalError(msg, field) {
+  generalError(msg, field, label = field) {
     this.error.replaceChildren(h('p', { text: msg }));
-    if (field) this.error.append(h('button', { type: 'button', 'data-goto': field, text: this.t('editor.goto', { field }) }));
+    if (field) this.error.append(h('button', { type: 'button', 'data-goto': field, text: this.t('editor.goto', { field: label }) }));
     this.error.hidden = false;
   }
 

@@ -40,16 +40,35 @@ export class Translator {
 
 /**
  * errorText is the words for a server's error message ({type: "error",
- * message, code, args}): the catalogue's error.<code> with args filled in,
- * or the server's English message when the catalogue has no such text.
+ * message, code, args}, or an HTTP answer's {error, code, args}): the
+ * catalogue's error.<code> with args filled in, or the server's English
+ * message when the catalogue has no such text. A field error's detail is
+ * worded from its rule too (fieldDetail).
  */
 export function errorText(msg, t) {
-  const fallback = String(msg?.message ?? '');
+  const fallback = String(msg?.message ?? msg?.error ?? '');
   if (typeof msg?.code !== 'string' || msg.code === '') return fallback;
   const key = `error.${msg.code}`;
   const args = msg.args && typeof msg.args === 'object' ? msg.args : {};
-  const text = t(key, args);
+  const vars = { ...args };
+  const detail = fieldDetail(args, t);
+  if (detail !== undefined) vars.detail = detail;
+  const text = t(key, vars);
   return text === key ? fallback : text;
+}
+
+/**
+ * fieldDetail says what is wrong with a field in the page's language: the
+ * engine's rule (args.check, with args.values) as the catalogue's
+ * field.<check>, else the server's English detail.
+ */
+export function fieldDetail(args, t) {
+  const english = args?.detail == null ? undefined : String(args.detail);
+  if (typeof args?.check !== 'string' || args.check === '') return english;
+  const key = `field.${args.check}`;
+  const values = args.values && typeof args.values === 'object' ? args.values : {};
+  const text = t(key, values);
+  return text === key ? english : text;
 }
 
 /** readJSON parses the JSON script element id. */

@@ -70,6 +70,18 @@ export class Replay {
         this.stop();
         if (this.cursor > 0) this.deliver({ type: 'rewound', cursor: --this.cursor });
         break;
+      case 'seek': {
+        this.stop();
+        const n = Math.max(0, msg.cursor | 0);
+        if (n > this.events.length) {
+          this.deliver({ type: 'error', code: 'seek-past-end', args: { cursor: n, events: this.events.length }, message: `This run has ${this.events.length} events.` });
+          break;
+        }
+        while (this.cursor < n) this.next();
+        this.cursor = n;
+        this.deliver({ type: 'rewound', cursor: n });
+        break;
+      }
       case 'reset':
         this.stop();
         this.cursor = 0;

@@ -7,7 +7,7 @@ import { errorText } from './i18n.js';
 
 /**
  * Store is the page's state. It dispatches a "change" event whose detail
- * names what changed: loaded, event, rewound, select, play, done, error,
+ * names what changed: loaded, event, rewound, recorded, select, play, done, error,
  * numbering, lang, connection.
  */
 export class Store extends EventTarget {
@@ -30,6 +30,12 @@ export class Store extends EventTarget {
     this.errorMsg = null;
     /** altered is set once the reader has changed the run (a call or a fault). */
     this.altered = false;
+    /**
+     * live is what the engine recorded of the reader's calls and faults:
+     * {live, events}, the scenario's live entry and the number of events
+     * before it. A back or seek to that many or fewer undoes it.
+     */
+    this.live = [];
   }
 
   emit(what, extra = {}) {
@@ -152,6 +158,7 @@ export class Session {
         s.scenario = msg.scenario;
         s.endpoints = msg.endpoints;
         s.events = [];
+        s.live = [];
         s.selected = -1;
         s.done = false;
         s.error = '';
@@ -166,12 +173,17 @@ export class Session {
       case 'rewound': {
         const n = Math.max(0, Math.min(msg.cursor | 0, s.events.length));
         s.events.length = n;
+        s.live = s.live.filter((r) => r.events < n);
         s.selected = n - 1;
         s.done = false;
         s.error = '';
         s.emit('rewound');
         break;
       }
+      case 'recorded':
+        s.live.push({ live: msg.live, events: msg.events });
+        s.emit('recorded');
+        break;
       case 'done':
         s.done = true;
         s.playing = false;
@@ -250,11 +262,25 @@ export class Session {
     if (this.store.events.length > 0) this.send({ type: 'back' });
   }
 
+  /**
+   * seek moves the run to just after its first n events, back or forward;
+   * the server pauses play and answers with the events in between (when
+   * forward) and "rewound" to n.
+   */
+  seek(n) {
+    if (this.store.playing) {
+      this.store.playing = false;
+      this.store.emit('play');
+    }
+    this.send({ type: 'seek', cursor: Math.max(0, n | 0) });
+  }
+
   reset() {
     const s = this.store;
     if (s.playing) this.pause();
     this.send({ type: 'reset' });
     s.events.length = 0;
+    s.live = [];
     s.selected = -1;
     s.done = false;
     s.error = '';

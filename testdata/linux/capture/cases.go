@@ -158,6 +158,15 @@ func cases(synAcceptAfter time.Duration) []captureCase {
 			run: interactiveDelayedAck,
 		},
 		{
+			name: "nagle-close", filter: "tcp port 40410", tail: 500 * time.Millisecond,
+			title: text{"Linux: close() pushes data that Nagle's algorithm holds", "Linux：close() 推出被 Nagle 算法扣住的数据"},
+			summary: text{
+				"Captured from Linux on loopback. The server is interactive, so it delays its ACKs; the client sends a, then b while a is unacknowledged (Nagle's algorithm holds b), then closes: the kernel sends b at once with the FIN on it (tcp_send_fin).",
+				"在 Linux 回环接口上抓取。服务器处于交互模式，延迟确认；客户端发送 a，在 a 未被确认时发送 b（Nagle 算法扣住 b），随即关闭：内核立即发出 b，并把 FIN 带在同一个报文段上（tcp_send_fin）。",
+			},
+			run: nagleClose,
+		},
+		{
 			name: "time-wait", filter: "tcp port 40300", tail: 500 * time.Millisecond,
 			title: text{"Linux: the active closer ends in TIME-WAIT", "Linux：主动关闭方进入 TIME-WAIT"},
 			summary: text{
@@ -591,5 +600,47 @@ func timeWait(e *env) *result {
 	e.rec.sleepUntil(250)
 	snapshot("after the server's close (client TIME-WAIT, server gone)")
 	res.extra = append(res.extra, extraFile{".ss.txt", ss.String()})
+	return res
+}
+
+// nagleClose makes the server interactive (it answers a request at once), so
+// that it delays the ACK of the client's next data; the client sends a
+// second small write while the first is unacknowledged and closes at once.
+func nagleClose(e *env) *result {
+	const port = 40410
+	res := &result{}
+	lfd, cfd, sfd := establish(e, port)
+	defer syscall.Close(lfd)
+	res.conns = []conn{{a: port, b: localPort(cfd)}}
+
+	server := make(chan error, 1)
+	go func() {
+		got, _, err := e.receive("server", sfd)
+		if err != nil {
+			server <- err
+			return
+		}
+		expect(res, "server receive", got, "ping")
+		server <- e.send("server", sfd, "pong")
+	}()
+	e.rec.sleepUntil(100)
+	check(e.send("client", cfd, "ping"))
+	check(<-server)
+	e.rec.sleepUntil(200)
+	got, _, err := e.receive("client", cfd)
+	check(err)
+	expect(res, "client receive", got, "pong")
+	e.rec.sleepUntil(300)
+	check(e.send("client", cfd, "a"))
+	e.rec.sleepUntil(301)
+	check(e.send("client", cfd, "b"))
+	e.rec.sleepUntil(302)
+	check(e.close("client", cfd))
+	e.rec.sleepUntil(400)
+	got, eof, err := e.receive("server", sfd)
+	check(err)
+	expect(res, "server receive", got+" "+eofText(eof), "ab EOF")
+	e.rec.sleepUntil(500)
+	check(e.close("server", sfd))
 	return res
 }

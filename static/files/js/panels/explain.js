@@ -52,6 +52,9 @@ const cites = {
   'why.syn-retransmitted': [[9293, '3.10.7.4']],
   'why.fin-retransmitted-in-time-wait': [[9293, '3.10.7.4']],
   'why.delayed-ack': [[9293, '3.8.6.3']],
+  'why.loss-probe': [[8985, '7.2'], [8985, '7.3']],
+  'why.sws-override': [[9293, '3.8.6.2.1']],
+  'why.persist': [[9293, '3.8.6.1']],
   // Notes and the reader's own drops.
   'why.syn-dropped-backlog-full': [[4987, '2'], [4987, '3.2']],
   'why.rst-ignored-rfc1337': [[1337, '3']],
@@ -61,6 +64,8 @@ const cites = {
   'explain.timer.delayed-ack': [[9293, '3.8.6.3'], [1122, '4.2.3.2']],
   'explain.timer.time-wait': [[9293, '3.10.8'], [9293, '3.4.2']],
   'explain.timer.fin-wait-2': [['linux', 'tcp_fin_timeout']],
+  'explain.timer.persist': [[9293, '3.8.6.1'], [9293, '3.8.6.2.1']],
+  'explain.timer.loss-probe': [[8985, '7.2']],
   // Calls.
   'explain.call.listen': [[9293, '3.10.1']],
   'explain.call.connect': [[9293, '3.10.1']],
