@@ -88,7 +88,7 @@ func (s *Server) runScenario(w http.ResponseWriter, r *http.Request) error {
 	if err := checkJSON(r.Header.Get("Content-Type")); err != nil {
 		return err
 	}
-	body, err := readBody(w, r, engine.MaxScenarioBytes)
+	body, err := readBody(w, r, engine.MaxScenarioBytes) // and limitBody
 	if err != nil {
 		return fmt.Errorf("reading the posted scenario: %w", err)
 	}

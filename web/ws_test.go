@@ -616,7 +616,9 @@ func TestLiveOrigin(t *testing.T) {
 	}{
 		{"", true},
 		{"http://" + host, true},
-		{"https://" + strings.ToUpper(host), true},
+		{"HTTP://" + strings.ToUpper(host), true},
+		{"https://" + host, false}, // exact: scheme, host and port
+		{"http://" + strings.Split(host, ":")[0], false},
 		{"http://evil.example", false},
 		{"http://" + host + ".evil.example", false},
 		{"null", false},

@@ -233,7 +233,7 @@ export class ShareDialog {
   /** showLinks fills the link and the snippet in. */
   async showLinks() {
     const src = this.source;
-    const base = location.origin;
+    const base = this.app.config.publicURL || location.origin;
     const lang = this.app.tr.lang;
     this.packed = '';
     this.linkNote.hidden = true;
@@ -270,7 +270,7 @@ export class ShareDialog {
     this.rangeError.textContent = bad ? this.t('export.range_error') : '';
     for (const el of [o.from, o.to]) el.setAttribute('aria-invalid', String(Boolean(bad)));
     const parent = o.parent.value.trim();
-    const src2 = embedLink(location.origin, {
+    const src2 = embedLink(this.app.config.publicURL || location.origin, {
       id: src.builtin ? src.id : undefined,
       s: src.builtin ? undefined : this.packed,
       autoplay: o.autoplay.checked,
