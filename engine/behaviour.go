@@ -68,6 +68,10 @@ type Behaviours struct {
 	// whose SYN was retransmitted gives an RTT sample from the echoed
 	// timestamp; RFC 6298 5.7 sets the RTO to 3 s instead.
 	TCPRttTsopt bool `cite:"tcp_rtt_tsopt_us"`
+	// TCPTimeWait: TIME-WAIT is a mini-socket the application no longer
+	// holds; abort (SO_LINGER 0) leaves it in place, where RFC 9293's
+	// ABORT in TIME-WAIT deletes the TCB.
+	TCPTimeWait bool `cite:"tcp_time_wait"`
 
 	// RFC9293OpenInListen: an active OPEN on a listening socket turns it
 	// active (3.10.1); Linux's connect() on a listener fails.
@@ -101,6 +105,7 @@ func linuxBehaviours() Behaviours {
 		TCPClose:                  true,
 		InetCskListenStop:         true,
 		TCPRttTsopt:               true,
+		TCPTimeWait:               true,
 	}
 }
 

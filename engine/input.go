@@ -260,6 +260,18 @@ func (c *conn) linuxTimeWait(now time.Duration, seg *wire.Segment, why cause) bo
 	case exact && seg.Len() == 0 && seg.Flags&(wire.RST|wire.SYN|wire.FIN) == 0:
 		c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
 		return true
+	case len(seg.Payload) > 0 && seg.Flags&(wire.RST|wire.SYN|wire.FIN) == 0:
+		// Data is "out of window" for the timewait socket, even at
+		// RCV.NXT: an ACK restarts the timer, and every such segment is
+		// ACKed, at most once per 500 ms (tcp_timewait_check_oow_rate_limit).
+		if seg.Flags&wire.ACK != 0 {
+			c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
+		}
+		why.reason = ReasonDataInTimeWait
+		if !c.oowRateLimited(now) {
+			c.sendFlags(now, wire.ACK, c.SndNxt, why, ReasonAckOutOfWindow)
+		}
+		return true
 	}
 	return false
 }

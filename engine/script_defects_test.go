@@ -227,3 +227,36 @@ func TestScriptDefectRTTAfterSynRetransmit(t *testing.T) {
 		}},
 	})
 }
+
+// Defect 9 (in part): on Linux, SO_LINGER 0 in TIME-WAIT leaves TIME-WAIT in
+// place, and data at RCV.NXT in TIME-WAIT is ACKed and restarts the timer.
+// testdata/linux/time-wait-abort.
+func TestScriptDefectLinuxTimeWait(t *testing.T) {
+	runScripts(t, []scriptCase{
+		{name: "abort and data in TIME-WAIT", endpoint: Client, profs: []prof{linuxProf}, run: func(sc *script, p prof) {
+			activeOpen(sc, p)
+			sc.ok(200, CallShutdown)
+			sc.expect(200, "F. 1001:1001(0) ack 5001")
+			sc.recv(300, ". 5001:5001(0) ack 1002 win 65535")
+			sc.recv(400, "F. 5001:5001(0) ack 1002 win 65535")
+			sc.expect(400, ". 1002:1002(0) ack 5002")
+			sc.expectState(TimeWait)
+			sc.ok(500, CallAbort)
+			sc.expectState(TimeWait)
+			sc.expectTimer("time-wait", 400+p.twoMSL)
+			sc.recv(600, `P. 5002:5006(4) ack 1002 win 65535 "late"`)
+			sc.expect(600, ". 1002:1002(0) ack 5002")
+			sc.expectTimer("time-wait", 600+p.twoMSL)
+		}},
+		{name: "abort in TIME-WAIT", endpoint: Client, profs: []prof{rfcProf}, run: func(sc *script, p prof) {
+			activeOpen(sc, p)
+			sc.ok(200, CallShutdown)
+			sc.expect(200, "F. 1001:1001(0) ack 5001")
+			sc.recv(300, ". 5001:5001(0) ack 1002 win 65535")
+			sc.recv(400, "F. 5001:5001(0) ack 1002 win 65535")
+			sc.expect(400, ". 1002:1002(0) ack 5002")
+			sc.ok(500, CallAbort)
+			sc.expectState(Closed)
+		}},
+	})
+}

@@ -89,6 +89,7 @@ const (
 	ReasonSynQueueEntryExpired Reason = "syn-queue-entry-expired"
 	ReasonDroppedInFlight      Reason = "dropped-in-flight"
 	ReasonListenerClosed       Reason = "listener-closed"
+	ReasonDataInTimeWait       Reason = "data-in-time-wait"
 )
 
 // Field is a part of an event whose values come from the vocabulary.
@@ -222,6 +223,7 @@ var vocabulary = []Term{
 	reason(ReasonSynQueueEntryExpired, sysctl("tcp_synack_retries"), kernel("reqsk_timer_handler")),
 	reason(ReasonDroppedInFlight, rfc(6298, "5")),
 	reason(ReasonKernel, rfc(9293, "3.10.7")),
+	reason(ReasonDataInTimeWait, kernel("tcp_timewait_state_process")),
 	reason(ReasonListenerClosed, kernel("inet_csk_listen_stop"), rfc(9293, "3.10.4")),
 	// A timer that fires names itself as the reason of what it causes.
 	reason(Reason(timerTimeWait.name()), rfc(9293, "3.10.8"), rfc(9293, "3.6")),

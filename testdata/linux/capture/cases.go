@@ -194,6 +194,15 @@ func cases(synAcceptAfter time.Duration) []captureCase {
 			run: synLostRTT,
 		},
 		{
+			name: "time-wait-abort", filter: "tcp port 40450", tail: 500 * time.Millisecond,
+			title: text{"Linux: SO_LINGER 0 leaves TIME-WAIT in place; data there is ACKed", "Linux：SO_LINGER 0 不会清除 TIME-WAIT；到达的数据会被确认"},
+			summary: text{
+				"Captured from Linux on loopback. The client half-closes, the server closes, and the client, in TIME-WAIT, sets SO_LINGER 0 and closes: nothing is sent and TIME-WAIT stays. A raw socket then injects data from the server at the client's RCV.NXT: the timewait socket answers with an ACK (tcp_timewait_state_process).",
+				"在 Linux 回环接口上抓取。客户端半关闭，服务器关闭，处于 TIME-WAIT 的客户端设置 SO_LINGER 0 后关闭：不发送任何报文段，TIME-WAIT 依然存在。随后用原始套接字以服务器的身份在客户端的 RCV.NXT 注入数据：timewait 套接字回以一个 ACK（tcp_timewait_state_process）。",
+			},
+			run: timeWaitAbort,
+		},
+		{
 			name: "time-wait", filter: "tcp port 40300", tail: 500 * time.Millisecond,
 			title: text{"Linux: the active closer ends in TIME-WAIT", "Linux：主动关闭方进入 TIME-WAIT"},
 			summary: text{
@@ -793,5 +802,40 @@ func synLostRTT(e *env) *result {
 		{Drop: &dropFault{From: "client", Flags: []string{"SYN"}, Nth: 1}},
 		{Drop: &dropFault{From: "client", Flags: []string{"PSH", "ACK"}, Nth: 1}},
 	}
+	return res
+}
+
+// timeWaitAbort aborts a client in TIME-WAIT, then injects data from the
+// server at the client's RCV.NXT.
+func timeWaitAbort(e *env) *result {
+	const port = 40450
+	res := &result{}
+	lfd, cfd, sfd := establish(e, port)
+	defer syscall.Close(lfd)
+	cport := localPort(cfd)
+	res.conns = []conn{{a: port, b: cport}}
+
+	e.rec.sleepUntil(100)
+	check(e.shutdown("client", cfd))
+	e.rec.sleepUntil(200)
+	check(e.close("server", sfd))
+	e.rec.sleepUntil(300)
+	check(e.abort("client", cfd))
+	e.rec.sleepUntil(400)
+	segs, err := readPcap(e.rawPcap)
+	check(err)
+	var clientISN, serverISN uint32
+	for _, sg := range segs {
+		if sg.flags&flagSYN != 0 && sg.src == cport {
+			clientISN = sg.seq
+		}
+		if sg.flags&flagSYN != 0 && sg.src == port {
+			serverISN = sg.seq
+		}
+	}
+	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
+	in := injectFault{AtMs: at, From: "server", Flags: []string{"PSH", "ACK"}, RelSeq: 2, RelAck: 2, Window: 64, Data: "late"}
+	check(injectRaw(port, cport, serverISN+2, clientISN+2, in.Window, []byte(in.Data)))
+	res.faults = append(res.faults, fault{Inject: &in})
 	return res
 }
