@@ -250,9 +250,12 @@ export class Ladder {
     this.schedule();
   }
 
-  setNumbering(mode) {
-    if (mode === this.numbering) return;
+  // setNumbering chooses the notation of segment labels (numbers.js):
+  // numbering mode and flag style ('names' or 'bits').
+  setNumbering(mode, flags = 'names') {
+    if (mode === this.numbering && flags === this.flags) return;
     this.numbering = mode;
+    this.flags = flags;
     this.dirty = true;
     this.urgent = true;
     this.schedule();
@@ -357,6 +360,7 @@ export class Ladder {
     this.dirty = false;
     const L = layout(this.events, {
       numbering: this.numbering,
+      flags: this.flags,
       endpoints: this.endpoints || undefined,
       width: this.width,
       fontPx: this.fontPx,

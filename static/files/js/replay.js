@@ -70,6 +70,16 @@ export class Replay {
         this.stop();
         if (this.cursor > 0) this.deliver({ type: 'rewound', cursor: --this.cursor });
         break;
+      case 'seek': {
+        // As the server: forward, the events in between; either way,
+        // rewound to the cursor.
+        this.stop();
+        const to = Math.max(0, Math.min(msg.cursor | 0, this.events.length));
+        while (this.cursor < to) this.next();
+        this.cursor = to;
+        this.deliver({ type: 'rewound', cursor: to });
+        break;
+      }
       case 'reset':
         this.stop();
         this.cursor = 0;
