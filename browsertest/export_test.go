@@ -250,7 +250,7 @@ type customScenario struct {
 // opens its link, and plays it: the app shows the scenario's title and
 // draws what POST /api/run gives for it. The same link embedded
 // (/embed/custom?s=…) plays it too. A live run in the sandbox is shared as
-// the scenario rebuilt from the reader's calls.
+// the scenario the engine recorded with the reader's calls.
 func TestShareLink(t *testing.T) {
 	p := newPage(t)
 	p.do(chromedp.Navigate(app.URL + "/editor"))
@@ -325,14 +325,18 @@ func TestShareLink(t *testing.T) {
 		p.open(strings.TrimPrefix(link, app.URL))
 		sc := eval[struct {
 			Custom struct {
-				Steps []struct {
+				Live []struct {
 					Endpoint, Call string
-				} `json:"steps"`
+				} `json:"live"`
 			} `json:"custom"`
 		}](p, `JSON.parse(document.getElementById('synack-config').textContent)`)
-		if len(sc.Custom.Steps) != 2 || sc.Custom.Steps[0].Call != "listen" || sc.Custom.Steps[1].Call != "connect" {
-			t.Errorf("the shared sandbox run has steps %+v, want listen and connect", sc.Custom.Steps)
+		if len(sc.Custom.Live) != 2 || sc.Custom.Live[0].Call != "listen" || sc.Custom.Live[1].Call != "connect" {
+			t.Errorf("the shared sandbox run has live calls %+v, want listen and connect", sc.Custom.Live)
 		}
+		// Opened, the shared run makes the same calls again.
+		p.setSpeed("max")
+		p.do(chromedp.Click(chromedp.CSS(`#play`)))
+		p.waitFor(`document.querySelectorAll('#diagram [data-kind="state"][data-state="ESTABLISHED"]').length === 2`, stepTimeout, "the shared run to open the connection")
 	})
 }
 

@@ -19,7 +19,7 @@ func (c *conn) scheduleAck(now time.Duration, immediate bool) {
 		c.ackNow = true
 		return
 	}
-	if cfg.LinuxAcks && c.quickAcks > 0 && !c.pingpong {
+	if cfg.TCPEventDataRecv && c.quickAcks > 0 && !c.pingpong {
 		c.quickAcks--
 		c.ackNow = true
 		return
@@ -34,7 +34,7 @@ func (c *conn) scheduleAck(now time.Duration, immediate bool) {
 // ACK goes out at the next timer tick (tcp_send_delayed_ack): a FIN on a
 // connection that carried no data is ACKed within a jiffy.
 func (c *conn) ackTimeout() time.Duration {
-	if !c.h.cfg.LinuxAcks {
+	if !c.h.cfg.TCPEventDataRecv {
 		return c.h.cfg.DelayedAckTime
 	}
 	if c.ato == 0 {
@@ -51,7 +51,7 @@ const linuxJiffy = 4 * time.Millisecond
 // quick-ACK mode; later data adapts ato to the gap since the previous data,
 // and a gap longer than the RTO starts quick-ACK mode again.
 func (c *conn) dataReceived(now time.Duration) {
-	if !c.h.cfg.LinuxAcks {
+	if !c.h.cfg.TCPEventDataRecv {
 		return
 	}
 	atoMin := c.h.cfg.DelayedAckTime
@@ -79,7 +79,7 @@ func (c *conn) quickAckBudget() int {
 // data received is a reply, and the connection turns interactive
 // (pingpong), so the next ACK waits to ride on the next reply.
 func (c *conn) dataSent(now time.Duration) {
-	if c.h.cfg.LinuxAcks && c.ato > 0 && now-c.lastData < c.ato {
+	if c.h.cfg.TCPEventDataRecv && c.ato > 0 && now-c.lastData < c.ato {
 		c.pingpong = true
 	}
 }
@@ -88,7 +88,7 @@ func (c *conn) dataSent(now time.Duration) {
 // vain. In pingpong mode the connection stops assuming replies; otherwise
 // ato doubles, up to the RTO.
 func (c *conn) delayedAckFired() {
-	if !c.h.cfg.LinuxAcks {
+	if !c.h.cfg.TCPEventDataRecv {
 		return
 	}
 	if c.pingpong {
@@ -103,7 +103,7 @@ func (c *conn) delayedAckFired() {
 // the peer is retransmitting, so ACK at once for a while and leave pingpong
 // mode.
 func (c *conn) enterQuickAck() {
-	if !c.h.cfg.LinuxAcks {
+	if !c.h.cfg.TCPEventDataRecv {
 		return
 	}
 	c.quickAcks = c.quickAckBudget()

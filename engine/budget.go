@@ -187,6 +187,21 @@ func scenarioSize(sc *Scenario) int64 {
 			n += int64(len(f.Inject.Data))
 		}
 	}
+	for i := range sc.Live {
+		n += liveSize(&sc.Live[i])
+	}
+	return n
+}
+
+// liveSize is about what one recorded live action takes in memory.
+func liveSize(lv *Live) int64 {
+	n := int64(unsafe.Sizeof(*lv)) + int64(len(lv.Data))
+	if lv.Fault != nil {
+		n += faultSize
+		if lv.Fault.Inject != nil {
+			n += int64(len(lv.Fault.Inject.Data))
+		}
+	}
 	return n
 }
 

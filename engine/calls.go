@@ -13,13 +13,13 @@ import (
 
 // The RFC 9293 error texts.
 const (
-	errNoConnection       = "error: connection does not exist"
-	errExists             = "error: connection already exists"
-	errClosing            = "error: connection closing"
-	errForeignUnspecified = "error: foreign socket unspecified"
-	errReset              = "error: connection reset"
-	errRefused            = "error: connection refused"
-	errTimedOut           = "error: connection aborted due to user timeout"
+	errNoConnection      = "error: connection does not exist"
+	errExists            = "error: connection already exists"
+	errClosing           = "error: connection closing"
+	errRemoteUnspecified = "error: remote socket unspecified"
+	errReset             = "error: connection reset"
+	errRefused           = "error: connection refused"
+	errTimedOut          = "error: connection aborted due to user timeout"
 )
 
 // callResult is what a call returns to the application.
@@ -43,9 +43,13 @@ func (h *host) call(now time.Duration, name, data string) callResult {
 	}
 	c := h.sock
 	if c != nil && c.state == Closed && c.userErr != "" {
-		// The application learns once why its connection ended.
+		// The application learns once why its connection ended; Linux's
+		// close() succeeds all the same (tcp_close reports no error).
 		text := c.userErr
 		c.userErr = ""
+		if (name == CallClose || name == CallAbort) && h.cfg.TCPClose {
+			return ok()
+		}
 		return fail(text)
 	}
 	if c != nil && c.state == Closed && h.listener != nil {
@@ -87,7 +91,7 @@ func (h *host) listen(now time.Duration, why cause) callResult {
 // connect is an active OPEN: choose an ISS, send a SYN, enter SYN-SENT.
 func (h *host) connect(now time.Duration, why cause) callResult {
 	if h.sock != nil && h.sock.state != Closed {
-		if h.sock.state != Listen || h.cfg.Profile != ProfileRFC {
+		if h.sock.state != Listen || !h.cfg.RFC9293OpenInListen {
 			return fail(errExists)
 		}
 		// RFC 9293: an active OPEN on a listening socket turns it active.
@@ -101,7 +105,7 @@ func (h *host) connect(now time.Duration, why cause) callResult {
 	c.SndUna = c.ISS
 	c.SndNxt = c.ISS.Add(1)
 	c.dataStart = c.SndNxt
-	why.reason = "active-open"
+	why.reason = ReasonActiveOpen
 	c.setState(now, SynSent, why)
 	c.sendSYN(now, why, false)
 	return ok()
@@ -111,7 +115,7 @@ func (h *host) connect(now time.Duration, why cause) callResult {
 func (c *conn) send(now time.Duration, data []byte, why cause) callResult {
 	switch c.state {
 	case Listen:
-		return fail(errForeignUnspecified)
+		return fail(errRemoteUnspecified)
 	case SynSent, SynReceived, Established, CloseWait:
 		if c.finQueued {
 			return fail(errClosing)
@@ -129,7 +133,7 @@ func (c *conn) receive(now time.Duration, why cause) callResult {
 	switch c.state {
 	case Closing, LastAck, TimeWait:
 		// RFC 9293 answers an error; Linux reads end of stream.
-		if len(c.rcvQ) == 0 && c.h.cfg.Profile == ProfileRFC {
+		if len(c.rcvQ) == 0 && c.h.cfg.RFC9293ReceiveClosing {
 			return fail(errClosing)
 		}
 	}
@@ -145,7 +149,7 @@ func (c *conn) receive(now time.Duration, why cause) callResult {
 	if 2*before <= c.rcvSpace && c.rcvWnd() >= 2*before && c.state.synchronized() && !c.rcvFIN {
 		// Reading at least doubled a window that had shrunk to half or
 		// less: tell the peer (Linux tcp_cleanup_rbuf).
-		why.reason = "window-update"
+		why.reason = ReasonWindowUpdate
 		c.ackNow = true
 		c.output(now, why)
 	}
@@ -179,7 +183,7 @@ func (c *conn) shutdown(now time.Duration, why cause) callResult {
 // 4.2.2.13 and Linux do.
 func (c *conn) close(now time.Duration, why cause) callResult {
 	if len(c.rcvQ) > 0 && c.state.synchronized() && c.state != TimeWait {
-		why.reason = "close-with-unread-data"
+		why.reason = ReasonCloseWithUnreadData
 		c.reset(now, why)
 		return ok()
 	}
@@ -189,7 +193,7 @@ func (c *conn) close(now time.Duration, why cause) callResult {
 		c.destroy(now)
 		return ok()
 	case FinWait1, FinWait2:
-		if c.h.cfg.Profile == ProfileRFC {
+		if c.h.cfg.RFC9293CloseClosing {
 			return fail(errClosing)
 		}
 		c.orphan = true
@@ -198,7 +202,7 @@ func (c *conn) close(now time.Duration, why cause) callResult {
 		}
 		return ok()
 	case Closing, LastAck, TimeWait:
-		if c.h.cfg.Profile == ProfileRFC {
+		if c.h.cfg.RFC9293CloseClosing {
 			return fail(errClosing)
 		}
 		c.orphan = true
@@ -217,7 +221,7 @@ func (c *conn) abort(now time.Duration, why cause) callResult {
 		c.destroy(now)
 		return ok()
 	}
-	why.reason = "abort"
+	why.reason = ReasonAbort
 	c.reset(now, why)
 	return ok()
 }
@@ -226,7 +230,7 @@ func (c *conn) abort(now time.Duration, why cause) callResult {
 // tcp_send_active_reset; RFC 9293 ABORT sends <SEQ=SND.NXT><CTL=RST>).
 func (c *conn) reset(now time.Duration, why cause) {
 	flags := wire.RST
-	if c.h.cfg.LinuxAcks {
+	if c.h.cfg.TCPSendActiveReset {
 		flags |= wire.ACK
 	}
 	c.sendFlags(now, flags, c.SndNxt, why, why.reason)

@@ -20,17 +20,17 @@ func (l *conn) listenArrives(now time.Duration, remote netip.AddrPort, seg *wire
 	// Second, check for an ACK: any acknowledgment is bad here.
 	if seg.Flags&wire.ACK != 0 {
 		rst := wire.Segment{SrcPort: seg.DstPort, DstPort: seg.SrcPort, Seq: seg.Ack, Flags: wire.RST}
-		h.send(now, remote.Addr(), rst, why, "rst-ack-in-listen", false, nil)
+		h.send(now, remote.Addr(), rst, why, ReasonRSTAckInListen, false, nil)
 		return
 	}
 	// Third, check for a SYN. Linux discards a SYN with FIN.
-	if seg.Flags&wire.SYN == 0 || h.cfg.LinuxAcks && seg.Flags&wire.FIN != 0 {
+	if seg.Flags&wire.SYN == 0 || h.cfg.TCPRcvStateProcessListen && seg.Flags&wire.FIN != 0 {
 		return
 	}
 	if l.children >= h.cfg.Backlog {
 		// The SYN queue is full: Linux (without SYN cookies) and most
 		// stacks drop the SYN; the client's retransmission may find room.
-		h.sim.note(now, h.name, "syn-dropped-backlog-full", why)
+		h.sim.note(now, h.name, ReasonSynDroppedBacklog, why)
 		return
 	}
 	// The peer's connection is the application's socket (traced); once an
@@ -48,11 +48,11 @@ func (l *conn) listenArrives(now time.Duration, remote netip.AddrPort, seg *wire
 	c.IRS = Seq(seg.Seq)
 	c.RcvNxt = c.IRS.Add(1)
 	c.takeSynOptions(seg)
-	c.SndWnd = uint32(seg.Window)
+	c.setSndWnd(uint32(seg.Window))
 	c.SndUna = c.ISS
 	c.SndNxt = c.ISS.Add(1)
 	c.dataStart = c.SndNxt
-	why.reason = "passive-open"
+	why.reason = ReasonPassiveOpen
 	c.setState(now, SynReceived, why)
 	c.sendSYN(now, why, false)
 }
@@ -145,7 +145,7 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 	if hasAck && (ack.LEQ(c.ISS) || ack.GT(c.SndNxt)) {
 		if seg.Flags&wire.RST == 0 {
 			rst := wire.Segment{SrcPort: c.local.Port(), DstPort: c.remote.Port(), Seq: seg.Ack, Flags: wire.RST}
-			why.reason = "rst-bad-ack-in-syn-sent"
+			why.reason = ReasonRSTBadAckInSynSent
 			c.h.send(now, c.remote.Addr(), rst, why, why.reason, false, nil)
 		}
 		return
@@ -153,7 +153,13 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 	// Second, check the RST bit.
 	if seg.Flags&wire.RST != 0 {
 		if hasAck {
-			why.reason = "connection-refused"
+			// RFC 9293: "signal to the user 'error: connection reset'";
+			// Linux's connect() fails with ECONNREFUSED (tcp_reset).
+			why.reason = ReasonConnectionRefused
+			c.userErr = errReset
+			if c.h.cfg.TCPReset {
+				c.userErr = errRefused
+			}
 			c.setState(now, Closed, why)
 			c.destroy(now)
 		}
@@ -170,13 +176,13 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 		c.SndUna = ack
 		c.ackedRTT(now, ack)
 	}
-	c.SndWnd = uint32(seg.Window) // never scaled on a SYN
+	c.setSndWnd(uint32(seg.Window)) // never scaled on a SYN
 	c.SndWl1, c.SndWl2 = Seq(seg.Seq), ack
 	if c.SndUna.GT(c.ISS) {
-		why.reason = "syn-ack-received"
+		why.reason = ReasonSynAckReceived
 		c.established(now, why)
 		c.ackNow = true
-		if !c.h.cfg.LinuxAcks && (len(seg.Payload) > 0 || seg.Flags&wire.FIN != 0) {
+		if !c.h.cfg.TCPRcvSynsentStateProcess && (len(seg.Payload) > 0 || seg.Flags&wire.FIN != 0) {
 			// RFC 9293: "If there are other controls or text in the
 			// segment, then continue processing at the sixth step". Linux
 			// (without Fast Open) drops them; the peer sends them again.
@@ -192,7 +198,7 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 		return
 	}
 	// A SYN without ACK: simultaneous open.
-	why.reason = "simultaneous-open"
+	why.reason = ReasonSimultaneousOpen
 	c.setState(now, SynReceived, why)
 	c.cancelTimer(now, timerRetransmit)
 	c.sendSYN(now, why, false)
@@ -219,7 +225,7 @@ func (c *conn) established(now time.Duration, why cause) {
 // that can arrive is a retransmission of the remote FIN: acknowledge it and
 // restart the 2*MSL timeout. It reports whether the segment was consumed.
 func (c *conn) timeWaitArrives(now time.Duration, seg *wire.Segment, why cause) bool {
-	if c.h.cfg.LinuxAcks && c.linuxTimeWait(now, seg, why) {
+	if c.h.cfg.TCPTimewaitStateProcess && c.linuxTimeWait(now, seg, why) {
 		return true
 	}
 	if seg.Flags&(wire.RST|wire.SYN) != 0 || seg.Flags&wire.FIN == 0 {
@@ -228,8 +234,8 @@ func (c *conn) timeWaitArrives(now time.Duration, seg *wire.Segment, why cause) 
 	if Seq(seg.Seq).Add(uint32(seg.Len())) != c.RcvNxt {
 		return false
 	}
-	why.reason = "fin-retransmitted-in-time-wait"
-	c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack-fin-in-time-wait")
+	why.reason = ReasonFinRetransmittedInTW
+	c.sendFlags(now, wire.ACK, c.SndNxt, why, ReasonAckFinInTimeWait)
 	c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
 	return true
 }
@@ -255,10 +261,10 @@ func (c *conn) linuxTimeWait(now time.Duration, seg *wire.Segment, why cause) bo
 // its timer (tcp_check_req, "pure retransmitted SYN"). RFC 9293 has no such
 // rule: the SYN fails the sequence check and gets a bare ACK.
 func (c *conn) synRetransmitted(now time.Duration, seg *wire.Segment, why cause) bool {
-	if !c.h.cfg.LinuxAcks || c.listener == nil || seg.Flags != wire.SYN || Seq(seg.Seq) != c.IRS {
+	if !c.h.cfg.TCPCheckReq || c.listener == nil || seg.Flags != wire.SYN || Seq(seg.Seq) != c.IRS {
 		return false
 	}
-	why.reason = "syn-retransmitted"
+	why.reason = ReasonSynRetransmitted
 	// Linux counts these in num_retrans but gives up on num_timeout: they
 	// do not bring the end of the half-open connection nearer.
 	c.synRetried = true
@@ -279,12 +285,12 @@ func (c *conn) sequenceCheck(now time.Duration, seg *wire.Segment, why cause) bo
 	if seg.Flags&wire.RST != 0 {
 		return false
 	}
-	why.reason = "out-of-window"
+	why.reason = ReasonOutOfWindow
 	// Data without SYN is unlikely to be part of an ACK loop: not limited.
 	if (len(seg.Payload) == 0 || seg.Flags&wire.SYN != 0) && c.oowRateLimited(now) {
 		return false
 	}
-	c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack-out-of-window")
+	c.sendFlags(now, wire.ACK, c.SndNxt, why, ReasonAckOutOfWindow)
 	return false
 }
 
@@ -309,34 +315,34 @@ func (c *conn) acceptable(seg *wire.Segment) bool {
 // gets a challenge ACK.
 func (c *conn) rstArrives(now time.Duration, seg *wire.Segment, why cause) {
 	cfg := c.h.cfg
-	linuxHalfOpen := cfg.LinuxAcks && c.state == SynReceived && c.listener != nil
+	linuxHalfOpen := cfg.TCPCheckReq && c.state == SynReceived && c.listener != nil
 	if cfg.ChallengeAck && Seq(seg.Seq) != c.RcvNxt && !linuxHalfOpen {
 		// Linux drops a half-open connection on any in-window RST
 		// (tcp_check_req); everyone else challenges an inexact one.
-		why.reason = "challenge-ack"
+		why.reason = ReasonChallengeAck
 		c.challengeAck(now, why)
 		return
 	}
 	switch c.state {
 	case SynReceived:
 		if c.listener != nil {
-			why.reason = "rst-in-syn-received"
+			why.reason = ReasonRSTInSynReceived
 			c.backToListen(now, why)
 			return
 		}
-		why.reason = "connection-refused"
+		why.reason = ReasonConnectionRefused
 		c.userErr = errRefused
 	case TimeWait:
 		if cfg.RFC1337 {
 			// RFC 1337: TIME-WAIT assassination hazards; ignore the RST.
-			c.h.sim.note(now, c.h.name, "rst-ignored-rfc1337", why)
+			c.h.sim.note(now, c.h.name, ReasonRSTIgnoredRFC1337, why)
 			return
 		}
-		why.reason = "rst-in-time-wait"
+		why.reason = ReasonRSTInTimeWait
 	case Closing, LastAck:
-		why.reason = "rst-while-closing"
+		why.reason = ReasonRSTWhileClosing
 	default:
-		why.reason = "connection-reset"
+		why.reason = ReasonConnectionReset
 		c.userErr = errReset
 	}
 	c.setState(now, Closed, why)
@@ -360,7 +366,7 @@ func (c *conn) backToListen(now time.Duration, why cause) {
 // simultaneous open the peer's SYN,ACK acknowledges our SYN,ACK and
 // completes the handshake (tcp_validate_incoming).
 func (c *conn) simultaneousSynAck(seg *wire.Segment) bool {
-	return c.h.cfg.LinuxAcks && c.state == SynReceived && c.listener == nil &&
+	return c.h.cfg.TCPValidateIncoming && c.state == SynReceived && c.listener == nil &&
 		seg.Flags&wire.ACK != 0 && Seq(seg.Seq).Add(1) == c.RcvNxt &&
 		Seq(seg.Ack) == c.SndNxt
 }
@@ -369,8 +375,8 @@ func (c *conn) simultaneousSynAck(seg *wire.Segment) bool {
 // state gets a challenge ACK (RFC 5961 section 4); RFC 793 reset instead.
 func (c *conn) synInWindow(now time.Duration, seg *wire.Segment, why cause) {
 	if c.state == SynReceived && c.listener != nil {
-		why.reason = "syn-in-syn-received"
-		if c.h.cfg.LinuxAcks {
+		why.reason = ReasonSynInSynReceived
+		if c.h.cfg.TCPCheckReq {
 			// tcp_check_req: a new SYN in the window resets the
 			// half-open connection and is answered with a RST.
 			c.h.closedArrives(now, c.remote.Addr(), seg, why)
@@ -379,12 +385,12 @@ func (c *conn) synInWindow(now time.Duration, seg *wire.Segment, why cause) {
 		return
 	}
 	if c.h.cfg.ChallengeAck {
-		why.reason = "challenge-ack-syn"
+		why.reason = ReasonChallengeAckSyn
 		c.challengeAck(now, why)
 		return
 	}
-	why.reason = "syn-in-window"
-	c.sendFlags(now, wire.RST, c.SndNxt, why, "rst-syn-in-window")
+	why.reason = ReasonSynInWindow
+	c.sendFlags(now, wire.RST, c.SndNxt, why, ReasonRSTSynInWindow)
 	c.setState(now, Closed, why)
 	c.destroy(now)
 }
@@ -393,7 +399,7 @@ func (c *conn) synInWindow(now time.Duration, seg *wire.Segment, why cause) {
 // rate-limited like every reply to an unacceptable segment.
 func (c *conn) challengeAck(now time.Duration, why cause) {
 	if !c.oowRateLimited(now) {
-		c.sendFlags(now, wire.ACK, c.SndNxt, why, "challenge-ack")
+		c.sendFlags(now, wire.ACK, c.SndNxt, why, ReasonChallengeAck)
 	}
 }
 
@@ -421,35 +427,45 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 	if c.state == SynReceived {
 		if !(c.SndUna.LT(ack) && ack.LEQ(c.SndNxt)) {
 			rst := wire.Segment{SrcPort: c.local.Port(), DstPort: c.remote.Port(), Seq: seg.Ack, Flags: wire.RST}
-			why.reason = "rst-bad-ack-in-syn-received"
+			why.reason = ReasonRSTBadAckInSynRcvd
 			c.h.send(now, c.remote.Addr(), rst, why, why.reason, false, nil)
 			return false
 		}
-		c.SndWnd = uint32(seg.Window) << c.sndWscale
+		c.setSndWnd(uint32(seg.Window) << c.sndWscale)
 		c.SndWl1, c.SndWl2 = Seq(seg.Seq), ack
 		c.SndUna = ack
 		c.ackedRTT(now, ack)
-		why.reason = "handshake-complete"
+		why.reason = ReasonHandshakeComplete
 		c.established(now, why)
 	}
 	switch {
+	case c.h.cfg.ChallengeAck && ack.LT(c.SndUna-Seq(c.maxSndWnd)):
+		// RFC 5961 section 5.2 (blind data injection): an ACK more than a
+		// window below SND.UNA cannot come from the peer. Drop the segment,
+		// its data too, and send a challenge ACK (Linux tcp_ack).
+		why.reason = ReasonChallengeAckOldAck
+		c.challengeAck(now, why)
+		return false
 	case ack.GT(c.SndNxt):
 		// It acknowledges something not yet sent.
-		why.reason = "ack-of-unsent"
+		why.reason = ReasonAckOfUnsent
 		if !c.oowRateLimited(now) {
-			c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack-of-unsent")
+			c.sendFlags(now, wire.ACK, c.SndNxt, why, ReasonAckOfUnsent)
 		}
 		return false
 	case c.SndUna.LT(ack):
 		c.ackedRTT(now, ack)
 		c.SndUna = ack
 		c.trimSendQ()
+		c.segmentsAcked(ack)
+		c.retries = 0
 		if c.SndUna == c.SndNxt {
 			c.cancelTimer(now, timerRetransmit)
-			c.retries = 0
+			c.cancelTimer(now, timerLossProbe)
 		} else {
-			c.retries = 0
 			c.setTimer(now, timerRetransmit, c.rto)
+			c.cancelTimer(now, timerLossProbe)
+			c.scheduleLossProbe(now, true)
 		}
 	}
 	// Any acceptable ACK shows the peer is there: window probes start over,
@@ -460,14 +476,14 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 	}
 	// Window update (SND.WL1 and SND.WL2 guard against old segments).
 	if c.SndWl1.LT(Seq(seg.Seq)) || (c.SndWl1 == Seq(seg.Seq) && c.SndWl2.LEQ(ack)) {
-		c.SndWnd = uint32(seg.Window) << c.sndWscale
+		c.setSndWnd(uint32(seg.Window) << c.sndWscale)
 		c.SndWl1, c.SndWl2 = Seq(seg.Seq), ack
 	}
 	finAcked := c.finSent && c.SndUna == c.SndNxt
 	switch c.state {
 	case FinWait1:
 		if finAcked {
-			why.reason = "fin-acked"
+			why.reason = ReasonFinAcked
 			c.setState(now, FinWait2, why)
 			if c.orphan && c.h.cfg.FinTimeout > 0 {
 				c.setTimer(now, timerFinWait2, c.h.cfg.FinTimeout)
@@ -475,15 +491,18 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 		}
 	case Closing:
 		if finAcked {
-			why.reason = "fin-acked"
+			why.reason = ReasonFinAcked
 			c.enterTimeWait(now, why)
 		}
 		return false
 	case LastAck:
 		if finAcked {
-			why.reason = "fin-acked"
+			why.reason = ReasonFinAcked
 			c.setState(now, Closed, why)
 			c.destroy(now)
+		} else {
+			// Data queued in front of the FIN may go now.
+			c.output(now, why)
 		}
 		return false
 	}
@@ -526,7 +545,7 @@ func (c *conn) dataArrives(now time.Duration, seg *wire.Segment, why cause) {
 	if c.orphan && seq.Add(uint32(len(payload))).GT(c.RcvNxt) && (c.state == FinWait1 || c.state == FinWait2) {
 		// New data after close(): nobody will read it. RFC 9293 3.6
 		// (SHLD-2) and Linux (tcp_rcv_state_process) answer with a RST.
-		why.reason = "data-after-close"
+		why.reason = ReasonDataAfterClose
 		c.h.closedArrives(now, c.remote.Addr(), seg, why)
 		c.setState(now, Closed, why)
 		c.destroy(now)
@@ -583,11 +602,11 @@ func (c *conn) finArrives(now time.Duration, seg *wire.Segment, why cause) {
 	}
 	c.RcvNxt = c.RcvNxt.Add(1)
 	c.rcvFIN = true
-	why.reason = "fin-received"
+	why.reason = ReasonFinReceived
 	switch c.state {
 	case SynReceived, Established:
 		c.setState(now, CloseWait, why)
-		if c.h.cfg.LinuxAcks {
+		if c.h.cfg.TCPFin {
 			// tcp_fin enters pingpong mode: the ACK of a FIN waits for the
 			// application's reply, often its own FIN.
 			c.pingpong = true
@@ -598,7 +617,7 @@ func (c *conn) finArrives(now time.Duration, seg *wire.Segment, why cause) {
 		if c.finSent && c.SndUna == c.SndNxt {
 			c.enterTimeWait(now, why)
 		} else {
-			why.reason = "simultaneous-close"
+			why.reason = ReasonSimultaneousClose
 			c.setState(now, Closing, why)
 		}
 	case FinWait2:
@@ -616,6 +635,7 @@ func (c *conn) finArrives(now time.Duration, seg *wire.Segment, why cause) {
 func (c *conn) enterTimeWait(now time.Duration, why cause) {
 	c.setState(now, TimeWait, why)
 	c.cancelTimer(now, timerRetransmit)
+	c.cancelTimer(now, timerLossProbe)
 	c.cancelTimer(now, timerFinWait2)
 	c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
 }

@@ -18,7 +18,7 @@ func (c *conn) output(now time.Duration, why cause) {
 		return
 	}
 	sent := false
-	if c.state == Established || c.state == CloseWait {
+	if c.canSendData() {
 		sent = c.sendData(now, why)
 	}
 	if c.canSendFIN() {
@@ -26,9 +26,22 @@ func (c *conn) output(now time.Duration, why cause) {
 		sent = true
 	}
 	if c.ackNow && !sent {
-		c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack")
+		c.sendFlags(now, wire.ACK, c.SndNxt, why, ReasonAck)
 	}
 	c.updatePersist(now)
+}
+
+// canSendData reports whether new data may go out: the sending half is
+// open, or closed with data still queued in front of the FIN (RFC 9293
+// 3.10.4: the FIN is queued behind the data), once the SYN is acknowledged.
+func (c *conn) canSendData() bool {
+	switch c.state {
+	case Established, CloseWait:
+		return true
+	case FinWait1, LastAck:
+		return !c.finSent && c.SndUna.GT(c.ISS)
+	}
+	return false
 }
 
 // unsent returns the queued bytes not sent yet.
@@ -56,12 +69,19 @@ func (c *conn) sendData(now time.Duration, why cause) bool {
 		mss := c.effMSS()
 		n := min(len(data), mss, int(wnd))
 		inFlight := c.SndNxt != c.SndUna
-		if n < mss && n < len(data) {
-			// The window cuts the segment short: wait for it to open.
+		// Nagle's algorithm (RFC 9293 3.7.4): a small segment waits while
+		// data is unacknowledged. Linux's close() pushes with Nagle off
+		// (tcp_send_fin).
+		nagle := inFlight && !(c.finQueued && c.h.cfg.TCPSendFin)
+		if n < mss && n < len(data) && (nagle || uint32(n) < c.maxSndWnd/2) {
+			// The window cuts the segment short. Sender silly-window
+			// avoidance (RFC 9293 3.8.6.2.1) sends it anyway when nothing
+			// waits to be acknowledged and it fills at least half the
+			// largest window the peer has offered: a peer whose whole
+			// window is smaller than a segment still gets data.
 			return sent
 		}
-		if inFlight && n < mss {
-			// Nagle: a small segment waits while data is unacknowledged.
+		if nagle && n < mss {
 			return sent
 		}
 		flags := wire.ACK
@@ -84,8 +104,9 @@ func (c *conn) sendData(now time.Duration, why cause) bool {
 		}
 		c.startRTT(now, seq)
 		c.dataSent(now)
-		c.transmit(now, seg, why, "data", false)
+		c.transmit(now, seg, why, ReasonData, false)
 		c.startRetransmitTimer(now)
+		c.segmentSent(now, c.SndNxt)
 		sent = true
 	}
 }
@@ -101,22 +122,23 @@ func (c *conn) sendFIN(now time.Duration, why cause) {
 	c.finSeq = c.SndNxt
 	c.SndNxt = c.SndNxt.Add(1)
 	c.startRTT(now, c.finSeq)
-	c.transmit(now, seg, why, "fin", false)
+	c.transmit(now, seg, why, ReasonFin, false)
 	c.startRetransmitTimer(now)
+	c.segmentSent(now, c.SndNxt)
 }
 
 // sendSYN sends the SYN (SYN-SENT) or SYN,ACK (SYN-RECEIVED) at ISS.
 func (c *conn) sendSYN(now time.Duration, why cause, retransmit bool) {
 	flags := wire.SYN
-	reason := "syn"
+	reason := ReasonSyn
 	if c.state == SynReceived {
 		flags |= wire.ACK
-		reason = "syn-ack"
+		reason = ReasonSynAck
 	}
 	seg := c.newSegment(c.ISS, flags)
 	if !retransmit {
 		c.startRTT(now, c.ISS)
-		if c.h.cfg.LinuxAcks && !c.offered {
+		if c.h.cfg.TCPSelectInitialWindow && !c.offered {
 			// Linux keeps the window it offered on the SYN, rounded to
 			// the MSS, as its receive window (tcp_select_initial_window).
 			c.rcvSpace = uint32(seg.Window)
@@ -129,7 +151,7 @@ func (c *conn) sendSYN(now time.Duration, why cause, retransmit bool) {
 
 // sendFlags sends a segment without data at seq: an ACK, or a RST from a
 // connection.
-func (c *conn) sendFlags(now time.Duration, flags wire.Flags, seq Seq, why cause, reason string) {
+func (c *conn) sendFlags(now time.Duration, flags wire.Flags, seq Seq, why cause, reason Reason) {
 	c.transmit(now, c.newSegment(seq, flags), why, reason, false)
 }
 
@@ -162,7 +184,34 @@ func (c *conn) retransmit(now time.Duration) {
 	} else {
 		return
 	}
-	c.transmit(now, seg, why, "retransmit", true)
+	c.transmit(now, seg, why, ReasonRetransmit, true)
+}
+
+// retransmitLast resends the newest unacknowledged segment, a loss probe's
+// fallback when no new data can go (RFC 8985 7.3).
+func (c *conn) retransmitLast(now time.Duration, why cause) {
+	if len(c.sentEnds) == 0 {
+		return
+	}
+	start := c.SndUna
+	if n := len(c.sentEnds); n > 1 {
+		start = c.sentEnds[n-2]
+	}
+	end := c.sentEnds[len(c.sentEnds)-1]
+	seg := c.newSegment(start, wire.ACK)
+	dataEnd := end
+	if c.finSent && end == c.SndNxt {
+		seg.Flags |= wire.FIN
+		dataEnd = c.finSeq
+	}
+	from, to := int(start.Sub(c.dataStart)), int(dataEnd.Sub(c.dataStart))
+	if from >= 0 && from < to && to <= len(c.sendQ) {
+		seg.Payload = c.sendQ[from:to]
+		if to == len(c.sendQ) {
+			seg.Flags |= wire.PSH
+		}
+	}
+	c.transmit(now, seg, why, ReasonLossProbe, true)
 }
 
 // newSegment fills in the header fields every segment of this connection
@@ -230,7 +279,7 @@ func (c *conn) synOptions(synAck bool) []wire.Option {
 // timestamp option once that is agreed).
 func (c *conn) synWindow() uint16 {
 	w := min(c.rcvSpace, 65535)
-	if c.h.cfg.LinuxAcks && !c.offered {
+	if c.h.cfg.TCPSelectInitialWindow && !c.offered {
 		mss := uint32(c.h.cfg.MSS())
 		if c.tsOK {
 			mss -= 12
@@ -272,7 +321,7 @@ func (c *conn) startRTT(now time.Duration, seq Seq) {
 
 // transmit hands a segment to the network and records that the owed ACK, if
 // any, went with it.
-func (c *conn) transmit(now time.Duration, seg wire.Segment, why cause, reason string, retransmit bool) {
+func (c *conn) transmit(now time.Duration, seg wire.Segment, why cause, reason Reason, retransmit bool) {
 	if seg.Flags&wire.ACK != 0 {
 		c.ackNow = false
 		c.cancelTimer(now, timerDelayedAck)

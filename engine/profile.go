@@ -52,9 +52,8 @@ type Config struct {
 	WindowScaling bool
 	// WindowScale is the shift offered when WindowScaling is on.
 	WindowScale uint8
-	// LinuxAcks makes ACK generation follow Linux: quick ACKs at the start,
-	// pingpong mode after a FIN; otherwise ACKs follow the RFC's words.
-	LinuxAcks bool
+	// Behaviours are the profile's rules that no option chooses.
+	Behaviours
 	// FineClock is the ISN clock tick: 4 µs in RFC 9293, 64 ns in Linux.
 	ISNTick time.Duration
 }
@@ -85,7 +84,7 @@ func Profile(name string) (Config, error) {
 			SACK:              true,
 			WindowScaling:     true,
 			WindowScale:       10,
-			LinuxAcks:         true,
+			Behaviours:        linuxBehaviours(),
 			ISNTick:           64 * time.Nanosecond,
 		}, nil
 	case ProfileRFC:
@@ -105,6 +104,7 @@ func Profile(name string) (Config, error) {
 			Backlog:        128,
 			ChallengeAck:   true,
 			ISNTick:        4 * time.Microsecond,
+			Behaviours:     rfcBehaviours(),
 		}, nil
 	}
 	return Config{}, oneOfErr("profile", []string{ProfileLinux, ProfileRFC}, name)

@@ -111,8 +111,11 @@ func TestReplayLiveFaults(t *testing.T) {
 		t.Errorf("server ends in %v", st)
 	}
 	checkTrace(t, s.Trace().Scenario, s.Trace())
-	if n := len(s.Trace().Scenario.Faults); n != 1 {
-		t.Errorf("the trace's scenario has %d faults, want the live one", n)
+	if n := len(s.Trace().Scenario.Live); n != 2 {
+		t.Errorf("the trace's scenario has %d live actions, want the drop and the inject", n)
+	}
+	if got, want := eventsJSON(t, runScenario(t, s.Scenario()).Events), eventsJSON(t, s.Events()); got != want {
+		t.Errorf("the trace's scenario runs differently:\n%s", firstDiff(want, got))
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/synack/synack/engine/wire"
 )
@@ -20,13 +21,14 @@ import (
 // user sends can make a run slow or large. They are part of the documented
 // contract (README, "Limits").
 const (
-	MaxScenarioBytes = 256 << 10 // a scenario document
-	MaxSteps         = 1000      // socket calls in one scenario
-	MaxFaults        = 1000      // drop and inject rules
-	MaxDataBytes     = 64 << 10  // payload of all send calls and injects together
-	MaxUntil         = 3600_000  // virtual ms: one hour bounds every run
-	DefaultUntil     = 300_000   // virtual ms when until_ms is absent
-	MaxEvents        = 20_000    // a run stops with an error past this many events
+	MaxScenarioBytes = 256 << 10            // a scenario document
+	MaxSteps         = 1000                 // socket calls in one scenario
+	MaxFaults        = 1000                 // drop and inject rules
+	MaxLive          = MaxSteps + MaxFaults // calls and faults recorded by a live session
+	MaxDataBytes     = 64 << 10             // payload of all send calls and injects together
+	MaxUntil         = 3600_000             // virtual ms: one hour bounds every run
+	DefaultUntil     = 300_000              // virtual ms when until_ms is absent
+	MaxEvents        = 20_000               // a run stops with an error past this many events
 	MaxOneWayDelayMs = 10_000
 )
 
@@ -49,6 +51,25 @@ type Scenario struct {
 	Steps   []Step  `json:"steps"`
 	Faults  []Fault `json:"faults,omitempty"`
 	UntilMs int64   `json:"until_ms,omitempty"`
+	// Live holds what a live session's user did while the run went on,
+	// as the engine recorded it, in order: with it the scenario of a
+	// live run's trace reproduces that trace exactly.
+	Live []Live `json:"live,omitempty"`
+}
+
+// Live is one socket call or fault a live session's user made. Step is the
+// number of engine steps done before it (the run's position: several
+// things can happen at one instant, and it comes between two of them) and
+// AtMs the virtual time. Either Call (with Endpoint and Data) or Fault is
+// set; a Fault may be {"drop": {"segment": ID}}, the loss of that segment
+// in flight.
+type Live struct {
+	Step     int    `json:"step"`
+	AtMs     Millis `json:"at_ms"`
+	Endpoint string `json:"endpoint,omitempty"`
+	Call     string `json:"call,omitempty"`
+	Data     string `json:"data,omitempty"`
+	Fault    *Fault `json:"fault,omitempty"`
 }
 
 // Options override single settings of a profile. A nil field keeps the
@@ -169,7 +190,7 @@ func FieldErrorCodes() []string {
 		"ack-both", "data-total", "empty", "fault-kind", "fault-one-kind", "flag-twice", "flag-unknown", "flags",
 		"flags-empty", "id-pattern", "json", "json-end", "json-syntax", "max-bytes", "null", "one-of",
 		"only-send-data", "range", "rto-min-max", "segment-alone", "send-needs-data", "seq-both", "too-many",
-		"trailing-data", "type-array", "type-bool", "type-number", "type-object", "type-other", "type-string",
+		"live-both", "live-late", "live-step-order", "live-time-order", "trailing-data", "type-array", "type-bool", "type-number", "type-object", "type-other", "type-string",
 		"unknown-field",
 	}
 }
@@ -254,6 +275,20 @@ func decodeScenario(data []byte, sc *Scenario) error {
 			sc.Steps = make([]Step, len(items))
 			for i, item := range items {
 				if err := strictInto(item, &sc.Steps[i], fmt.Sprintf("steps[%d]", i)); err != nil {
+					return err
+				}
+			}
+		case "live":
+			items, err := elements(raw, name, MaxLive)
+			if err != nil {
+				return err
+			}
+			if items == nil {
+				continue
+			}
+			sc.Live = make([]Live, len(items))
+			for i, item := range items {
+				if err := strictInto(item, &sc.Live[i], fmt.Sprintf("live[%d]", i)); err != nil {
 					return err
 				}
 			}
@@ -501,10 +536,49 @@ func (sc *Scenario) Validate() error {
 		}
 		data += n
 	}
+	if len(sc.Live) > MaxLive {
+		return fieldErr("live", "too-many", map[string]any{"max": MaxLive, "count": len(sc.Live)}, fmt.Sprintf("at most %d, got %d", MaxLive, len(sc.Live)))
+	}
+	for i := range sc.Live {
+		lv := &sc.Live[i]
+		p := fmt.Sprintf("live[%d]", i)
+		n, err := lv.validate(p)
+		if err != nil {
+			return err
+		}
+		if i > 0 && lv.Step <= sc.Live[i-1].Step {
+			return fieldErr(p+".step", "live-step-order", nil, "must be more than the step before it (each live action is a step)")
+		}
+		if i > 0 && lv.AtMs < sc.Live[i-1].AtMs {
+			return fieldErr(p+".at_ms", "live-time-order", nil, "must not be earlier than the one before it")
+		}
+		data += n
+	}
 	if data > MaxDataBytes {
 		return fieldErr("steps", "data-total", map[string]any{"max": MaxDataBytes, "count": data}, fmt.Sprintf("at most %d bytes of data in all, got %d", MaxDataBytes, data))
 	}
 	return nil
+}
+
+// validate checks one live action and returns the bytes of data it sends.
+func (lv *Live) validate(path string) (int, error) {
+	if lv.Step < 0 || lv.Step > MaxWork {
+		return 0, rangeErr(path+".step", 0, MaxWork)
+	}
+	if lv.AtMs < 0 || lv.AtMs > Millis(MaxUntil*time.Millisecond) {
+		return 0, rangeErr(path+".at_ms", 0, MaxUntil)
+	}
+	if lv.Fault != nil {
+		if lv.Endpoint != "" || lv.Call != "" || lv.Data != "" {
+			return 0, fieldErr(path+".fault", "live-both", nil, "give either a call (endpoint, call, data) or a fault, not both")
+		}
+		return lv.Fault.validate(path + ".fault")
+	}
+	st := Step{Endpoint: lv.Endpoint, Call: lv.Call, Data: lv.Data}
+	if err := st.validate(path + "."); err != nil {
+		return 0, err
+	}
+	return len(lv.Data), nil
 }
 
 // validate checks one step; prefix goes before each field's name.

@@ -220,6 +220,12 @@ func TestScriptOpen(t *testing.T) {
 			sc.expectState(Closed)
 			sc.expectNoDeadline()
 			sc.expectTransitions("CLOSED->SYN-SENT(active-open)", "SYN-SENT->CLOSED(connection-refused)")
+			// The application learns why once (defect 4 of issue 9).
+			want := errRefused
+			if p.name == ProfileRFC {
+				want = errReset
+			}
+			sc.callErr(40, CallSend, want)
 			sc.callErr(40, CallSend, errNoConnection)
 			// The socket can connect again.
 			sc.ok(50, CallConnect)
@@ -594,10 +600,10 @@ func TestScriptCallErrors(t *testing.T) {
 			sc.callErr(10, CallConnect, errExists)
 			sc.callErr(10, CallListen, errExists)
 		}},
-		{name: "LISTEN: foreign socket unspecified", endpoint: Server, run: func(sc *script, p prof) {
+		{name: "LISTEN: remote socket unspecified", endpoint: Server, run: func(sc *script, p prof) {
 			sc.ok(0, CallListen)
 			sc.callErr(10, CallListen, errExists)
-			sc.callErr(10, CallSend, errForeignUnspecified)
+			sc.callErr(10, CallSend, errRemoteUnspecified)
 			sc.callErr(10, CallShutdown, errNoConnection)
 		}},
 		{name: "connection closing", endpoint: Client, run: func(sc *script, p prof) {

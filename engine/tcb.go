@@ -34,6 +34,9 @@ type conn struct {
 	SndWnd uint32
 	SndWl1 Seq
 	SndWl2 Seq
+	// maxSndWnd is the largest window the peer has offered, Max(SND.WND)
+	// of RFC 9293 3.8.6.2.1's sender silly-window avoidance.
+	maxSndWnd uint32
 	// Receive sequence variables.
 	IRS    Seq
 	RcvNxt Seq
@@ -71,14 +74,22 @@ type conn struct {
 	rcvFIN bool
 
 	// Retransmission (RFC 6298).
-	rto        time.Duration
-	srtt       time.Duration
-	rttvar     time.Duration
-	hasRTT     bool
-	rttTiming  bool
-	rttSeq     Seq
-	rttStart   time.Duration
-	retries    int
+	rto       time.Duration
+	srtt      time.Duration
+	rttvar    time.Duration
+	hasRTT    bool
+	rttTiming bool
+	rttSeq    Seq
+	rttStart  time.Duration
+	retries   int
+	// sentEnds are the end sequence numbers of the data and FIN segments
+	// sent and not yet acknowledged, oldest first: Linux's packets_out.
+	sentEnds []Seq
+	// tlpOut: a loss probe was sent and not yet acknowledged (Linux
+	// tlp_high_seq); recovering: an RTO fired and not all it covered is
+	// acknowledged yet (TCP_CA_Loss). Neither allows another probe.
+	tlpOut     bool
+	recovering bool
 	synRetried bool
 	probes     int // zero-window probes sent since the last ACK
 
@@ -117,6 +128,12 @@ func (c *conn) snapshot() *TCB {
 	return t
 }
 
+// setSndWnd takes the window the peer offers.
+func (c *conn) setSndWnd(w uint32) {
+	c.SndWnd = w
+	c.maxSndWnd = max(c.maxSndWnd, w)
+}
+
 // rcvWnd is RCV.WND: the space left for data the application has not read.
 func (c *conn) rcvWnd() uint32 {
 	used := uint32(len(c.rcvQ))
@@ -153,11 +170,11 @@ func (c *conn) setState(now time.Duration, to State, cause cause) {
 
 // cause says why something happened: a call, a segment or a timer.
 type cause struct {
-	what    string // a call name, "segment" or "timer"
+	what    Cause  // a call name, "segment" or "timer"
 	segment int    // the segment's id when what is "segment"
-	reason  string // a key for the rule applied
+	reason  Reason // the rule applied
 }
 
-func callCause(call string) cause { return cause{what: call} }
+func callCause(call string) cause { return cause{what: Cause(call)} }
 
-func timerCause(t timer) cause { return cause{what: "timer", reason: t.String()} }
+func timerCause(t timer) cause { return cause{what: CauseTimer, reason: Reason(t.name())} }

@@ -61,16 +61,14 @@ func relativeNumbers(trace *engine.Trace, at int) (seq, ack int64) {
 	return rel(ev.Seq, ev.From), rel(ev.Ack, ev.To)
 }
 
-// dropAt replays sc as a live session does up to the moment before event at
-// is shown (the Sim stepped until it has made at events), drops segment id,
-// which must be in flight then, and runs on to the end. It returns the new
-// trace and the index of its drop event.
+// dropAt runs sc as a live session does up to the moment before event at
+// is shown (engine.RunTo), drops segment id, which must be in flight then,
+// and runs on to the end. It returns the new trace, whose scenario records
+// the drop, and the index of its drop event.
 func dropAt(sc *engine.Scenario, at, id int) (*engine.Trace, int, error) {
-	sim, err := engine.NewSim(sc)
+	sim, err := engine.RunTo(sc, at)
 	if err != nil {
 		return nil, 0, err
-	}
-	for len(sim.Events()) < at && sim.Step() {
 	}
 	if !slices.Contains(sim.InFlight(), id) {
 		return nil, 0, fmt.Errorf("segment #%d is not in flight when this step's event (%d) is about to be shown; "+

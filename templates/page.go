@@ -84,6 +84,13 @@ type Config struct {
 	// bound.
 	From int `json:"from,omitempty"`
 	To   int `json:"to,omitempty"`
+	// PublicURL is the origin links to this server are written with
+	// (-public-url); "" for the page's own.
+	PublicURL string `json:"publicURL,omitempty"`
+	// LANURL is the server's address on the local network, offered to a
+	// presenter whose page is on localhost (links to localhost do not open
+	// on students' devices); "" otherwise.
+	LANURL string `json:"lanURL,omitempty"`
 }
 
 // scenarioTitle is the title of id in lang, or id itself when the list

@@ -88,7 +88,7 @@ func (s *Server) runScenario(w http.ResponseWriter, r *http.Request) error {
 	if err := checkJSON(r.Header.Get("Content-Type")); err != nil {
 		return err
 	}
-	sc, err := engine.ParseScenario(http.MaxBytesReader(w, r.Body, engine.MaxScenarioBytes))
+	sc, err := engine.ParseScenario(r.Body) // bounded by limitBody
 	if err != nil {
 		return fmt.Errorf("reading the posted scenario: %w", err)
 	}

@@ -12,7 +12,7 @@ import (
 // refuse can be opened and mended).
 func (s *Server) editor(w http.ResponseWriter, r *http.Request) error {
 	t := pageLanguage(r)
-	cfg := templates.EditorConfig{Lang: t.Lang(), Scenarios: s.scenarioInfos()}
+	cfg := templates.EditorConfig{Lang: t.Lang(), Scenarios: s.scenarioInfos(), PublicURL: s.proxy.cfg.PublicURL}
 	if id := r.URL.Query().Get("scenario"); s.isBuiltin(id) {
 		cfg.Start = id
 	}

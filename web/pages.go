@@ -30,6 +30,8 @@ func (s *Server) app(w http.ResponseWriter, r *http.Request) error {
 		Lang:      t.Lang(),
 		Scenario:  s.firstScenario(),
 		Scenarios: s.scenarioInfos(),
+		PublicURL: s.proxy.cfg.PublicURL,
+		LANURL:    s.proxy.lanHint(r),
 	}
 	if id := r.URL.Query().Get("scenario"); id == templates.Sandbox || s.isBuiltin(id) {
 		cfg.Scenario = id

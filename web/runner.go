@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/synack/synack/engine"
@@ -12,8 +13,9 @@ import (
 // runner runs users' scenarios, at most a fixed number at once. A run that
 // cannot start within the wait gives up with errBusy.
 type runner struct {
-	slots chan struct{}
-	wait  time.Duration
+	slots   chan struct{}
+	wait    time.Duration
+	refused atomic.Int64 // runs that found no slot in time
 }
 
 func newRunner(maxRuns int, wait time.Duration) *runner {
@@ -57,6 +59,7 @@ func (rn *runner) acquire(ctx context.Context) error {
 	case rn.slots <- struct{}{}:
 		return nil
 	case <-wait.C:
+		rn.refused.Add(1)
 		return errBusy
 	case <-ctx.Done():
 		return fmt.Errorf("waiting to run: %w", ctx.Err())

@@ -119,8 +119,8 @@ func TestSessionSeekUndoesActions(t *testing.T) {
 	f.ok(f.s.call(engine.Server, engine.CallListen, ""))
 	f.ok(f.s.call(engine.Client, engine.CallConnect, ""))
 	evs, _ := events(t, f.out.drain())
-	if _, cursor := f.seekTo(1); cursor != 1 || len(f.s.actions) != 1 {
-		t.Fatalf("seek 1 after %d events: rewound %d, %d actions kept", len(evs), cursor, len(f.s.actions))
+	if _, cursor := f.seekTo(1); cursor != 1 || len(f.s.sim.Scenario().Live) != 1 {
+		t.Fatalf("seek 1 after %d events: rewound %d, %d actions kept", len(evs), cursor, len(f.s.sim.Scenario().Live))
 	}
 	// listen made 2 events; the connect that followed is gone.
 	if err := f.s.seek(3); err == nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/synack/synack/engine"
 	"github.com/synack/synack/scenarios"
 	"github.com/synack/synack/static"
 	"github.com/synack/synack/templates"
@@ -36,6 +37,9 @@ type Config struct {
 	RunQueueWait time.Duration
 	// Live tunes the live sessions on /ws (ws.go).
 	Live LiveConfig
+	// Proxy says where users reach the server and which reverse proxies
+	// speak for them (proxy.go).
+	Proxy ProxyConfig
 }
 
 func (c Config) withDefaults() Config {
@@ -61,6 +65,7 @@ type Server struct {
 	pageAssets templates.Assets
 	router     *chi.Mux
 	live       *liveHub
+	proxy      proxy
 
 	mu         sync.Mutex
 	onShutdown []func()
@@ -80,6 +85,7 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		runs:      newRunner(cfg.MaxRuns, cfg.RunQueueWait),
 		builtins:  newBuiltinTraces(all),
 		summaries: summarize(all),
+		proxy:     proxy{cfg: cfg.Proxy},
 		pageAssets: templates.Assets{
 			Stylesheet:       assets.URL("app.css"),
 			Icon:             assets.URL("favicon.svg"),
@@ -131,13 +137,19 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 
 	r.Route("/api", func(r chi.Router) {
 		r.Use(withTimeout(s.cfg.APITimeout), compress)
-		r.Get("/scenarios", s.listScenarios)
-		r.Get("/scenarios/{id}", s.errorsTo(getScenario))
-		r.Get("/scenarios/{id}/trace", s.errorsTo(s.getTrace))
-		r.Post("/run", s.errorsTo(s.runScenario))
-		r.Get("/lessons", listLessons)
-		r.Get("/lessons/{id}", s.errorsTo(getLesson))
-		r.Get("/rooms/{code}/qr.svg", s.errorsTo(s.roomQR))
+		// The read-only API may be read by any page (allowAnyOrigin).
+		r.Group(func(r chi.Router) {
+			r.Use(allowAnyOrigin)
+			r.Get("/scenarios", s.listScenarios)
+			r.Get("/scenarios/{id}", s.errorsTo(getScenario))
+			r.Get("/scenarios/{id}/trace", s.errorsTo(s.getTrace))
+			r.Get("/lessons", listLessons)
+			r.Get("/vocabulary", getVocabulary)
+			r.Get("/lessons/{id}", s.errorsTo(getLesson))
+			r.Get("/rooms/{code}/qr.svg", s.errorsTo(s.roomQR))
+		})
+		r.With(s.limitBody(engine.MaxScenarioBytes, &http.MaxBytesError{Limit: engine.MaxScenarioBytes})).
+			Post("/run", s.errorsTo(s.runScenario))
 	})
 
 	// Pages. The app may be framed by its own pages only; /embed/{id} is
@@ -157,7 +169,7 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 		r.Get("/embed/lesson/{id}", s.errorsTo(learn.lesson))
 	})
 
-	r.With(compress).Get(static.Prefix+"*", assets.ServeHTTP)
+	r.With(allowAnyOrigin, compress).Get(static.Prefix+"*", assets.ServeHTTP)
 
 	// Live sessions: /ws mounts here, outside every timeout above (a
 	// session lasts minutes; it keeps its own deadlines and is closed

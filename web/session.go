@@ -18,10 +18,10 @@ import (
 // its state and the meaning of each command; it knows nothing of
 // WebSockets (ws.go carries the messages).
 //
-// The engine is deterministic, so a session keeps no snapshots: it records
-// every user action with the engine's Steps count and virtual time at which
-// it was made, and steps back by replaying the scenario and the actions it
-// keeps into a fresh Sim.
+// The engine is deterministic, so a session keeps no snapshots: the engine
+// records each call and fault the user makes into the run's scenario, at
+// its step and time, and the session steps back by replaying that scenario
+// into a fresh Sim (engine.RunTo).
 
 // Message types, server to browser.
 const (
@@ -30,6 +30,9 @@ const (
 	msgDone    = "done"
 	msgError   = "error"
 	msgRewound = "rewound"
+	// msgRecorded: the engine recorded a call or fault of the user's into
+	// the run's scenario.
+	msgRecorded = "recorded"
 )
 
 // Messages, server to browser. The ws layer encodes them as JSON.
@@ -60,6 +63,14 @@ type (
 	}
 	doneMessage struct {
 		Type string `json:"type"`
+	}
+	// recordedMessage gives the browser the entry the engine added to the
+	// scenario's live list for a call or fault; Events is how many events
+	// came before it (a seek or back to that many or fewer undoes it).
+	recordedMessage struct {
+		Type   string       `json:"type"`
+		Live   *engine.Live `json:"live"`
+		Events int          `json:"events"`
 	}
 )
 
@@ -133,22 +144,6 @@ func userErrorf(code string, args errArgs, format string, a ...any) *userError {
 
 var errNotLoaded = userErrorf("not-loaded", nil, `Load a scenario first: {"type": "load", "scenario": "client-closes-first"}.`)
 
-// userAction is a socket call or a fault the user made during the run.
-type userAction struct {
-	steps  int           // Sim.Steps() when it was made
-	at     time.Duration // the Sim's virtual time when it was made
-	events int           // events before it; the user had received them all
-	call   *engine.Step  // a socket call (AtMs unused), or
-	fault  *engine.Fault // a fault
-}
-
-func (a *userAction) apply(sim *engine.Sim) error {
-	if a.call != nil {
-		return sim.Call(a.call.Endpoint, a.call.Call, a.call.Data)
-	}
-	return sim.AddFault(*a.fault)
-}
-
 // playback is the state of play.
 type playback struct {
 	on    bool
@@ -177,8 +172,7 @@ type session struct {
 	sc        *engine.Scenario // as loaded; nil before the first load
 	endpoints engine.Endpoints
 	sim       *engine.Sim // nil until the run is first needed: idle sessions stay small
-	actions   []userAction
-	cursor    int // events delivered to the user
+	cursor    int         // events delivered to the user
 
 	// at is the virtual time when the play clock is not running: the time
 	// of the last delivered event, or the play time at which play paused.
@@ -191,6 +185,9 @@ type session struct {
 	stopTimer func() bool
 	timerGen  int
 	closed    bool
+
+	// shared is the room that follows the session, if any (room.go).
+	shared sessionFollower
 
 	// replays bounds the replays of back with the runs of /api/run; nil
 	// (in tests) leaves them unbounded.
@@ -230,7 +227,7 @@ func (s *session) reset() error {
 
 func (s *session) restart() {
 	s.stopPlay()
-	s.sim, s.actions, s.cursor, s.at, s.doneSent = nil, nil, 0, 0, false
+	s.sim, s.cursor, s.at, s.doneSent = nil, 0, 0, false
 	s.send(loadedMessage{Type: msgLoaded, Scenario: s.sc, Endpoints: s.endpoints})
 }
 
@@ -344,10 +341,10 @@ func (s *session) seek(n int) error {
 		for len(sim.Events()) < n && sim.Step() {
 		}
 		if have := len(sim.Events()); have < n {
-			// Stepping on moved the Sim's clock past the user's: start
-			// again from where the user is.
+			// Stepping on moved the Sim past the user: replay it to
+			// where the user is, keeping every action made so far.
 			at := s.at
-			if err := s.rewind(s.cursor); err != nil {
+			if err := s.replayTo(s.cursor, false); err != nil {
 				return err
 			}
 			s.at = max(s.at, at)
@@ -371,81 +368,51 @@ func badCursor(n int) *userError {
 		"cursor: must be a whole number of events from 0 to %d, not %s.", engine.MaxEvents, value)
 }
 
-// rewind replays the run into a fresh Sim up to its first n events. User
-// actions made at or after n are undone. The replay waits for a slot of the
-// run limiter; when none comes, the session stays where it was.
-func (s *session) rewind(n int) error {
-	kept := make([]userAction, 0, len(s.actions))
-	for _, a := range s.actions {
-		if a.events < n {
-			kept = append(kept, a)
-		}
-	}
+// rewind replays the run as the user changed it into a fresh Sim, up to
+// its first n events. User actions made at or after n are undone.
+func (s *session) rewind(n int) error { return s.replayTo(n, true) }
+
+// replayTo replays the run as the user changed it into a fresh Sim, up to
+// its first n events; forget undoes the user's actions made at or after n.
+// The replay waits for a slot of the run limiter; when none comes, the
+// session stays where it was.
+func (s *session) replayTo(n int, forget bool) error {
 	if s.replays != nil {
 		if err := s.replays.acquire(context.Background()); err != nil {
 			return err
 		}
 		defer s.replays.release()
 	}
-	sim, err := replay(s.sc, kept, n)
+	sim, err := engine.RunTo(s.run().Scenario(), n)
 	if err != nil {
 		// The engine is deterministic; a replay that differs is a bug.
 		s.closed = true
-		s.out.broken(err)
+		s.out.broken(fmt.Errorf("replaying to event %d: %w", n, err))
 		return nil
 	}
-	s.sim, s.actions, s.cursor, s.doneSent = sim, kept, n, false
+	if forget {
+		sim.ForgetLive()
+	}
+	s.sim, s.cursor, s.doneSent = sim, n, false
 	s.at = sim.Now()
 	return nil
-}
-
-// replay runs sc with the actions made at their recorded steps and times
-// until the run has at least n events.
-func replay(sc *engine.Scenario, actions []userAction, n int) (*engine.Sim, error) {
-	sim, err := engine.NewSim(sc)
-	if err != nil {
-		return nil, fmt.Errorf("replaying: %w", err)
-	}
-	for i := range actions {
-		a := &actions[i]
-		for sim.Steps() < a.steps {
-			if !sim.Step() {
-				return nil, fmt.Errorf("replaying: the run ended at step %d before action %d (step %d)", sim.Steps(), i, a.steps)
-			}
-		}
-		if a.at > sim.Now() {
-			sim.AdvanceTo(a.at)
-		}
-		if sim.Steps() != a.steps || len(sim.Events()) != a.events {
-			return nil, fmt.Errorf("replaying: action %d found step %d and %d events, not %d and %d",
-				i, sim.Steps(), len(sim.Events()), a.steps, a.events)
-		}
-		if err := a.apply(sim); err != nil {
-			return nil, fmt.Errorf("replaying action %d: %w", i, err)
-		}
-	}
-	for len(sim.Events()) < n {
-		if !sim.Step() {
-			return nil, fmt.Errorf("replaying: the run ended with %d events, before %d", len(sim.Events()), n)
-		}
-	}
-	return sim, nil
 }
 
 // call makes a socket call at the current virtual time; the events it
 // causes then are delivered at once.
 func (s *session) call(endpoint, call, data string) error {
-	st := engine.Step{Endpoint: endpoint, Call: call, Data: data}
-	return s.act(userAction{call: &st})
+	return s.act(func(sim *engine.Sim) error { return sim.Call(endpoint, call, data) })
 }
 
 // fault adds a fault now: a drop rule for later segments, an inject or
 // flood (now if its time has passed), or the loss of one segment in flight.
 func (s *session) fault(f engine.Fault) error {
-	return s.act(userAction{fault: &f})
+	return s.act(func(sim *engine.Sim) error { return sim.AddFault(f) })
 }
 
-func (s *session) act(a userAction) error {
+// act makes a call or fault on the Sim at the session's virtual time; the
+// engine records it into the run's scenario.
+func (s *session) act(do func(*engine.Sim) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sc == nil {
@@ -461,11 +428,12 @@ func (s *session) act(a userAction) error {
 	if err := s.settle(t); err != nil {
 		return err
 	}
-	a.steps, a.at, a.events = sim.Steps(), sim.Now(), len(sim.Events())
-	if err := a.apply(sim); err != nil {
-		return s.actionError(a, err)
+	events := len(sim.Events())
+	if err := do(sim); err != nil {
+		return s.actionError(err)
 	}
-	s.actions = append(s.actions, a)
+	live := sim.Scenario().Live
+	s.send(recordedMessage{Type: msgRecorded, Live: &live[len(live)-1], Events: events})
 	s.doneSent = false
 	s.deliverAll()
 	if s.play.on {
@@ -492,7 +460,7 @@ func (s *session) settle(t time.Duration) error {
 }
 
 // actionError says in the user's words why the engine refused an action.
-func (s *session) actionError(a userAction, err error) error {
+func (s *session) actionError(err error) error {
 	var fe *engine.FieldError
 	var notInFlight *engine.NotInFlightError
 	switch {
@@ -635,7 +603,7 @@ func (s *session) produce(limit time.Duration, room bool) produceResult {
 		if s.play.seekTo > 0 && s.cursor >= s.play.seekTo {
 			return produceSought
 		}
-		if room && s.out.busy() {
+		if room && s.busy() {
 			return produceStalled
 		}
 		if s.cursor < len(sim.Events()) {
@@ -678,7 +646,7 @@ func (s *session) tickLocked(reached time.Duration) {
 		return
 	}
 	if p.stalled {
-		if s.out.busy() {
+		if s.busy() {
 			s.schedule(stallRetry, s.at)
 			return
 		}
@@ -780,5 +748,64 @@ func (s *session) send(msg any) {
 	if !s.out.put(msg) {
 		s.closed = true
 		s.stopPlay()
+		return
+	}
+	if s.shared != nil {
+		s.shared.relay(msg)
+	}
+}
+
+// busy reports that play should wait: for the user, or for the viewers of
+// the room the session is shared with.
+func (s *session) busy() bool {
+	return s.out.busy() || s.shared != nil && s.shared.behind()
+}
+
+// sessionFollower is what a session is shared with: an outbox of its own that
+// fans the session's messages out to a room's viewers.
+type sessionFollower interface {
+	// relay passes on one message the user was sent; the session's lock
+	// is held, so relays come in order.
+	relay(msg any)
+	// behind reports that play should wait for the followers.
+	behind() bool
+}
+
+// snapshot is what a session shows its user now, for a room that starts
+// following it: the loaded message (nil before the first load), the events
+// delivered, and whether done was the last word.
+type snapshot struct {
+	loaded *loadedMessage
+	events []engine.Event
+	done   bool
+}
+
+// share attaches f to the session and calls seed, under the session's lock,
+// with a snapshot of it: every message after the snapshot goes to f. When
+// seed fails, nothing is attached.
+func (s *session) share(f sessionFollower, seed func(snapshot) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var snap snapshot
+	if s.sc != nil {
+		snap.loaded = &loadedMessage{Type: msgLoaded, Scenario: s.sc, Endpoints: s.endpoints}
+		if s.sim != nil {
+			snap.events = s.sim.Events()[:s.cursor:s.cursor]
+		}
+		snap.done = s.doneSent || s.finished()
+	}
+	if err := seed(snap); err != nil {
+		return err
+	}
+	s.shared = f
+	return nil
+}
+
+// unshare detaches f, if it is what the session is shared with.
+func (s *session) unshare(f sessionFollower) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shared == f {
+		s.shared = nil
 	}
 }

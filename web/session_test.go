@@ -69,6 +69,8 @@ type wireMessage struct {
 	Type      string          `json:"type"`
 	Event     json.RawMessage `json:"event,omitempty"`
 	Cursor    *int            `json:"cursor,omitempty"`
+	Live      json.RawMessage `json:"live,omitempty"`
+	Events    *int            `json:"events,omitempty"`
 	Message   string          `json:"message,omitempty"`
 	Code      string          `json:"code,omitempty"`
 	Args      map[string]any  `json:"args,omitempty"`
@@ -257,7 +259,7 @@ func events(t testing.TB, msgs []wireMessage) (evs []string, done bool) {
 		switch m.Type {
 		case msgEvent:
 			evs = append(evs, string(m.Event))
-		case msgDone:
+		case msgDone, msgRecorded:
 		default:
 			t.Fatalf("unexpected %v", m)
 		}
@@ -442,18 +444,18 @@ func interactive(t testing.TB) *engine.Scenario {
 
 // event is the part of an event the tests look at.
 type event struct {
-	Kind         string   `json:"kind"`
-	T            float64  `json:"t_ms"`
-	Endpoint     string   `json:"endpoint"`
-	From         string   `json:"from"`
-	To           string   `json:"to"`
-	Call         string   `json:"call"`
-	Result       string   `json:"result"`
-	ID           int      `json:"id"`
-	Flags        []string `json:"flags"`
-	Fate         string   `json:"fate"`
-	Retransmit   bool     `json:"retransmit"`
-	CauseSegment int      `json:"cause_segment"`
+	Kind         engine.Kind `json:"kind"`
+	T            float64     `json:"t_ms"`
+	Endpoint     string      `json:"endpoint"`
+	From         string      `json:"from"`
+	To           string      `json:"to"`
+	Call         string      `json:"call"`
+	Result       string      `json:"result"`
+	ID           int         `json:"id"`
+	Flags        []string    `json:"flags"`
+	Fate         string      `json:"fate"`
+	Retransmit   bool        `json:"retransmit"`
+	CauseSegment int         `json:"cause_segment"`
 }
 
 func parseEvents(t testing.TB, raw []string) []event {
@@ -576,15 +578,15 @@ func TestSessionBackUndoesCall(t *testing.T) {
 	f := newSessionFixture(t)
 	f.load(interactive(t))
 	f.ok(f.s.call(engine.Server, engine.CallListen, ""))
-	msgs := f.out.drain()
-	for range msgs {
+	evs, _ := events(t, f.out.drain())
+	for range evs {
 		f.ok(f.s.back())
 	}
 	if last := f.out.drain(); *last[len(last)-1].Cursor != 0 {
 		t.Fatalf("back did not reach 0: %v", last)
 	}
-	if len(f.s.actions) != 0 {
-		t.Errorf("%d actions kept", len(f.s.actions))
+	if n := len(f.s.sim.Scenario().Live); n != 0 {
+		t.Errorf("%d actions kept", n)
 	}
 	f.ok(f.s.step())
 	if msgs := f.out.drain(); len(msgs) != 1 || msgs[0].Type != msgDone {
@@ -682,7 +684,17 @@ func TestSessionReplay(t *testing.T) {
 	f.ok(f.s.call(engine.Client, engine.CallClose, ""))
 	f.clock.advance(300 * time.Millisecond)
 	f.ok(f.s.pause())
-	all, _ := events(t, f.out.drain())
+	msgs := f.out.drain()
+	all, _ := events(t, msgs)
+	var recorded []int // events before each action
+	for _, m := range msgs {
+		if m.Type == msgRecorded {
+			recorded = append(recorded, *m.Events)
+		}
+	}
+	if len(recorded) != 6 {
+		t.Fatalf("%d actions recorded, want 6", len(recorded))
+	}
 	if len(all) < 20 {
 		t.Fatalf("only %d events", len(all))
 	}
@@ -692,13 +704,14 @@ func TestSessionReplay(t *testing.T) {
 		if got := eventJSON(t, f.s.sim.Events()[:n]); !slices.Equal(got, all[:n]) {
 			t.Fatalf("back to %d: replayed events differ:\n%s", n, firstDiff(got, all[:n]))
 		}
-		for _, a := range f.s.actions {
-			if a.events >= n {
-				t.Fatalf("back to %d kept an action made after %d events", n, a.events)
+		kept := 0
+		for _, e := range recorded {
+			if e < n {
+				kept++
 			}
 		}
-	}
-	if len(f.s.actions) != 0 {
-		t.Fatalf("%d actions left at the start", len(f.s.actions))
+		if got := len(f.s.sim.Scenario().Live); got != kept {
+			t.Fatalf("back to %d kept %d actions, want the %d made before it", n, got, kept)
+		}
 	}
 }

@@ -521,6 +521,9 @@ func TestLiveInteractive(t *testing.T) {
 	}
 	// Lose the SYN in flight: the client retransmits it.
 	c.send(fmt.Sprintf(`{"type": "fault", "drop": {"segment": %d}}`, evs[syn].ID))
+	if m := c.expect(msgRecorded); !strings.Contains(string(m.Live), fmt.Sprintf(`"fault":{"drop":{"segment":%d}}`, evs[syn].ID)) {
+		t.Fatalf("the drop was recorded as %s", m.Live)
+	}
 	if m := parseEvents(t, []string{string(c.expect(msgEvent).Event)}); m[0].Kind != engine.KindDrop {
 		t.Fatalf("drop gave %v", m)
 	}
@@ -613,7 +616,9 @@ func TestLiveOrigin(t *testing.T) {
 	}{
 		{"", true},
 		{"http://" + host, true},
-		{"https://" + strings.ToUpper(host), true},
+		{"HTTP://" + strings.ToUpper(host), true},
+		{"https://" + host, false}, // exact: scheme, host and port
+		{"http://" + strings.Split(host, ":")[0], false},
 		{"http://evil.example", false},
 		{"http://" + host + ".evil.example", false},
 		{"null", false},

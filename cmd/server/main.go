@@ -1,14 +1,22 @@
 // Command server serves synack: the HTTP API, the pages and the static
 // files. It stops gracefully on SIGINT or SIGTERM.
 //
-//	server [-addr :8080] [-log-level info] [-debug-addr 127.0.0.1:6060]
+//	server [-addr :8080] [-public-url URL] [-allowed-origins A,B] [-trusted-proxies CIDR,...]
+//	       [-log-level info] [-log-format text|json] [-debug-addr 127.0.0.1:6060]
 //	server -healthcheck [-addr :8080]
+//	server -version
 //
-// With -healthcheck it asks a running server's /healthz instead and exits 0
-// when it answers 200: container images without curl use it as their
-// health check. With -debug-addr it also serves expvar (/debug/vars, with
-// runtime.MemStats and "rooms", web.RoomStats) and net/http/pprof (/debug/pprof/) on that address, and
-// only there: keep it private.
+// Every flag may also come from the environment as SYNACK_ and the flag's
+// name in upper case with - as _ (SYNACK_PUBLIC_URL); the command line
+// wins. PORT, when set and the address is not, serves on :$PORT.
+//
+// With -healthcheck it asks a running server's /healthz instead, at the
+// address the server itself would listen on (so the same environment gives
+// the same address), and exits 0 when it answers 200: container images
+// without curl use it as their health check. With -debug-addr it also
+// serves expvar (/debug/vars, with runtime.MemStats, "rooms",
+// web.RoomStats, and "synack", web.Counters) and net/http/pprof
+// (/debug/pprof/) on that address, and only there: keep it private.
 package main
 
 import (
@@ -24,6 +32,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -44,42 +53,39 @@ const (
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stderr); err != nil {
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "synack:", err)
 		os.Exit(1)
 	}
 }
 
-// run parses the command line and serves until ctx ends or a signal comes.
-func run(ctx context.Context, args []string, stderr io.Writer) error {
-	flags := flag.NewFlagSet("server", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	addr := flags.String("addr", ":8080", "`host:port` to listen on")
-	var level slog.Level
-	flags.TextVar(&level, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
-	healthcheck := flags.Bool("healthcheck", false, "check the health of the server at -addr and exit")
-	debugAddr := flags.String("debug-addr", "", "also serve expvar and pprof on `host:port` (default off; keep it private)")
-	if err := flags.Parse(args); errors.Is(err, flag.ErrHelp) {
+// run reads the command line and the environment and serves until ctx
+// ends or a signal comes.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	opts, err := parseOptions(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	} else if err != nil {
 		return err
 	}
-	if flags.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %q", flags.Args())
+	if opts.version {
+		info, _ := debug.ReadBuildInfo()
+		_, err := fmt.Fprintln(stdout, versionText(info))
+		return err
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if *healthcheck {
-		return checkHealth(ctx, *addr)
+	if opts.healthcheck {
+		return checkHealth(ctx, opts.addr)
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	ln, err := net.Listen("tcp", *addr)
+	logger := slog.New(opts.logHandler(stderr))
+	ln, err := net.Listen("tcp", opts.addr)
 	if err != nil {
 		return err
 	}
-	if *debugAddr != "" {
-		dln, err := net.Listen("tcp", *debugAddr)
+	if opts.debugAddr != "" {
+		dln, err := net.Listen("tcp", opts.debugAddr)
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("debug server: %w", err)
@@ -87,7 +93,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		stop := serveDebug(dln, logger)
 		defer stop()
 	}
-	return serve(ctx, ln, logger)
+	cfg := web.Config{Proxy: opts.proxy}
+	if cfg.Proxy.PublicURL == "" {
+		cfg.Proxy.LANURL = web.LANURL(ln.Addr())
+	}
+	return serve(ctx, ln, cfg, logger)
 }
 
 // serving is the app being served, for expvar "rooms" (its classroom rooms
@@ -98,6 +108,12 @@ func init() {
 	expvar.Publish("rooms", expvar.Func(func() any {
 		if app := serving.Load(); app != nil {
 			return app.RoomStats()
+		}
+		return nil
+	}))
+	expvar.Publish("synack", expvar.Func(func() any {
+		if app := serving.Load(); app != nil {
+			return app.Counters()
 		}
 		return nil
 	}))
@@ -126,8 +142,8 @@ func serveDebug(ln net.Listener, logger *slog.Logger) (stop func()) {
 
 // serve runs the HTTP server on ln until ctx ends, then shuts it down,
 // letting requests in progress finish.
-func serve(ctx context.Context, ln net.Listener, logger *slog.Logger) error {
-	app, err := web.New(web.Config{}, logger)
+func serve(ctx context.Context, ln net.Listener, cfg web.Config, logger *slog.Logger) error {
+	app, err := web.New(cfg, logger)
 	if err != nil {
 		ln.Close()
 		return err
@@ -151,7 +167,11 @@ func serve(ctx context.Context, ln net.Listener, logger *slog.Logger) error {
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	logger.Info("serving", "addr", ln.Addr().String())
+	attrs := []any{"addr", ln.Addr().String()}
+	if cfg.Proxy.PublicURL != "" {
+		attrs = append(attrs, "public_url", cfg.Proxy.PublicURL)
+	}
+	logger.Info("serving", attrs...)
 
 	select {
 	case err := <-served:
@@ -178,16 +198,13 @@ func serve(ctx context.Context, ln net.Listener, logger *slog.Logger) error {
 // checkHealth asks the server listening on addr for /healthz, over
 // loopback when addr names no host or every host.
 func checkHealth(ctx context.Context, addr string) error {
-	host, port, err := net.SplitHostPort(addr)
+	hostPort, err := healthAddr(addr)
 	if err != nil {
 		return fmt.Errorf("healthcheck: %w", err)
 	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
 	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
 	defer cancel()
-	url := "http://" + net.JoinHostPort(host, port) + "/healthz"
+	url := "http://" + hostPort + "/healthz"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return fmt.Errorf("healthcheck: %w", err)

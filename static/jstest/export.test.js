@@ -1,15 +1,13 @@
 // Unit tests of the exports (export.js): the diagram as a standalone SVG,
-// and the scenario rebuilt from a live run. Fixtures in testdata/ are real
-// traces (see layout.test.js); live-fin-dropped-rebuilt.json is the trace
-// POST /api/run gives for the scenario effectiveScenario rebuilds from
-// live-fin-dropped.json (client-closes-first with its first FIN dropped in
-// flight over /ws).
+// and the scenario of a live run. Fixtures in testdata/ are real traces
+// (see layout.test.js); live-fin-dropped.json is client-closes-first with
+// its first FIN dropped in flight over /ws.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
-import { compareRuns, diagramSVG, effectiveScenario, fileStem, pngScale, xml, MAX_CANVAS_SIDE } from '../files/js/export.js';
+import { compareRuns, diagramSVG, fileStem, liveScenario, pngScale, xml, MAX_CANVAS_SIDE } from '../files/js/export.js';
 
 const fixture = (name) => JSON.parse(readFileSync(new URL(`testdata/${name}.json`, import.meta.url), 'utf8'));
 const catalogue = JSON.parse(readFileSync(new URL('../../i18n/en.json', import.meta.url), 'utf8'));
@@ -152,88 +150,50 @@ describe('pngScale and fileStem', () => {
   });
 });
 
-describe('effectiveScenario', () => {
-  test('a segment dropped in flight becomes a drop rule that reproduces the run', () => {
-    const live = fixture('live-fin-dropped');
-    const suffix = { en: ' (with changes)', zh: '（含你的改动）' };
-    const { scenario, calls, drops } = effectiveScenario(live.scenario, live.events, { suffix });
-    assert.equal(calls, 0);
-    assert.equal(drops, 1);
-    const dropped = live.events.find((e) => e.kind === 'drop');
-    const seg = live.events.find((e) => e.kind === 'segment' && e.id === dropped.cause_segment);
-    assert.deepEqual(scenario.faults, [{ drop: { from: seg.from, flags: seg.flags, nth: 1 } }]);
-    assert.deepEqual(scenario.steps, live.scenario.steps);
-    assert.equal(scenario.id, 'client-closes-first-custom');
-    assert.equal(scenario.title.en, `${live.scenario.title.en} (with changes)`);
-    assert.equal(scenario.title.zh, `${live.scenario.title.zh}（含你的改动）`);
-    // The loaded scenario is not changed.
-    assert.equal(live.scenario.faults, undefined);
-    // The server's run of it is the run shown, drop event aside.
-    assert.deepEqual(compareRuns(live.events, fixture('live-fin-dropped-rebuilt').events), { same: true });
-    // The scenario as loaded is not.
-    const cmp = compareRuns(live.events, fixture('client-closes-first').events);
-    assert.equal(cmp.same, false);
-    assert.ok(cmp.at > 1);
-  });
+describe('liveScenario', () => {
+  const suffix = { en: ' (with changes)', zh: '（含你的改动）' };
+  const loaded = { id: 'client-closes-first', title: { en: 'Client closes first', zh: '客户端先关闭' }, steps: [{ at_ms: 0, endpoint: 'server', call: 'listen' }] };
 
-  test('socket calls made live become steps at the time they were made', () => {
-    const sandbox = { id: 'sandbox', title: { en: 'Sandbox', zh: '沙盒' }, steps: [], until_ms: 3600000 };
-    const events = [
-      { kind: 'call', t_ms: 0, endpoint: 'server', call: 'listen', result: 'ok' },
-      { kind: 'state', t_ms: 0, endpoint: 'server', from: 'CLOSED', to: 'LISTEN' },
-      { kind: 'call', t_ms: 12.25, endpoint: 'client', call: 'connect', result: 'ok' },
-      { kind: 'call', t_ms: 40, endpoint: 'client', call: 'send', data: 'hi', result: 'ok' },
-      { kind: 'call', t_ms: 50, endpoint: 'server', call: 'receive', data: 'hi', result: 'ok' },
+  test("the reader's calls and faults go in the live list as the engine recorded them", () => {
+    const live = [
+      { step: 3, at_ms: 12.25, endpoint: 'client', call: 'send', data: 'hi' },
+      { step: 10, at_ms: 400, fault: { drop: { segment: 6 } } },
     ];
-    const { scenario, calls, drops } = effectiveScenario(sandbox, events);
-    assert.equal(calls, 4);
-    assert.equal(drops, 0);
-    assert.deepEqual(scenario.steps, [
-      { at_ms: 0, endpoint: 'server', call: 'listen' },
-      { at_ms: 13, endpoint: 'client', call: 'connect' },
-      { at_ms: 40, endpoint: 'client', call: 'send', data: 'hi' },
-      { at_ms: 50, endpoint: 'server', call: 'receive' },
-    ]);
-    assert.equal(scenario.id, 'sandbox-custom');
-    assert.equal(scenario.until_ms, 3600000);
-  });
-
-  test("a call between a scenario's steps goes between them; steps still to come stay", () => {
-    const base = {
-      id: 'x',
-      steps: [
-        { at_ms: 0, endpoint: 'server', call: 'listen' },
-        { at_ms: 0, endpoint: 'client', call: 'connect' },
-        { at_ms: 200, endpoint: 'client', call: 'close' },
-        { at_ms: 400, endpoint: 'server', call: 'close' },
-      ],
-    };
-    const events = [
-      { kind: 'call', t_ms: 0, endpoint: 'server', call: 'listen', result: 'ok' },
-      { kind: 'call', t_ms: 0, endpoint: 'client', call: 'connect', result: 'ok' },
-      { kind: 'call', t_ms: 100, endpoint: 'client', call: 'send', data: 'late', result: 'ok' },
-      { kind: 'call', t_ms: 200, endpoint: 'client', call: 'close', result: 'ok' },
-    ];
-    const { scenario, calls } = effectiveScenario(base, events);
+    const { scenario, calls, drops } = liveScenario(loaded, live, { suffix });
     assert.equal(calls, 1);
-    assert.deepEqual(scenario.steps.map((s) => `${s.at_ms} ${s.endpoint} ${s.call}`), ['0 server listen', '0 client connect', '100 client send', '200 client close', '400 server close']);
+    assert.equal(drops, 1);
+    assert.deepEqual(scenario.live, live);
+    assert.deepEqual(scenario.steps, loaded.steps);
+    assert.equal(scenario.id, 'client-closes-first-custom');
+    assert.equal(scenario.title.en, 'Client closes first (with changes)');
+    assert.equal(scenario.title.zh, '客户端先关闭（含你的改动）');
+    // The loaded scenario is not changed.
+    assert.equal(loaded.live, undefined);
+    assert.equal(loaded.title.en, 'Client closes first');
+  });
+
+  test("a loaded scenario's own live actions from the first changed step on are replaced", () => {
+    const base = { ...loaded, id: 'x-custom', live: [{ step: 2, at_ms: 0, endpoint: 'client', call: 'connect' }, { step: 9, at_ms: 50, endpoint: 'client', call: 'close' }] };
+    const { scenario } = liveScenario(base, [{ step: 5, at_ms: 20, endpoint: 'client', call: 'abort' }]);
+    assert.deepEqual(scenario.live.map((a) => `${a.step} ${a.call}`), ['2 connect', '5 abort']);
+    assert.equal(scenario.id, 'x-custom');
   });
 
   test('nothing done: the scenario as loaded', () => {
     const tr = fixture('client-closes-first');
-    const { scenario, calls, drops } = effectiveScenario(tr.scenario, tr.events);
+    const { scenario, calls, drops } = liveScenario(tr.scenario, []);
     assert.equal(calls + drops, 0);
     assert.deepEqual(scenario, tr.scenario);
   });
+});
 
-  test("a flood's spoofed SYNs do not count for a drop rule", () => {
-    const events = [
-      { kind: 'segment', t_ms: 0, id: 1, from: 'client', to: 'server', flags: ['SYN'], spoofed: true },
-      { kind: 'segment', t_ms: 1, id: 2, from: 'client', to: 'server', flags: ['SYN'] },
-      { kind: 'segment', t_ms: 2, id: 3, from: 'client', to: 'server', flags: ['SYN'], injected: true },
-      { kind: 'drop', t_ms: 5, cause_segment: 3 },
-    ];
-    const { scenario } = effectiveScenario({ id: 'f', steps: [] }, events);
-    assert.deepEqual(scenario.faults, [{ drop: { from: 'client', flags: ['SYN'], nth: 2 } }]);
+describe('compareRuns', () => {
+  test('a live drop event aside, a run is itself; another run differs from where it does', () => {
+    const live = fixture('live-fin-dropped');
+    const withoutDrop = live.events.filter((e) => e.kind !== 'drop');
+    assert.deepEqual(compareRuns(live.events, withoutDrop), { same: true });
+    const cmp = compareRuns(live.events, fixture('client-closes-first').events);
+    assert.equal(cmp.same, false);
+    assert.ok(cmp.at > 1);
   });
 });

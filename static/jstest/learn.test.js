@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  INTRO, Pacer, ProgressStore, STATES, answerText, checkAnswer, emptyProgress, eventsAt, nextPosition,
+  INTRO, ProgressStore, STATES, answerText, checkAnswer, emptyProgress, eventsAt, nextPosition,
   parseAnswer, plan, positionOf, prevPosition, progressStatus, restorePosition, withAnswer, withPosition,
 } from '../files/js/learn.js';
 
@@ -178,18 +178,4 @@ test('progressStatus: not started, in progress n of m, done with the score', () 
   const early = withPosition(withPosition(emptyProgress(), { step: 0, phase: 'show' }, 9), INTRO, 9);
   assert.equal(progressStatus(early, 9, 6).status, 'progress');
   assert.equal(progressStatus(early, 9, 6).n, 1);
-});
-
-test('Pacer: a burst up to its capacity, then its rate', () => {
-  let now = 0;
-  const p = new Pacer({ capacity: 80, perSecond: 40, now: () => now });
-  assert.equal(p.take(50), 50);
-  assert.equal(p.take(50), 30);
-  assert.equal(p.take(1), 0);
-  assert.equal(p.wait(), 25);
-  now += 100;
-  assert.equal(p.take(10), 4);
-  now += 60000;
-  assert.equal(p.take(1000), 80, 'never more than the capacity');
-  assert.equal(p.wait(), 25);
 });

@@ -467,7 +467,7 @@ class Editor {
     const copy = document.getElementById('ed-copy');
     const input = document.getElementById('ed-link');
     if (packed) {
-      open.href = appLink(location.origin, { s: packed, lang: this.tr.lang });
+      open.href = appLink(this.config.publicURL || location.origin, { s: packed, lang: this.tr.lang });
       input.value = open.href;
       open.removeAttribute('aria-disabled');
       copy.removeAttribute('aria-disabled');

@@ -289,80 +289,24 @@ export function fileStem(base) {
 
 const clone = (v) => JSON.parse(JSON.stringify(v));
 const flagKey = (flags) => (Array.isArray(flags) ? [...flags].sort().join(',') : '');
-const stepKey = (at, endpoint, call, data) => `${at}|${endpoint}|${call}|${call === 'send' ? data ?? '' : ''}`;
 
 /**
- * effectiveScenario rebuilds, from the scenario a live session loaded and
- * the events it delivered, a scenario that the server can run whole
- * (POST /api/run): the reader's socket calls become steps at the time they
- * were made, and each segment the reader lost in flight becomes a drop rule
- * for that segment (the nth sent by its sender with its flags). Calls made
- * between two milliseconds (while playing) are put at the next whole
- * millisecond, the finest a step can say.
- *
- * It returns {scenario, calls, drops}: calls and drops count the reader's
- * actions found. With neither, scenario is the one loaded.
+ * liveScenario is the scenario of a live run as the server's engine
+ * recorded it: the scenario loaded, with the reader's socket calls and
+ * faults in its `live` list, each at the engine step and time it was made
+ * (the session's "recorded" messages), so that POST /api/run gives the run
+ * shown. A loaded scenario's own live actions from the first step changed
+ * on are replaced, as the engine replaces them. It returns {scenario,
+ * calls, drops}: drops counts the faults.
  */
-export function effectiveScenario(loaded, events, { suffix } = {}) {
+export function liveScenario(loaded, live, { suffix } = {}) {
   const base = clone(loaded ?? {});
-  const steps = Array.isArray(base.steps) ? base.steps : [];
-  const pending = new Map();
-  for (const st of steps) {
-    const k = stepKey(st.at_ms ?? 0, st.endpoint, st.call, st.data);
-    pending.set(k, (pending.get(k) ?? 0) + 1);
-  }
-  const out = [];
-  let calls = 0;
-  let drops = 0;
-  const faults = Array.isArray(base.faults) ? [...base.faults] : [];
-  const segById = new Map();
-  const sentCount = new Map(); // "from flags" → segments sent so far
-  const nth = new Map(); // segment id → its number among those
-  for (const ev of Array.isArray(events) ? events : []) {
-    if (!ev) continue;
-    if (ev.kind === 'segment') {
-      // Drop rules count what an endpoint sends, injected segments
-      // included; a flood's spoofed SYNs are nobody's.
-      if (ev.spoofed) continue;
-      const k = `${ev.from} ${flagKey(ev.flags)}`;
-      const n = (sentCount.get(k) ?? 0) + 1;
-      sentCount.set(k, n);
-      segById.set(ev.id, ev);
-      nth.set(ev.id, n);
-    } else if (ev.kind === 'call') {
-      const k = stepKey(ev.t_ms, ev.endpoint, ev.call, ev.data);
-      const left = pending.get(k) ?? 0;
-      const at = Math.ceil(ev.t_ms - 1e-9); // float noise is no later millisecond
-      const st = { at_ms: at > 0 ? at : 0, endpoint: ev.endpoint, call: ev.call };
-      if (ev.call === 'send') st.data = ev.data ?? '';
-      if (left > 0) {
-        pending.set(k, left - 1);
-      } else {
-        calls++;
-      }
-      out.push(st);
-    } else if (ev.kind === 'drop') {
-      const seg = segById.get(ev.cause_segment);
-      if (!seg) continue;
-      drops++;
-      faults.push({ drop: { from: seg.from, flags: [...seg.flags], nth: nth.get(seg.id) } });
-    }
-  }
-  if (calls === 0 && drops === 0) return { scenario: clone(loaded ?? {}), calls, drops };
-  // The scenario's steps that had not happened yet come after, in order.
-  const later = [];
-  for (const st of steps) {
-    const k = stepKey(st.at_ms ?? 0, st.endpoint, st.call, st.data);
-    const left = pending.get(k) ?? 0;
-    if (left > 0) {
-      pending.set(k, left - 1);
-      later.push(clone(st));
-    }
-  }
-  const all = out.concat(later).map((st, i) => ({ st, i }));
-  all.sort((a, b) => a.st.at_ms - b.st.at_ms || a.i - b.i);
-  base.steps = all.map((x) => x.st);
-  if (faults.length) base.faults = faults;
+  const acts = (Array.isArray(live) ? live : []).map(clone);
+  const calls = acts.filter((a) => !a.fault).length;
+  const drops = acts.length - calls;
+  if (acts.length === 0) return { scenario: base, calls, drops };
+  const kept = (Array.isArray(base.live) ? base.live : []).filter((a) => a.step < acts[0].step);
+  base.live = kept.concat(acts);
   base.id = customID(base.id);
   if (suffix && base.title) {
     for (const lang of Object.keys(suffix)) {

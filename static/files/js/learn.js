@@ -8,8 +8,8 @@
 // lesson's own run. Progress (where the student is, the furthest step, the
 // answers, done) is kept in localStorage per lesson.
 //
-// The pure parts (plan, positions, answer checking, the progress store and
-// the command pacer) are exported for the unit tests; the page code needs a
+// The pure parts (plan, positions, answer checking, the progress store) are
+// exported for the unit tests; the page code needs a
 // DOM and loads the diagram and the session only on the lesson page.
 
 import { Translator, readJSON } from './i18n.js';
@@ -228,59 +228,18 @@ export function progressStatus(rec, steps, questions) {
 // ---- Commands --------------------------------------------------------------
 
 /**
- * Pacer is a token bucket that keeps the page under the server's command
- * limit (README, "Live sessions": 50 a second, bursts of 100), so that a
- * long jump is never refused: capacity tokens at first, perSecond more
- * each second.
- */
-export class Pacer {
-  constructor({ capacity = 80, perSecond = 40, now = () => performance.now() } = {}) {
-    this.capacity = capacity;
-    this.perSecond = perSecond;
-    this.now = now;
-    this.tokens = capacity;
-    this.at = now();
-  }
-
-  refill() {
-    const t = this.now();
-    this.tokens = Math.min(this.capacity, this.tokens + ((t - this.at) * this.perSecond) / 1000);
-    this.at = t;
-  }
-
-  /** take takes up to n tokens and returns how many it took. */
-  take(n) {
-    this.refill();
-    const k = Math.max(0, Math.min(n, Math.floor(this.tokens)));
-    this.tokens -= k;
-    return k;
-  }
-
-  /** wait is how long until the next token, in ms. */
-  wait() {
-    this.refill();
-    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) * 1000) / this.perSecond);
-  }
-}
-
-/** maxBacks is the longest step back made with "back" commands; a longer
- * one resets the run and steps forward again. */
-const maxBacks = 8;
-
-/**
  * Runner brings the live session to a number of events shown, and keeps it
- * there across reconnections. Each "step" answers one event (or done) and
- * each "back" one "rewound", so the commands in flight are counted, not
- * waited for one by one.
+ * there across reconnections: one "seek" to jump there, or one "step" at a
+ * time, pace ms apart, to walk there. One command is in flight at a time;
+ * its answer ("rewound" for a seek, the event or "done" for a step) sends
+ * the next.
  */
 class Runner {
   constructor(session, store) {
     this.session = session;
     this.store = store;
-    this.pacer = new Pacer();
     this.want = 0;
-    this.steps = 0; // step commands not answered yet
-    this.backs = 0;
+    this.pending = null; // 'seek' or 'step': the command not answered yet
     this.loading = true; // until "loaded": the initial load, or a reset
     this.altered = false; // a segment was dropped: not the lesson's run
     this.pace = 0;
@@ -307,9 +266,7 @@ class Runner {
   restart(n) {
     this.loading = true;
     this.altered = false;
-    this.steps = 0;
-    this.backs = 0;
-    this.pacer.take(1);
+    this.pending = null;
     this.session.send({ type: 'reset' });
     return this.goTo(n);
   }
@@ -317,58 +274,32 @@ class Runner {
   /** drop loses segment id in flight; it settles when the drop is made. */
   drop(id) {
     this.altered = true;
-    this.pacer.take(1);
     this.session.send({ type: 'fault', drop: { segment: id } });
     return new Promise((resolve, reject) => {
       this.dropping = { resolve, reject };
     });
   }
 
-  send(type, n) {
-    for (let i = 0; i < n; i++) this.session.send({ type });
-  }
-
   pump() {
     clearTimeout(this.timer);
     this.timer = 0;
-    if (this.loading || this.dropping) return;
-    const ahead = this.have + this.steps - this.backs;
-    if (ahead < this.want) {
-      if (this.pace) {
-        if (!this.hold && this.steps === 0 && this.pacer.take(1)) {
-          this.steps = 1;
-          this.send('step', 1);
-        }
-      } else {
-        const n = this.pacer.take(this.want - ahead);
-        this.steps += n;
-        this.send('step', n);
+    if (this.loading || this.dropping || this.pending) return;
+    // (After a drop, going back would undo it: an altered run only goes on.)
+    const behind = this.have < this.want;
+    if (behind && this.pace) {
+      if (!this.hold) {
+        this.pending = 'step';
+        this.session.send({ type: 'step' });
       }
-      if (this.have + this.steps < this.want && !this.hold) this.timer = setTimeout(() => this.pump(), Math.max(20, this.pacer.wait()));
-    } else if (ahead > this.want && this.steps === 0 && this.backs === 0 && !this.altered) {
-      // (After a drop, "back" could undo it: an altered run only goes on.)
-      const k = ahead - this.want;
-      if (k > maxBacks) {
-        this.restartKeepingTarget();
-        return;
-      }
-      const n = this.pacer.take(k);
-      this.backs += n;
-      this.send('back', n);
-      if (n < k) this.timer = setTimeout(() => this.pump(), Math.max(20, this.pacer.wait()));
+    } else if (behind || (this.have > this.want && !this.altered)) {
+      this.pending = 'seek';
+      this.session.seek(this.want);
     }
     this.settle();
   }
 
-  restartKeepingTarget() {
-    this.loading = true;
-    this.altered = false;
-    this.pacer.take(1);
-    this.session.send({ type: 'reset' });
-  }
-
   settle() {
-    if (this.loading || this.steps || this.backs || this.have < this.want) return;
+    if (this.loading || this.pending || this.have < this.want) return;
     if (this.have > this.want && !this.altered) return;
     const waiters = this.waiters;
     this.waiters = [];
@@ -383,11 +314,10 @@ class Runner {
         // connection was lost.
         this.loading = false;
         this.altered = false;
-        this.steps = 0;
-        this.backs = 0;
+        this.pending = null;
         break;
       case 'event':
-        if (this.steps > 0) this.steps--;
+        if (this.pending === 'step') this.pending = null;
         if (this.dropping && c.event.kind === 'drop') {
           const d = this.dropping;
           this.dropping = null;
@@ -404,25 +334,27 @@ class Runner {
         break;
       case 'done':
         // Nothing more will come: settle for what there is.
-        if (this.steps > 0) this.steps--;
-        if (!this.steps) this.want = Math.min(this.want, this.have);
+        this.pending = null;
+        this.want = Math.min(this.want, this.have);
         break;
       case 'rewound':
-        if (this.backs > 0) this.backs--;
+        if (this.pending === 'seek') this.pending = null;
         // The recorded replay answers a reset with "rewound" to 0.
         if (this.loading && this.have === 0 && this.store.connection === 'replay') this.loading = false;
         break;
-      case 'error':
+      case 'error': {
         if (this.dropping) {
           const d = this.dropping;
           this.dropping = null;
           d.reject(new Error(this.store.error));
         }
-        // A refused command is answered by this error and nothing else:
-        // count again from what arrived.
-        this.steps = 0;
-        this.backs = 0;
+        // A refused command is answered by this error and nothing else. A
+        // run shorter than asked for is shown whole.
+        this.pending = null;
+        const err = this.store.errorMsg;
+        if (err?.code === 'seek-past-end' && Number.isInteger(err.args?.events)) this.want = err.args.events;
         break;
+      }
       default:
         return;
     }

@@ -1,19 +1,13 @@
 // An embed's step range (?from=N&to=M, event numbers from 1): the view
 // opens with the events before N shown, and play stops once event M is
-// shown. The session has no "go to event N" command, so the range steps
-// there, in batches that stay within the server's command rate (50 a second
-// in bursts of up to 100); play that runs past M (events of one instant
-// arrive together) is stepped back to it.
-
-const FIRST_BATCH = 80;
-const BATCH = 40;
-const BATCH_GAP_MS = 1000;
-const SETTLE_MS = 1000;
+// shown. Both are one "seek" to the server: to N-1 when loaded, and back to
+// M when play reaches it (pausing play, and taking back the events of the
+// same instant that came with it).
 
 export class PlayRange {
   /**
    * @param from, to  event numbers (1 for the first); 0 for no bound
-   * @param session   the live session (step, pause, back)
+   * @param session   the live session (seek, pause)
    * @param store     the session's store
    * @param onEnd     called when play reached `to`
    */
@@ -25,86 +19,55 @@ export class PlayRange {
     this.onEnd = onEnd;
     this.seeking = false;
     this.ended = false;
-    this.asked = 0; // events the steps sent so far will have brought
-    this.batches = 0;
-    this.timer = 0;
     this.then = null;
-    this.settling = false;
-    this.backs = 0;
   }
 
   /** busy: the range is moving the run (its events are not the reader's). */
   get busy() {
-    return this.seeking || this.trimming;
-  }
-
-  get trimming() {
-    return this.settling && this.store.events.length > this.to;
+    return this.seeking;
   }
 
   /**
    * loaded starts a fresh run at the range's start; then is called once
-   * the first events are shown. It returns whether it has to step there.
+   * the first events are shown. It returns whether it seeks there.
    */
   loaded(then) {
-    clearTimeout(this.timer);
     this.ended = false;
-    this.settling = false;
-    this.backs = 0;
-    this.batches = 0;
-    this.then = then;
+    this.then = null;
     if (this.from <= 1) return false;
-    this.seeking = true;
-    this.asked = 0;
-    this.pump();
+    this.then = then;
+    this.seek(this.from - 1);
     return true;
   }
 
-  pump() {
+  seek(n) {
+    this.seeking = true;
+    this.session.seek(n);
+  }
+
+  /** changed follows the store: the seek ends, or play stops at `to`. */
+  changed(what) {
     const s = this.store;
-    const target = this.from - 1;
-    if (s.events.length >= target || s.done) {
+    if (this.seeking) {
+      // The seek's answer ends with "rewound"; a run shorter than the
+      // range is refused with an error, and shows what it has.
+      if (what !== 'rewound' && what !== 'error') return;
+      const err = what === 'error' ? s.errorMsg : null;
+      if (err?.code === 'seek-past-end' && Number.isInteger(err.args?.events)) {
+        this.seek(err.args.events);
+        return;
+      }
       this.seeking = false;
       const then = this.then;
       this.then = null;
       then?.();
       return;
     }
-    if (this.asked > s.events.length) return; // a batch is on its way
-    const n = Math.min(target - s.events.length, this.batches === 0 ? FIRST_BATCH : BATCH);
-    this.batches++;
-    this.asked = s.events.length + n;
-    for (let i = 0; i < n; i++) this.session.send({ type: 'step' });
-  }
-
-  /** changed follows the store: the seek goes on, or play stops at `to`. */
-  changed(what) {
-    const s = this.store;
-    if (this.seeking) {
-      if (what === 'done' || s.events.length >= this.from - 1) this.pump();
-      else if (s.events.length >= this.asked) {
-        clearTimeout(this.timer);
-        this.timer = setTimeout(() => this.pump(), BATCH_GAP_MS);
-      }
-      return;
-    }
-    if (what === 'rewound') this.backs = Math.max(0, this.backs - 1);
-    if (!this.to || what !== 'event' || s.events.length < this.to) return;
-    if (!this.ended) {
-      this.ended = true;
-      this.settling = true;
-      this.backs = 0;
-      this.session.pause();
-      // What the server sent before it read the pause comes at once;
-      // after that the reader may play on past the range.
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => (this.settling = false), SETTLE_MS);
-      this.onEnd?.();
-    }
-    if (!this.settling) return;
-    // Events of the same instant came with the last one: step back to it.
-    const extra = s.events.length - this.to - this.backs;
-    for (let i = 0; i < extra; i++) this.session.send({ type: 'back' });
-    this.backs += Math.max(0, extra);
+    if (!this.to || what !== 'event' || s.events.length < this.to || this.ended) return;
+    this.ended = true;
+    // The seek pauses play and takes back what came past `to`; after it
+    // the reader may play on past the range.
+    this.seek(this.to);
+    this.onEnd?.();
   }
 }

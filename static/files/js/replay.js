@@ -71,13 +71,15 @@ export class Replay {
         if (this.cursor > 0) this.deliver({ type: 'rewound', cursor: --this.cursor });
         break;
       case 'seek': {
-        // As the server: forward, the events in between; either way,
-        // rewound to the cursor.
         this.stop();
-        const to = Math.max(0, Math.min(msg.cursor | 0, this.events.length));
-        while (this.cursor < to) this.next();
-        this.cursor = to;
-        this.deliver({ type: 'rewound', cursor: to });
+        const n = Math.max(0, msg.cursor | 0);
+        if (n > this.events.length) {
+          this.deliver({ type: 'error', code: 'seek-past-end', args: { cursor: n, events: this.events.length }, message: `This run has ${this.events.length} events.` });
+          break;
+        }
+        while (this.cursor < n) this.next();
+        this.cursor = n;
+        this.deliver({ type: 'rewound', cursor: n });
         break;
       }
       case 'reset':

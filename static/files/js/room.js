@@ -34,12 +34,14 @@ function el(tag, attrs = {}, ...children) {
 export class RoomPanel {
   /**
    * @param t the translator's t
-   * @param opts viewer (boolean), send(msg) to the server
+   * @param opts viewer (boolean), send(msg) to the server, lanURL (the
+   *   server's LAN address, when the page is on localhost)
    */
-  constructor(t, { viewer, send }) {
+  constructor(t, { viewer, send, lanURL = '' }) {
     this.t = t;
     this.viewer = viewer;
     this.send = send;
+    this.lanURL = lanURL;
     this.code = '';
     this.url = '';
     this.qr = '';
@@ -166,11 +168,25 @@ export class RoomPanel {
           el('p', { class: 'room-code', 'data-room-code': this.code, text: this.code }),
           el('p', { class: 'room-link' }, el('a', { href: this.url, text: this.url, 'data-room-link': '' })),
           el('p', { class: 'room-hint', text: t('room.share_hint') }),
+          this.lanHint(),
           el('p', { class: 'room-viewers', role: 'status', 'data-room-viewers': String(this.viewers),
             text: t('room.viewers', { n: this.viewers }) }),
           el('button', { type: 'button', 'data-room-end': '', onclick: () => this.send({ type: 'end' }), text: t('room.end') })),
         el('img', { class: 'room-qr', src: this.qr, alt: t('room.qr_alt', { code: this.code }), width: 240, height: 240 })),
     ];
+  }
+
+  /**
+   * lanHint warns that a link to localhost does not open on students'
+   * devices, and links this page at the server's LAN address.
+   */
+  lanHint() {
+    if (!this.lanURL) return null;
+    const here = new URL(location.href);
+    const there = new URL(here.pathname + here.search, this.lanURL);
+    const [before, after] = this.t('room.localhost', { url: '\u0000' }).split('\u0000');
+    return el('p', { class: 'room-lan', role: 'note', 'data-room-lan': '' },
+      before, el('a', { href: there.href, text: this.lanURL }), after ?? '');
   }
 
   /** questionView is the last question: to answer, or with its answers. */
@@ -421,7 +437,7 @@ export class LessonPicker {
 export class Classroom {
   constructor(app) {
     this.app = app;
-    this.panel = new RoomPanel(app.tr.t, { viewer: false, send: (m) => app.session.send(m) });
+    this.panel = new RoomPanel(app.tr.t, { viewer: false, send: (m) => app.session.send(m), lanURL: app.config.lanURL });
     app.session.onOther = (msg) => this.panel.receive(msg);
     // The room ends with the presenter's connection; the session that
     // reconnects is a new one, unshared.

@@ -12,8 +12,8 @@ const paceTickMs = 40;
 
 /**
  * Store is the page's state. It dispatches a "change" event whose detail
- * names what changed: loaded, event, rewound, select, play, done, error,
- * notation, lang, connection, script.
+ * names what changed: loaded, event, rewound, recorded, select, play, done,
+ * error, notation, lang, connection, script.
  */
 export class Store extends EventTarget {
   constructor() {
@@ -50,6 +50,12 @@ export class Store extends EventTarget {
     this.errorMsg = null;
     /** altered is set once the reader has changed the run (a call or a fault). */
     this.altered = false;
+    /**
+     * live is what the engine recorded of the reader's calls and faults:
+     * {live, events}, the scenario's live entry and the number of events
+     * before it. A back or seek to that many or fewer undoes it.
+     */
+    this.live = [];
   }
 
   /** notation is how segments are written, one setting: {numbering,
@@ -198,6 +204,7 @@ export class Session {
         s.scenario = msg.scenario;
         s.endpoints = msg.endpoints;
         s.events = [];
+        s.live = [];
         s.selected = -1;
         s.done = false;
         s.error = '';
@@ -216,12 +223,17 @@ export class Session {
       case 'rewound': {
         const n = Math.max(0, Math.min(msg.cursor | 0, s.events.length));
         s.events.length = n;
+        s.live = s.live.filter((r) => r.events < n);
         s.selected = n - 1;
         s.done = false;
         s.error = '';
         s.emit('rewound');
         break;
       }
+      case 'recorded':
+        s.live.push({ live: msg.live, events: msg.events });
+        s.emit('recorded');
+        break;
       case 'done':
         this.untilSegment = false;
         this.stopPacer();
@@ -431,12 +443,26 @@ export class Session {
     else this.goTo(prevStop(s.events, s.events.length));
   }
 
+  /**
+   * seek moves the run to just after its first n events, back or forward;
+   * the server pauses play and answers with the events in between (when
+   * forward) and "rewound" to n.
+   */
+  seek(n) {
+    if (this.store.playing) {
+      this.store.playing = false;
+      this.store.emit('play');
+    }
+    this.send({ type: 'seek', cursor: Math.max(0, n | 0) });
+  }
+
   reset() {
     const s = this.store;
     this.stopPacer();
     if (s.playing) this.pause();
     this.send({ type: 'reset' });
     s.events.length = 0;
+    s.live = [];
     s.selected = -1;
     s.done = false;
     s.error = '';

@@ -6,12 +6,13 @@
 // as it is has its own addresses (GET /api/scenarios/{id}/…). A custom
 // scenario, the sandbox or a run the reader changed (socket calls, segments
 // lost in flight) is sent whole: POST /api/run for the downloads, packed
-// into the address (?s=) for links. For a changed run that scenario is
-// rebuilt from the events (export.js, effectiveScenario), and the dialog
-// runs it once to say whether it reproduces what the reader sees.
+// into the address (?s=) for links. For a changed run that scenario is the
+// one the server's engine recorded (its live list, export.js liveScenario),
+// and the dialog runs it once to confirm that it reproduces what the reader
+// sees.
 
 import { h } from './dom.js';
-import { compareRuns, diagramSVG, effectiveScenario, fileStem, pngScale, svgToPNG } from './export.js';
+import { compareRuns, diagramSVG, fileStem, liveScenario, pngScale, svgToPNG } from './export.js';
 import { MAX_SHARE_CHARS, appLink, embedLink, embedSnippet, encodeShare } from './share.js';
 
 const SPEEDS = ['0.01', '0.1', '0.25', '1', '10', 'max'];
@@ -148,10 +149,10 @@ export class ShareDialog {
     const title = app.titleOf(id);
     const base = { id, builtin: false, scenario: null, rebuilt: false, calls: 0, drops: 0, title };
     const plain = id === 'sandbox' ? base : id === 'custom' ? { ...base, scenario: app.custom } : { ...base, builtin: true };
-    if (!s.altered && !s.events.some((e) => e.kind === 'drop')) return plain;
+    if (s.live.length === 0) return plain;
     const loaded = s.scenario ?? (id === 'sandbox' ? app.sandboxScenario() : app.custom);
     const suffix = { en: cats.en['export.changed_suffix'], zh: cats.zh['export.changed_suffix'] };
-    const eff = effectiveScenario(loaded, s.events, { suffix });
+    const eff = liveScenario(loaded, s.live.map((r) => r.live), { suffix });
     // Actions stepped back over are gone: then the run is the scenario's.
     if (eff.calls === 0 && eff.drops === 0) return plain;
     const t = eff.scenario.title?.[app.tr.lang] || eff.scenario.title?.en || title;
@@ -232,7 +233,7 @@ export class ShareDialog {
   /** showLinks fills the link and the snippet in. */
   async showLinks() {
     const src = this.source;
-    const base = location.origin;
+    const base = this.app.config.publicURL || location.origin;
     const lang = this.app.tr.lang;
     this.packed = '';
     this.linkNote.hidden = true;
@@ -269,7 +270,7 @@ export class ShareDialog {
     this.rangeError.textContent = bad ? this.t('export.range_error') : '';
     for (const el of [o.from, o.to]) el.setAttribute('aria-invalid', String(Boolean(bad)));
     const parent = o.parent.value.trim();
-    const src2 = embedLink(location.origin, {
+    const src2 = embedLink(this.app.config.publicURL || location.origin, {
       id: src.builtin ? src.id : undefined,
       s: src.builtin ? undefined : this.packed,
       autoplay: o.autoplay.checked,

@@ -158,6 +158,24 @@ func cases(synAcceptAfter time.Duration) []captureCase {
 			run: interactiveDelayedAck,
 		},
 		{
+			name: "nagle-close", filter: "tcp port 40410", tail: 500 * time.Millisecond,
+			title: text{"Linux: close() pushes data that Nagle's algorithm holds", "Linux：close() 推出被 Nagle 算法扣住的数据"},
+			summary: text{
+				"Captured from Linux on loopback. The server is interactive, so it delays its ACKs; the client sends a, then b while a is unacknowledged (Nagle's algorithm holds b), then closes: the kernel sends b at once with the FIN on it (tcp_send_fin).",
+				"在 Linux 回环接口上抓取。服务器处于交互模式，延迟确认；客户端发送 a，在 a 未被确认时发送 b（Nagle 算法扣住 b），随即关闭：内核立即发出 b，并把 FIN 带在同一个报文段上（tcp_send_fin）。",
+			},
+			run: nagleClose,
+		},
+		{
+			name: "blind-data-injection", filter: "tcp port 40420", tail: 500 * time.Millisecond,
+			title: text{"Linux: data with an ACK far below SND.UNA gets a challenge ACK", "Linux：ACK 远低于 SND.UNA 的数据得到挑战 ACK"},
+			summary: text{
+				"Captured from Linux on loopback. A raw socket injects data at the server's RCV.NXT whose ACK lies 100000 below the server's SND.UNA, more than a window: the kernel drops the data and answers with a challenge ACK (RFC 5961 section 5, tcp_ack). Then the client closes, and the server 100 ms later.",
+				"在 Linux 回环接口上抓取。用原始套接字注入一段数据，其序号正是服务器的 RCV.NXT，但 ACK 比服务器的 SND.UNA 低 100000，超过一个窗口：内核丢弃这段数据，并回以挑战 ACK（RFC 5961 第 5 节，tcp_ack）。随后客户端关闭，服务器在 100 毫秒后关闭。",
+			},
+			run: blindDataInjection,
+		},
+		{
 			name: "time-wait", filter: "tcp port 40300", tail: 500 * time.Millisecond,
 			title: text{"Linux: the active closer ends in TIME-WAIT", "Linux：主动关闭方进入 TIME-WAIT"},
 			summary: text{
@@ -591,5 +609,90 @@ func timeWait(e *env) *result {
 	e.rec.sleepUntil(250)
 	snapshot("after the server's close (client TIME-WAIT, server gone)")
 	res.extra = append(res.extra, extraFile{".ss.txt", ss.String()})
+	return res
+}
+
+// nagleClose makes the server interactive (it answers a request at once), so
+// that it delays the ACK of the client's next data; the client sends a
+// second small write while the first is unacknowledged and closes at once.
+func nagleClose(e *env) *result {
+	const port = 40410
+	res := &result{}
+	lfd, cfd, sfd := establish(e, port)
+	defer syscall.Close(lfd)
+	res.conns = []conn{{a: port, b: localPort(cfd)}}
+
+	server := make(chan error, 1)
+	go func() {
+		got, _, err := e.receive("server", sfd)
+		if err != nil {
+			server <- err
+			return
+		}
+		expect(res, "server receive", got, "ping")
+		server <- e.send("server", sfd, "pong")
+	}()
+	e.rec.sleepUntil(100)
+	check(e.send("client", cfd, "ping"))
+	check(<-server)
+	e.rec.sleepUntil(200)
+	got, _, err := e.receive("client", cfd)
+	check(err)
+	expect(res, "client receive", got, "pong")
+	e.rec.sleepUntil(300)
+	check(e.send("client", cfd, "a"))
+	e.rec.sleepUntil(301)
+	check(e.send("client", cfd, "b"))
+	e.rec.sleepUntil(302)
+	check(e.close("client", cfd))
+	e.rec.sleepUntil(400)
+	got, eof, err := e.receive("server", sfd)
+	check(err)
+	expect(res, "server receive", got+" "+eofText(eof), "ab EOF")
+	e.rec.sleepUntil(500)
+	check(e.close("server", sfd))
+	return res
+}
+
+// blindDataInjection injects, from the client's address and port, data at
+// the server's RCV.NXT with an ACK 100000 below the server's SND.UNA.
+func blindDataInjection(e *env) *result {
+	const port = 40420
+	res := &result{}
+	lfd, cfd, sfd := establish(e, port)
+	defer syscall.Close(lfd)
+	cport := localPort(cfd)
+	res.conns = []conn{{a: port, b: cport}}
+
+	e.rec.sleepUntil(100)
+	segs, err := readPcap(e.rawPcap)
+	check(err)
+	var clientISN, serverISN uint32
+	var haveC, haveS bool
+	for _, sg := range segs {
+		if sg.flags&flagSYN == 0 {
+			continue
+		}
+		if sg.src == cport && sg.dst == port {
+			clientISN, haveC = sg.seq, true
+		}
+		if sg.src == port && sg.dst == cport {
+			serverISN, haveS = sg.seq, true
+		}
+	}
+	if !haveC || !haveS {
+		check(fmt.Errorf("the handshake is not in the capture yet"))
+	}
+	// rel_ack 1-100000: 100000 below the server's SND.UNA, ISN+1.
+	const below = 100000
+	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
+	in := injectFault{AtMs: at, From: "client", Flags: []string{"PSH", "ACK"}, RelSeq: 1, RelAck: 1 - below, Window: 64, Data: "evil"}
+	check(injectRaw(cport, port, clientISN+1, serverISN+1-below, in.Window, []byte(in.Data)))
+	res.faults = append(res.faults, fault{Inject: &in})
+
+	e.rec.sleepUntil(200)
+	check(e.close("client", cfd))
+	e.rec.sleepUntil(300)
+	check(e.close("server", sfd))
 	return res
 }
