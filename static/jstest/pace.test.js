@@ -170,34 +170,34 @@ describe('the session at a pace', async () => {
     while (store.events.length < n) s.receive({ type: 'event', event: events[store.events.length] });
   };
 
-  test('Step by segment seeks to the next stop; Back to the one before', () => {
+  test('Step by segment seeks to the next stop; Back to the one before', async () => {
     const { store, sent, s } = session();
     const stops = segmentStops(events);
-    s.step();
+    await s.step();
     assert.deepEqual(sent.at(-1), { type: 'seek', cursor: stops[0] });
     deliver(s, store, stops[0]);
     s.receive({ type: 'rewound', cursor: stops[0] });
-    s.step();
+    await s.step();
     assert.deepEqual(sent.at(-1), { type: 'seek', cursor: stops[1] });
     deliver(s, store, stops[1]);
-    s.back();
+    await s.back();
     assert.deepEqual(sent.at(-1), { type: 'seek', cursor: stops[0] });
   });
 
-  test('?step=event keeps one event a step', () => {
+  test('?step=event keeps one event a step', async () => {
     const { store, sent, s } = session();
     store.stepBy = 'event';
-    s.step();
+    await s.step();
     assert.deepEqual(sent.at(-1), { type: 'step' });
     deliver(s, store, 1);
-    s.back();
+    await s.back();
     assert.deepEqual(sent.at(-1), { type: 'back' });
   });
 
-  test('a run changed by the reader is not known: Step goes on until a segment comes', () => {
+  test('a run changed by the reader is not known: Step goes on until a segment comes', async () => {
     const { store, sent, s } = session();
     store.altered = true;
-    s.step();
+    await s.step();
     const first = events.findIndex((e) => e.kind === 'segment');
     for (let i = 0; i <= first; i++) {
       assert.deepEqual(sent.at(-1), { type: 'step' });
@@ -207,9 +207,9 @@ describe('the session at a pace', async () => {
     }
   });
 
-  test('Play at the teaching pace runs the clock in the page and seeks; pause stops it', () => {
-    const { store, sent, s } = session();
-    s.play('teaching');
+  test('Play at the teaching pace runs the clock in the page and seeks; pause stops it', async () => {
+    const { sent, s } = session();
+    await s.play('teaching');
     assert.ok(s.pacing);
     assert.ok(!sent.some((m) => m.type === 'play'), 'the server is not asked to play');
     // The events at time 0 are due at once.
@@ -220,9 +220,9 @@ describe('the session at a pace', async () => {
     assert.deepEqual(sent.at(-1), { type: 'pause' });
   });
 
-  test('losing a segment while at a pace hands play to the server, at the same flight time', () => {
+  test('losing a segment while at a pace hands play to the server, at the same flight time', async () => {
     const { sent, s } = session();
-    s.play('teaching');
+    await s.play('teaching');
     s.drop(1);
     assert.ok(!s.pacing);
     assert.deepEqual(sent.slice(-2), [{ type: 'fault', drop: { segment: 1 } }, { type: 'play', speed: 10 / PACES.teaching.flightMs }]);

@@ -8,7 +8,10 @@
 // over a saved preference.
 
 import { FLAG_STYLES, NUMBERINGS } from './numbers.js';
-import { PACES, STEP_MODES } from './pace.js';
+import { isPace } from './session.js';
+
+/** stepModes are what one Step moves by (pace.js STEP_MODES). */
+const stepModes = ['segment', 'event'];
 
 const store = {
   get(key) {
@@ -35,7 +38,7 @@ const themes = ['auto', 'light', 'dark'];
 /** parseSpeed reads a speed option value: a pace ("teaching", "fast"),
  * "max" or a number. */
 export function parseSpeed(v) {
-  if (v === 'max' || Object.hasOwn(PACES, v)) return v;
+  if (v === 'max' || isPace(v)) return v;
   const n = Number(v);
   return v != null && v !== '' && n > 0 ? n : null;
 }
@@ -51,7 +54,7 @@ export function pageOptions(search = location.search) {
   return {
     numbering: pick('numbering', NUMBERINGS),
     flags: pick('flags', FLAG_STYLES),
-    stepBy: pick('step', STEP_MODES),
+    stepBy: pick('step', stepModes),
     timers: timers === '0' ? false : timers === '1' ? true : undefined,
   };
 }

@@ -1,33 +1,13 @@
 // Notation: how a segment's flags and numbers are written, the same in the
-// diagram, the event list, the live region and the panels.
-//
-// Numbering is 'absolute' (the value on the wire), 'relative' (counted from
-// each connection's ISN, as Wireshark does) or 'symbolic', the textbook's
-// letters. Flags are written by name in Wireshark's order and words
-// ("FIN, ACK"), or as the textbooks' bits ("FIN=1, ACK=1").
-//
-// The symbolic rule. Each side's sequence space is written from a base: a
-// letter that stands for a number the reader is not told. A base is set
-//   - at each side's SYN (its ISN): x for the client, y for the server;
-//   - at the first FIN of the close: u, in the space of the side closing
-//     first;
-//   - at the other side's first segment that acknowledges that FIN without
-//     being a FIN itself: v, in its space (what it has sent meanwhile is
-//     unknown to the reader);
-//   - at the other side's FIN: w.
-// A number is written from the latest base at or below it, in the space it
-// belongs to (seq: the sender's; ack: the receiver's). A SYN and a FIN take
-// one number, data one per byte, and the textbook keeps them apart: after a
-// SYN and 5 bytes, x+1+5; the FIN's acknowledgment is u+1. So the
-// handshake reads SYN seq=x; SYN, ACK seq=y ack=x+1; ACK seq=x+1 ack=y+1,
-// and the four-way close FIN seq=u; ACK seq=v ack=u+1; FIN, ACK seq=w
-// ack=u+1; ACK seq=u+1 ack=w+1 (the three-segment close has no v: its FIN
-// is the first segment to acknowledge u). A new connection (a SYN with
-// another ISN from the same side) starts again with primed letters (x′, y′,
-// u′, …), as the Mermaid export and Wireshark's streams do. Injected
-// segments are written in the connection's letters but set no base;
-// spoofed ones, which belong to no connection, stay absolute, as does any
-// number of a side whose ISN is not known.
+// diagram, the event list and the panels: numbers absolute, relative to the
+// ISN (Wireshark) or symbolic (the textbook's letters); flags by name in
+// Wireshark's order ("FIN, ACK") or as bits ("FIN=1, ACK=1"). The symbolic
+// rule (README, "Pace and notation"): a side's space is written from the
+// latest letter set at or below the number: x and y at each side's SYN, u at
+// the close's first FIN, v at the other side's first segment acknowledging
+// it (not a FIN), w at the other side's FIN; a SYN's or FIN's one is kept
+// apart from data (x+1+5). A new ISN primes the letters (x′); injected
+// segments set no letter, spoofed ones stay absolute.
 
 import { relativeSeq } from './format.js';
 

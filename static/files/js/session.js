@@ -4,11 +4,13 @@
 // this module talks to the server.
 
 import { errorText } from './i18n.js';
-import { PACES, PaceClock, nextStop, oneWayDelay, prevStop } from './pace.js';
 
 /** paceTickMs is how often play at a pace moves its clock on (the drawing
  * runs at the frame rate and reads the clock in between). */
 const paceTickMs = 40;
+
+/** isPace: speed is one of pace.js's paces, which the page plays itself. */
+export const isPace = (speed) => speed === 'teaching' || speed === 'fast';
 
 /**
  * Store is the page's state. It dispatches a "change" event whose detail
@@ -265,7 +267,22 @@ export class Session {
     this.lastLoad = { type: 'load', scenario: scenario ?? id };
     this.stopPacer();
     this.send(this.lastLoad);
-    this.fetchScript(id, scenario);
+    this.store.script = null;
+    this.scriptFor = { token: ++this.loadToken, id, scenario, fetched: null };
+  }
+
+  /**
+   * ready loads what Step by segment and play at a pace need, the first
+   * time they do (so that the first load of the page carries neither):
+   * pace.js, and the whole run beforehand (fetchScript).
+   */
+  async ready() {
+    this.paceModule ??= import('./pace.js');
+    const f = this.scriptFor;
+    if (f) f.fetched ??= this.fetchScript(f.token, f.id, f.scenario);
+    const [pace] = await Promise.all([this.paceModule, f?.fetched]);
+    this.pace = pace;
+    return pace;
   }
 
   /**
@@ -274,10 +291,8 @@ export class Session {
    * one the page carries), a custom scenario's run. The sandbox has none:
    * what happens there is what the reader does.
    */
-  async fetchScript(id, scenario) {
+  async fetchScript(token, id, scenario) {
     const s = this.store;
-    const token = ++this.loadToken;
-    s.script = null;
     if (id === 'sandbox' || (scenario && !scenario.steps?.length)) return;
     let events = this.scripts?.get(id) ?? null;
     if (!events) {
@@ -296,12 +311,6 @@ export class Session {
     if (token !== this.loadToken) return;
     s.script = events;
     s.emit('script');
-    // Playing at a pace before the run was known (the server playing it):
-    // the page's clock takes over, with its pauses.
-    if (s.playing && PACES[s.speed] && !this.pacing && s.known) {
-      this.send({ type: 'pause' });
-      this.startPacer(s.known, s.speed);
-    }
   }
 
   /** setScript gives the run of built-in id, when the page carries it. */
@@ -316,10 +325,11 @@ export class Session {
 
   /** step moves on by one segment (with what belongs to it: pace.js) or,
    * with stepBy 'event', by one event. */
-  step() {
+  async step() {
     const s = this.store;
     if (s.playing) this.pause();
     if (s.stepBy !== 'event') {
+      const { nextStop } = await this.ready();
       const known = s.known;
       const target = known ? nextStop(known, s.events.length) : s.events.length;
       if (target > s.events.length) {
@@ -332,7 +342,7 @@ export class Session {
     this.send({ type: 'step' });
   }
 
-  play(speed = this.store.speed) {
+  async play(speed = this.store.speed) {
     const s = this.store;
     if (s.done && !s.altered && s.scenarioId !== 'sandbox') this.reset();
     this.stopPacer();
@@ -340,10 +350,14 @@ export class Session {
     s.speed = speed;
     s.playing = true;
     s.emit('play');
-    if (!PACES[speed]) {
+    if (!isPace(speed)) {
       this.send({ type: 'play', speed });
       return;
     }
+    const token = this.loadToken;
+    await this.ready();
+    // Paused, or another scenario, meanwhile.
+    if (!s.playing || s.speed !== speed || token !== this.loadToken || this.pacing) return;
     const known = s.known;
     if (known) {
       this.startPacer(known, speed);
@@ -354,10 +368,12 @@ export class Session {
     this.send({ type: 'play', speed: this.paceRate(speed) });
   }
 
-  /** paceRate is a pace as a speed the server plays at. */
+  /** paceRate is a pace as a speed the server plays at (once pace.js is
+   * loaded, as it is whenever the page plays at a pace). */
   paceRate(pace) {
     const s = this.store;
-    return oneWayDelay(s.script ?? s.events) / PACES[pace].flightMs;
+    const p = this.pace;
+    return p ? p.oneWayDelay(s.script ?? s.events) / p.PACES[pace].flightMs : 10 / 1500;
   }
 
   /** startPacer plays the known run at a pace: the page's clock says how
@@ -366,7 +382,7 @@ export class Session {
     const s = this.store;
     const cursor = s.events.length;
     const vt = cursor ? s.events[cursor - 1].t_ms : 0;
-    const p = { clock: new PaceClock(script, pace, { vt, cursor }), requested: cursor, last: performance.now(), timer: 0 };
+    const p = { clock: new this.pace.PaceClock(script, pace, { vt, cursor }), requested: cursor, last: performance.now(), timer: 0 };
     this.pacer = p;
     s.clock = vt;
     const tick = () => {
@@ -423,7 +439,7 @@ export class Session {
     const s = this.store;
     if (!s.playing || this.pacing) return;
     this.send({ type: 'step' });
-    this.send({ type: 'play', speed: PACES[s.speed] ? this.paceRate(s.speed) : s.speed });
+    this.send({ type: 'play', speed: isPace(s.speed) ? this.paceRate(s.speed) : s.speed });
   }
 
   /** setSpeed changes the speed, at once when playing. */
@@ -435,12 +451,16 @@ export class Session {
 
   /** back goes back over one segment (with what belongs to it) or, with
    * stepBy 'event', over one event. */
-  back() {
+  async back() {
     const s = this.store;
     if (s.playing) this.pause();
     if (s.events.length === 0) return;
-    if (s.stepBy === 'event') this.send({ type: 'back' });
-    else this.goTo(prevStop(s.events, s.events.length));
+    if (s.stepBy === 'event') {
+      this.send({ type: 'back' });
+      return;
+    }
+    const { prevStop } = await this.ready();
+    this.goTo(prevStop(s.events, s.events.length));
   }
 
   /**
