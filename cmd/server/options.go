@@ -29,6 +29,7 @@ type options struct {
 	version     bool
 	proxy       web.ProxyConfig
 	kernelPeer  bool
+	natsURL     string
 }
 
 // parseOptions reads the flags from args, then, for every flag args do not
@@ -43,6 +44,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	flags.Var(&o.logFormat, "log-format", "log `format`: text (key=value lines) or json (one object a line)")
 	flags.StringVar(&o.debugAddr, "debug-addr", "", "also serve expvar and pprof on `host:port` (default off; keep it private)")
 	flags.BoolVar(&o.kernelPeer, "kernel-peer", false, "offer this machine's Linux kernel as the server of a scenario on the app page (needs root; docs/kernel-peer.md)")
+	flags.StringVar(&o.natsURL, "nats-url", "", "share classroom rooms across every instance connected to the NATS server at `nats://host:port` (default: rooms live in this process)")
 	flags.BoolVar(&o.healthcheck, "healthcheck", false, "check the health of the server at the address it would listen on and exit")
 	flags.BoolVar(&o.version, "version", false, "print the version and exit")
 	flags.Func("public-url", "the `URL` users reach the server at, for room links, QR codes, embed snippets and the WebSocket origin check (default: each request's own host)",
