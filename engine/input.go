@@ -102,6 +102,10 @@ func (c *conn) segmentArrives(now time.Duration, seg *wire.Segment, why cause) {
 		if c.synRetransmitted(now, seg, why) {
 			return
 		}
+	case FinWait2:
+		if c.orphan && c.h.cfg.TCPTimewaitStateProcess && c.orphanFinWait2(now, seg, why) {
+			return
+		}
 	}
 	simAck := c.simultaneousSynAck(seg)
 	if !simAck && !c.sequenceCheck(now, seg, why) {
@@ -208,8 +212,16 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 func (c *conn) established(now time.Duration, why cause) {
 	c.retries = 0
 	if c.synRetried && !c.hasRTT {
-		// RFC 6298 5.7: a SYN that timed out leaves RTO at 3 s.
-		c.rto = 3 * time.Second
+		if c.tsOK && c.h.cfg.TCPRttTsopt {
+			// Linux measures the handshake's RTT from the timestamp the
+			// answer echoes, that of the last SYN sent, in whole
+			// milliseconds and at least one (tcp_rtt_tsopt_us): Karn's
+			// rule does not apply, and no fallback is needed.
+			c.sampleRTT(max(time.Duration(c.h.tsNow()-c.synTS)*time.Millisecond, time.Millisecond))
+		} else {
+			// RFC 6298 5.7: a SYN that timed out leaves RTO at 3 s.
+			c.rto = 3 * time.Second
+		}
 	}
 	if c.halfOpen {
 		c.halfOpen = false
@@ -252,8 +264,43 @@ func (c *conn) linuxTimeWait(now time.Duration, seg *wire.Segment, why cause) bo
 	case exact && seg.Len() == 0 && seg.Flags&(wire.RST|wire.SYN|wire.FIN) == 0:
 		c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
 		return true
+	case len(seg.Payload) > 0 && seg.Flags&(wire.RST|wire.SYN|wire.FIN) == 0:
+		// Data is "out of window" for the timewait socket, even at
+		// RCV.NXT: an ACK restarts the timer, and every such segment is
+		// ACKed, at most once per 500 ms (tcp_timewait_check_oow_rate_limit).
+		if seg.Flags&wire.ACK != 0 {
+			c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
+		}
+		why.reason = ReasonDataInTimeWait
+		if !c.oowRateLimited(now) {
+			c.sendFlags(now, wire.ACK, c.SndNxt, why, ReasonAckOutOfWindow)
+		}
+		return true
 	}
 	return false
+}
+
+// orphanFinWait2 is Linux's FIN-WAIT-2 after close(): a timewait
+// mini-socket (tcp_timewait_state_process, TCP_FIN_WAIT2 substate). An
+// in-window RST kills it without a word, exact or not, and an in-window SYN
+// at or above RCV.NXT is answered with a RST and kills it too. It reports
+// whether the segment was consumed; the rest goes the usual way.
+func (c *conn) orphanFinWait2(now time.Duration, seg *wire.Segment, why cause) bool {
+	if !c.sequenceCheck(now, seg, why) {
+		return true
+	}
+	switch {
+	case seg.Flags&wire.RST != 0:
+		why.reason = ReasonRSTInOrphanFinWait2
+	case seg.Flags&wire.SYN != 0 && !Seq(seg.Seq).LT(c.RcvNxt):
+		why.reason = ReasonSynInOrphanFinWait2
+		c.h.closedArrives(now, c.remote.Addr(), seg, why)
+	default:
+		return false
+	}
+	c.setState(now, Closed, why)
+	c.destroy(now)
+	return true
 }
 
 // synRetransmitted answers the peer's retransmitted SYN in SYN-RECEIVED the

@@ -138,6 +138,7 @@ func (c *conn) sendSYN(now time.Duration, why cause, retransmit bool) {
 		reason = ReasonSynAck
 	}
 	seg := c.newSegment(c.ISS, flags)
+	c.synTS = c.h.tsNow()
 	if !retransmit {
 		c.startRTT(now, c.ISS)
 		if c.h.cfg.TCPSelectInitialWindow && !c.offered {

@@ -201,3 +201,96 @@ func TestScriptDefectCloseInSynReceived(t *testing.T) {
 		}},
 	})
 }
+
+// Defect 6: after a retransmitted SYN Linux takes an RTT sample from the
+// timestamp the SYN,ACK echoes instead of RFC 6298 5.7's 3 s RTO.
+// testdata/linux/syn-lost-rtt.
+func TestScriptDefectRTTAfterSynRetransmit(t *testing.T) {
+	runScripts(t, []scriptCase{
+		{name: "SYN lost once", endpoint: Client, run: func(sc *script, p prof) {
+			sc.ok(0, CallConnect)
+			sc.expect(0, "S 1000:1000(0) "+p.synWin)
+			sc.expect(1000, "S 1000:1000(0) "+p.synWin)
+			sc.recv(1100, "S. 5000:5000(0) ack 1001 win 65535 <mss 1460,TS val 7 ecr 1,nop,nop>")
+			sc.expect(1100, ". 1001:1001(0) ack 5001")
+			sc.ok(1200, CallSend, "lost")
+			sc.expect(1200, `P. 1001:1005(4) ack 5001 "lost"`)
+			// linux: the sample is 100 ms (the SYN,ACK answers the SYN sent
+			// at 1000), so RTO = 100 + max(4*50, 200) = 300 ms; the loss
+			// probe (one segment out: 2*100 + 200 ms) comes later. rfc: 3 s.
+			rto := int64(3000)
+			if p.name == ProfileLinux {
+				rto = 300
+			}
+			sc.quiet(1200 + rto - 1)
+			sc.expect(1200+rto, `P. 1001:1005(4) ack 5001 "lost"`)
+		}},
+	})
+}
+
+// Defect 9 (in part): on Linux, SO_LINGER 0 in TIME-WAIT leaves TIME-WAIT in
+// place, and data at RCV.NXT in TIME-WAIT is ACKed and restarts the timer.
+// testdata/linux/time-wait-abort.
+func TestScriptDefectLinuxTimeWait(t *testing.T) {
+	runScripts(t, []scriptCase{
+		{name: "abort and data in TIME-WAIT", endpoint: Client, profs: []prof{linuxProf}, run: func(sc *script, p prof) {
+			activeOpen(sc, p)
+			sc.ok(200, CallShutdown)
+			sc.expect(200, "F. 1001:1001(0) ack 5001")
+			sc.recv(300, ". 5001:5001(0) ack 1002 win 65535")
+			sc.recv(400, "F. 5001:5001(0) ack 1002 win 65535")
+			sc.expect(400, ". 1002:1002(0) ack 5002")
+			sc.expectState(TimeWait)
+			sc.ok(500, CallAbort)
+			sc.expectState(TimeWait)
+			sc.expectTimer("time-wait", 400+p.twoMSL)
+			sc.recv(600, `P. 5002:5006(4) ack 1002 win 65535 "late"`)
+			sc.expect(600, ". 1002:1002(0) ack 5002")
+			sc.expectTimer("time-wait", 600+p.twoMSL)
+		}},
+		{name: "abort in TIME-WAIT", endpoint: Client, profs: []prof{rfcProf}, run: func(sc *script, p prof) {
+			activeOpen(sc, p)
+			sc.ok(200, CallShutdown)
+			sc.expect(200, "F. 1001:1001(0) ack 5001")
+			sc.recv(300, ". 5001:5001(0) ack 1002 win 65535")
+			sc.recv(400, "F. 5001:5001(0) ack 1002 win 65535")
+			sc.expect(400, ". 1002:1002(0) ack 5002")
+			sc.ok(500, CallAbort)
+			sc.expectState(Closed)
+		}},
+	})
+}
+
+// Defect 8: on Linux an orphaned FIN-WAIT-2 (after close()) is a timewait
+// mini-socket: an in-window RST that is not exact kills it silently, and a
+// SYN at or above RCV.NXT gets RST,ACK; after shutdown() the full socket
+// stays and challenge-ACKs. testdata/linux/fin-wait-2-orphan-rst.
+func TestScriptDefectOrphanFinWait2(t *testing.T) {
+	toFinWait2 := func(sc *script, p prof, call string) {
+		activeOpen(sc, p)
+		sc.ok(200, call)
+		sc.expect(200, "F. 1001:1001(0) ack 5001")
+		sc.recv(300, ". 5001:5001(0) ack 1002 win 65535")
+		sc.expectState(FinWait2)
+	}
+	runScripts(t, []scriptCase{
+		{name: "inexact RST after close", endpoint: Client, profs: []prof{linuxProf}, run: func(sc *script, p prof) {
+			toFinWait2(sc, p, CallClose)
+			sc.recv(400, "R 5011:5011(0)")
+			sc.expectNothing()
+			sc.expectState(Closed)
+		}},
+		{name: "SYN after close", endpoint: Client, profs: []prof{linuxProf}, run: func(sc *script, p prof) {
+			toFinWait2(sc, p, CallClose)
+			sc.recv(400, "S 5011:5011(0) win 65535")
+			sc.expect(400, "R. 0:0(0) ack 5012")
+			sc.expectState(Closed)
+		}},
+		{name: "inexact RST after shutdown", endpoint: Client, profs: []prof{linuxProf}, run: func(sc *script, p prof) {
+			toFinWait2(sc, p, CallShutdown)
+			sc.recv(400, "R 5011:5011(0)")
+			sc.expect(400, ". 1002:1002(0) ack 5001")
+			sc.expectState(FinWait2)
+		}},
+	})
+}

@@ -47,15 +47,15 @@ type roomLink interface {
 type inProcessBus struct{}
 
 func (inProcessBus) claim(string) (bool, error)    { return true, nil }
-func (inProcessBus) carry(*room) roomLink           { return inProcessLink{} }
+func (inProcessBus) carry(*room) roomLink          { return inProcessLink{} }
 func (inProcessBus) follow(*roomHub, string) *room { return nil }
-func (inProcessBus) close()                         {}
+func (inProcessBus) close()                        {}
 
 type inProcessLink struct{}
 
-func (inProcessLink) publish([]byte) {}
-func (inProcessLink) viewers() int   { return 0 }
-func (inProcessLink) release()       {}
+func (inProcessLink) publish([]byte)    {}
+func (inProcessLink) viewers() int      { return 0 }
+func (inProcessLink) release()          {}
 func (inProcessLink) open(string) error { return nil }
 
 // publish passes msg, just fanned out to this instance's viewers, to the

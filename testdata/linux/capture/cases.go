@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/synack/synack/engine/wire"
 )
 
 // captureCase is one capture: the calls to make and what to call the files.
@@ -183,6 +185,33 @@ func cases(synAcceptAfter time.Duration) []captureCase {
 				"在 Linux 回环接口上抓取。一条 iptables 规则丢弃了客户端握手的 ACK，服务器一侧的连接停在 SYN-RECEIVED；服务器关闭监听套接字，半开连接被悄悄丢弃，不发送任何报文段。随后客户端的数据找不到套接字，得到 RST。",
 			},
 			run: closeSynReceived,
+		},
+		{
+			name: "syn-lost-rtt", filter: "tcp port 40440", tail: 500 * time.Millisecond,
+			title: text{"Linux: after a lost SYN, lost data goes again within about 200 ms", "Linux：SYN 丢失之后，丢失的数据约 200 毫秒内重传"},
+			summary: text{
+				"Captured from Linux on loopback. iptables drops the client's first SYN and, later, its first data segment. The SYN,ACK echoes the retransmitted SYN's timestamp, which gives the kernel an RTT sample (tcp_rtt_tsopt_us), so the RTO is about 200 ms and not RFC 6298's 3 s fallback: the data goes again about 200 ms after it was lost.",
+				"在 Linux 回环接口上抓取。iptables 丢弃客户端的第一个 SYN，之后又丢弃它的第一个数据报文段。SYN,ACK 回显了重传 SYN 的时间戳，内核由此得到一个往返时间样本（tcp_rtt_tsopt_us），所以 RTO 约为 200 毫秒，而不是 RFC 6298 的 3 秒后备值：数据在丢失约 200 毫秒后重传。",
+			},
+			run: synLostRTT,
+		},
+		{
+			name: "time-wait-abort", filter: "tcp port 40450", tail: 500 * time.Millisecond,
+			title: text{"Linux: SO_LINGER 0 leaves TIME-WAIT in place; data there is ACKed", "Linux：SO_LINGER 0 不会清除 TIME-WAIT；到达的数据会被确认"},
+			summary: text{
+				"Captured from Linux on loopback. The client half-closes, the server closes, and the client, in TIME-WAIT, sets SO_LINGER 0 and closes: nothing is sent and TIME-WAIT stays. A raw socket then injects data from the server at the client's RCV.NXT: the timewait socket answers with an ACK (tcp_timewait_state_process).",
+				"在 Linux 回环接口上抓取。客户端半关闭，服务器关闭，处于 TIME-WAIT 的客户端设置 SO_LINGER 0 后关闭：不发送任何报文段，TIME-WAIT 依然存在。随后用原始套接字以服务器的身份在客户端的 RCV.NXT 注入数据：timewait 套接字回以一个 ACK（tcp_timewait_state_process）。",
+			},
+			run: timeWaitAbort,
+		},
+		{
+			name: "fin-wait-2-orphan-rst", filter: "tcp port 40460", tail: 500 * time.Millisecond,
+			title: text{"Linux: an inexact RST silently ends FIN-WAIT-2 after close()", "Linux：close() 之后，不精确的 RST 悄然结束 FIN-WAIT-2"},
+			summary: text{
+				"Captured from Linux on loopback. The client closes; once its FIN is ACKed it waits in FIN-WAIT-2 as a timewait mini-socket. A raw socket injects, from the server, a RST 10 bytes into the window: the kernel drops the connection without a challenge ACK. An ACK injected next finds no socket and gets RST.",
+				"在 Linux 回环接口上抓取。客户端关闭；FIN 被确认后，它以 timewait 小套接字的形式在 FIN-WAIT-2 等待。用原始套接字以服务器身份注入一个落在窗口内 10 字节处的 RST：内核不发挑战 ACK，直接删除连接。随后注入的 ACK 找不到套接字，得到 RST。",
+			},
+			run: finWait2OrphanRST,
 		},
 		{
 			name: "time-wait", filter: "tcp port 40300", tail: 500 * time.Millisecond,
@@ -696,7 +725,7 @@ func blindDataInjection(e *env) *result {
 	const below = 100000
 	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
 	in := injectFault{AtMs: at, From: "client", Flags: []string{"PSH", "ACK"}, RelSeq: 1, RelAck: 1 - below, Window: 64, Data: "evil"}
-	check(injectRaw(cport, port, clientISN+1, serverISN+1-below, in.Window, []byte(in.Data)))
+	check(injectRaw(cport, port, wire.PSH|wire.ACK, clientISN+1, serverISN+1-below, in.Window, []byte(in.Data)))
 	res.faults = append(res.faults, fault{Inject: &in})
 
 	e.rec.sleepUntil(200)
@@ -743,4 +772,117 @@ func iptables(args ...string) error {
 		return fmt.Errorf("iptables %s: %w: %s", strings.Join(args, " "), err, out)
 	}
 	return nil
+}
+
+// synLostRTT drops the client's first SYN and its first data segment with
+// iptables rules, each removed once the segment has gone.
+func synLostRTT(e *env) *result {
+	const port = 40440
+	res := &result{}
+	lfd, err := boundSocket(port)
+	check(err)
+	defer syscall.Close(lfd)
+	cfd, err := newSocket()
+	check(err)
+	synRule := []string{"INPUT", "-p", "tcp", "--dport", fmt.Sprint(port), "--tcp-flags", "ALL", "SYN", "-j", "DROP"}
+	dataRule := []string{"INPUT", "-p", "tcp", "--dport", fmt.Sprint(port), "--tcp-flags", "ALL", "PSH,ACK", "-j", "DROP"}
+	check(iptables(append([]string{"-I"}, synRule...)...))
+	defer func() { _ = iptables(append([]string{"-D"}, synRule...)...) }()
+	e.rec.begin()
+	check(e.listen("server", lfd, 16))
+	connected := make(chan error, 1)
+	go func() { connected <- e.connect("client", cfd, port) }()
+	e.rec.sleepUntil(500)
+	check(iptables(append([]string{"-D"}, synRule...)...))
+	check(<-connected)
+	sfd, err := accept(lfd)
+	check(err)
+	res.conns = []conn{{a: port, b: localPort(cfd)}}
+
+	check(iptables(append([]string{"-I"}, dataRule...)...))
+	defer func() { _ = iptables(append([]string{"-D"}, dataRule...)...) }()
+	e.rec.sleepUntil(1100)
+	check(e.send("client", cfd, "lost"))
+	e.rec.sleepUntil(1150)
+	check(iptables(append([]string{"-D"}, dataRule...)...))
+	e.rec.sleepUntil(1600)
+	check(e.close("client", cfd))
+	e.rec.sleepUntil(1700)
+	check(e.close("server", sfd))
+	res.faults = []fault{
+		{Drop: &dropFault{From: "client", Flags: []string{"SYN"}, Nth: 1}},
+		{Drop: &dropFault{From: "client", Flags: []string{"PSH", "ACK"}, Nth: 1}},
+	}
+	return res
+}
+
+// timeWaitAbort aborts a client in TIME-WAIT, then injects data from the
+// server at the client's RCV.NXT.
+func timeWaitAbort(e *env) *result {
+	const port = 40450
+	res := &result{}
+	lfd, cfd, sfd := establish(e, port)
+	defer syscall.Close(lfd)
+	cport := localPort(cfd)
+	res.conns = []conn{{a: port, b: cport}}
+
+	e.rec.sleepUntil(100)
+	check(e.shutdown("client", cfd))
+	e.rec.sleepUntil(200)
+	check(e.close("server", sfd))
+	e.rec.sleepUntil(300)
+	check(e.abort("client", cfd))
+	e.rec.sleepUntil(400)
+	segs, err := readPcap(e.rawPcap)
+	check(err)
+	var clientISN, serverISN uint32
+	for _, sg := range segs {
+		if sg.flags&flagSYN != 0 && sg.src == cport {
+			clientISN = sg.seq
+		}
+		if sg.flags&flagSYN != 0 && sg.src == port {
+			serverISN = sg.seq
+		}
+	}
+	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
+	in := injectFault{AtMs: at, From: "server", Flags: []string{"PSH", "ACK"}, RelSeq: 2, RelAck: 2, Window: 64, Data: "late"}
+	check(injectRaw(port, cport, wire.PSH|wire.ACK, serverISN+2, clientISN+2, in.Window, []byte(in.Data)))
+	res.faults = append(res.faults, fault{Inject: &in})
+	return res
+}
+
+// finWait2OrphanRST closes the client (FIN-WAIT-2, orphaned), injects an
+// inexact in-window RST from the server, then a bare ACK.
+func finWait2OrphanRST(e *env) *result {
+	const port = 40460
+	res := &result{}
+	lfd, cfd, sfd := establish(e, port)
+	defer syscall.Close(lfd)
+	defer syscall.Close(sfd)
+	cport := localPort(cfd)
+	res.conns = []conn{{a: port, b: cport}}
+
+	e.rec.sleepUntil(100)
+	check(e.close("client", cfd))
+	e.rec.sleepUntil(200)
+	segs, err := readPcap(e.rawPcap)
+	check(err)
+	var clientISN, serverISN uint32
+	for _, sg := range segs {
+		if sg.flags&flagSYN != 0 && sg.src == cport {
+			clientISN = sg.seq
+		}
+		if sg.flags&flagSYN != 0 && sg.src == port {
+			serverISN = sg.seq
+		}
+	}
+	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
+	rst := injectFault{AtMs: at, From: "server", Flags: []string{"RST"}, RelSeq: 11, RelAck: 0, Window: 0}
+	check(injectRaw(port, cport, wire.RST, serverISN+11, 0, 0, nil))
+	e.rec.sleepUntil(300)
+	at = time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
+	ack := injectFault{AtMs: at, From: "server", Flags: []string{"ACK"}, RelSeq: 1, RelAck: 2, Window: 64}
+	check(injectRaw(port, cport, wire.ACK, serverISN+1, clientISN+2, 64, nil))
+	res.faults = append(res.faults, fault{Inject: &rst}, fault{Inject: &ack})
+	return res
 }
