@@ -325,7 +325,7 @@ func (c *conn) synRetransmitted(now time.Duration, seg *wire.Segment, why cause)
 // receive window? An unacceptable segment is answered with an ACK (unless it
 // is a RST) and dropped.
 func (c *conn) sequenceCheck(now time.Duration, seg *wire.Segment, why cause) bool {
-	if c.acceptable(seg) {
+	if c.acceptable(seg) || c.resetCheck(seg) {
 		return true
 	}
 	c.duplicate(seg)
@@ -363,7 +363,7 @@ func (c *conn) acceptable(seg *wire.Segment) bool {
 func (c *conn) rstArrives(now time.Duration, seg *wire.Segment, why cause) {
 	cfg := c.h.cfg
 	linuxHalfOpen := cfg.TCPCheckReq && c.state == SynReceived && c.listener != nil
-	if cfg.ChallengeAck && Seq(seg.Seq) != c.RcvNxt && !linuxHalfOpen {
+	if cfg.ChallengeAck && Seq(seg.Seq) != c.RcvNxt && !linuxHalfOpen && !c.resetCheck(seg) {
 		// Linux drops a half-open connection on any in-window RST
 		// (tcp_check_req); everyone else challenges an inexact one.
 		why.reason = ReasonChallengeAck
@@ -394,6 +394,17 @@ func (c *conn) rstArrives(now time.Duration, seg *wire.Segment, why cause) {
 	}
 	c.setState(now, Closed, why)
 	c.destroy(now)
+}
+
+// resetCheck is Linux's tcp_reset_check: once the peer's FIN is in, a RST
+// at RCV.NXT-1 (the FIN's own number, as a peer that has not seen our ACK
+// of it would send) resets in CLOSE-WAIT, LAST-ACK and CLOSING, though it
+// is outside the window.
+func (c *conn) resetCheck(seg *wire.Segment) bool {
+	if !c.h.cfg.TCPResetCheck || seg.Flags&wire.RST == 0 || !c.rcvFIN || Seq(seg.Seq) != c.RcvNxt-1 {
+		return false
+	}
+	return c.state == CloseWait || c.state == LastAck || c.state == Closing
 }
 
 // backToListen returns a passive connection in SYN-RECEIVED to the listener

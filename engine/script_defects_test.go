@@ -294,3 +294,23 @@ func TestScriptDefectOrphanFinWait2(t *testing.T) {
 		}},
 	})
 }
+
+// Defect 9 (in part): on Linux a RST at RCV.NXT-1 in CLOSE-WAIT resets
+// (tcp_reset_check); RFC 9293 drops it as outside the window.
+// testdata/linux/close-wait-rst-fin-seq.
+func TestScriptDefectRSTAtFinSeq(t *testing.T) {
+	runScripts(t, []scriptCase{
+		{name: "CLOSE-WAIT", endpoint: Server, run: func(sc *script, p prof) {
+			passiveOpen(sc, p)
+			sc.recv(200, "F. 1001:1001(0) ack 5001 win 65535")
+			sc.expectState(CloseWait)
+			sc.expect(200+p.noDataAckDelay, ". 5001:5001(0) ack 1002")
+			sc.recv(300, "R 1001:1001(0)")
+			if p.name == ProfileRFC {
+				sc.expectState(CloseWait)
+				return
+			}
+			sc.expectState(Closed)
+		}},
+	})
+}

@@ -214,6 +214,15 @@ func cases(synAcceptAfter time.Duration) []captureCase {
 			run: finWait2OrphanRST,
 		},
 		{
+			name: "close-wait-rst-fin-seq", filter: "tcp port 40470", tail: 500 * time.Millisecond,
+			title: text{"Linux: a RST at the FIN's sequence number resets CLOSE-WAIT", "Linux：序号等于 FIN 的 RST 复位 CLOSE-WAIT"},
+			summary: text{
+				"Captured from Linux on loopback. The client shuts down its sending half; the server, in CLOSE-WAIT, ACKs the FIN. A raw socket injects, from the client, a RST at the FIN's own sequence number, RCV.NXT-1: the kernel resets the connection (tcp_reset_check), so the server's close() sends nothing.",
+				"在 Linux 回环接口上抓取。客户端关闭发送方向；处于 CLOSE-WAIT 的服务器确认了 FIN。用原始套接字以客户端身份注入一个序号等于 FIN 自身序号（RCV.NXT-1）的 RST：内核复位连接（tcp_reset_check），所以服务器的 close() 什么也不发送。",
+			},
+			run: closeWaitRSTFinSeq,
+		},
+		{
 			name: "time-wait", filter: "tcp port 40300", tail: 500 * time.Millisecond,
 			title: text{"Linux: the active closer ends in TIME-WAIT", "Linux：主动关闭方进入 TIME-WAIT"},
 			summary: text{
@@ -884,5 +893,36 @@ func finWait2OrphanRST(e *env) *result {
 	ack := injectFault{AtMs: at, From: "server", Flags: []string{"ACK"}, RelSeq: 1, RelAck: 2, Window: 64}
 	check(injectRaw(port, cport, wire.ACK, serverISN+1, clientISN+2, 64, nil))
 	res.faults = append(res.faults, fault{Inject: &rst}, fault{Inject: &ack})
+	return res
+}
+
+// closeWaitRSTFinSeq puts the server in CLOSE-WAIT, injects a RST at the
+// client's FIN's sequence number, and closes the server.
+func closeWaitRSTFinSeq(e *env) *result {
+	const port = 40470
+	res := &result{}
+	lfd, cfd, sfd := establish(e, port)
+	defer syscall.Close(lfd)
+	defer syscall.Close(cfd)
+	cport := localPort(cfd)
+	res.conns = []conn{{a: port, b: cport}}
+
+	e.rec.sleepUntil(100)
+	check(e.shutdown("client", cfd))
+	e.rec.sleepUntil(200)
+	segs, err := readPcap(e.rawPcap)
+	check(err)
+	var clientISN uint32
+	for _, sg := range segs {
+		if sg.flags&flagSYN != 0 && sg.src == cport {
+			clientISN = sg.seq
+		}
+	}
+	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
+	rst := injectFault{AtMs: at, From: "client", Flags: []string{"RST"}, RelSeq: 1, RelAck: 0, Window: 0}
+	check(injectRaw(cport, port, wire.RST, clientISN+1, 0, 0, nil))
+	res.faults = append(res.faults, fault{Inject: &rst})
+	e.rec.sleepUntil(300)
+	check(e.close("server", sfd))
 	return res
 }
