@@ -16,23 +16,23 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// screen is one of the screens issue 7 names: a laptop's embed, a
+// screen is one of the ladderScreens issue 7 names: a laptop's embed, a
 // classroom projector, a student's phone held upright.
-type screen struct {
+type ladderScreen struct {
 	name      string
 	w, h      int64
 	phone     bool // mobile emulation with touch
 	projector bool // the app in projector mode
 }
 
-var screens = []screen{
+var ladderScreens = []ladderScreen{
 	{"1280x800", 1280, 800, false, false},
 	{"1920x1080 projector", 1920, 1080, false, true},
 	{"390x844 phone", 390, 844, true, false},
 }
 
 // withScreen sizes the tab as s; a phone is a mobile device with touch.
-func withScreen(s screen) pageOption {
+func withScreen(s ladderScreen) pageOption {
 	return func(*page) chromedp.Action[chromedp.Void] {
 		if s.phone {
 			return chromedp.EmulateViewport(s.w, s.h, chromedp.EmulatePortrait, chromedp.EmulateMobile, chromedp.EmulateTouch)
@@ -133,7 +133,7 @@ func TestWholeLadder(t *testing.T) {
 			segments++
 		}
 	}
-	for _, s := range screens {
+	for _, s := range ladderScreens {
 		for _, lang := range []string{"en", "zh"} {
 			for _, path := range []string{"/embed/" + id, "/?scenario=" + id} {
 				t.Run(fmt.Sprintf("%s %s %s", s.name, lang, path), func(t *testing.T) {
@@ -283,14 +283,14 @@ func TestLadderScreensAccessible(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name, path string
-		s          screen
+		s ladderScreen
 		steps      int
 	}{
-		{"walking", "/?scenario=client-closes-first", screens[0], 14},
-		{"walking zh embed", "/embed/client-closes-first?lang=zh", screens[0], 14},
-		{"phone", "/?scenario=client-closes-first", screens[2], 0},
-		{"phone embed zh walking", "/embed/client-closes-first?lang=zh", screens[2], 20},
-		{"projector walking", "/?scenario=three-segment-close", screens[1], 10},
+		{"walking", "/?scenario=client-closes-first", ladderScreens[0], 14},
+		{"walking zh embed", "/embed/client-closes-first?lang=zh", ladderScreens[0], 14},
+		{"phone", "/?scenario=client-closes-first", ladderScreens[2], 0},
+		{"phone embed zh walking", "/embed/client-closes-first?lang=zh", ladderScreens[2], 20},
+		{"projector walking", "/?scenario=three-segment-close", ladderScreens[1], 10},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := newPage(t, withScreen(c.s))

@@ -43,7 +43,7 @@ func TestScreenshots(t *testing.T) {
 			p.waitFor(`document.documentElement.classList.contains('projector')`, stepTimeout, "projector mode")
 		}, false, false, false},
 		{"embed.png", "/embed/client-closes-first", 900, 640, nil, true, false, false},
-		// The whole ladder at a glance, on the three screens of issue 7.
+		// The whole ladder at a glance, on the three ladderScreens of issue 7.
 		{"glance-1280x800-en.png", "/embed/client-closes-first", 1280, 800, nil, false, true, false},
 		{"glance-1280x800-zh.png", "/embed/client-closes-first?lang=zh", 1280, 800, nil, false, true, false},
 		{"glance-1920x1080-en.png", "/?scenario=client-closes-first", 1920, 1080, func(p *page) { p.projectorOn() }, false, true, false},
@@ -53,7 +53,7 @@ func TestScreenshots(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			p := newPage(t, withScreen(screen{w: c.w, h: c.h, phone: c.phone}))
+			p := newPage(t, withScreen(ladderScreen{w: c.w, h: c.h, phone: c.phone}))
 			p.open(c.path)
 			if c.setup != nil {
 				c.setup(p)
