@@ -283,7 +283,7 @@ func TestLadderScreensAccessible(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name, path string
-		s ladderScreen
+		s          ladderScreen
 		steps      int
 	}{
 		{"walking", "/?scenario=client-closes-first", ladderScreens[0], 14},
