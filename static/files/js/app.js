@@ -5,7 +5,7 @@
 // once per animation frame.
 
 import { Translator, errorText, readJSON } from './i18n.js';
-import { Store, Session } from './session.js';
+import { Store, Session, savedRoom } from './session.js';
 import { Ladder } from './ladder.js';
 import { Controls, prefs } from './controls.js';
 import { Keyboard } from './keyboard.js';
@@ -51,8 +51,13 @@ class App {
     if (this.mode === 'embed') this.startEmbed();
     document.getElementById('share-open')?.addEventListener('click', () => this.openShare());
     document.getElementById('room-open')?.addEventListener('click', () => this.openRoom());
+    // A presenter's tab that reloads takes its room back, at the same event.
+    const saved = this.mode === 'app' && !this.session.following ? savedRoom() : null;
+    this.session.resume = saved;
+    this.session.onResumeRefused = () => this.loadScenario(config.scenario, { replaceURL: false });
     this.session.connect();
-    if (!this.session.following) this.loadScenario(config.scenario, { replaceURL: false });
+    if (saved) this.openRoom({ share: false });
+    else if (!this.session.following) this.loadScenario(config.scenario, { replaceURL: false });
   }
 
   /** buildViews makes the diagram and the panels, in the current language. */
@@ -248,13 +253,14 @@ class App {
     this.finishedPosted = finished;
   }
 
-  /** openRoom shares the session with a class (room.js). */
-  async openRoom() {
+  /** openRoom shares the session with a class (room.js); with share false
+   * it only shows the panel of the room the session takes back. */
+  async openRoom({ share = true } = {}) {
     if (!this.classroom) {
       const { Classroom } = await import('./room.js');
       this.classroom ??= new Classroom(this);
     }
-    this.classroom.share();
+    if (share) this.classroom.share();
   }
 
   /** openShare shows the dialog of downloads, links and embedding. */

@@ -61,6 +61,33 @@ export class Store extends EventTarget {
 
 const backoffMs = [500, 1000, 2000, 5000, 10000];
 
+/** roomKey keeps, in the tab's sessionStorage, the room this tab presents. */
+const roomKey = 'synack.room';
+
+/**
+ * savedRoom is the room this tab presents, {room, resume}, kept across a
+ * reload so that the presenter takes it back (README, "Classroom rooms");
+ * null when there is none.
+ */
+export function savedRoom() {
+  try {
+    const v = JSON.parse(window.sessionStorage.getItem(roomKey) ?? 'null');
+    return v && typeof v.room === 'string' && typeof v.resume === 'string' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** saveRoom keeps {room, resume}, or forgets it (null). */
+export function saveRoom(v) {
+  try {
+    if (v) window.sessionStorage.setItem(roomKey, JSON.stringify({ room: v.room, resume: v.resume }));
+    else window.sessionStorage.removeItem(roomKey);
+  } catch {
+    // Storage blocked: a reload opens a new room.
+  }
+}
+
 /**
  * Session sends the reader's actions to the server and feeds the store with
  * its answers. It speaks the protocol of the contract's "Live sessions"
@@ -78,11 +105,17 @@ export class Session {
     this.everOpened = false;
     this.retries = 0;
     this.lastLoad = null;
+    /**
+     * resume is the room this session presents, {room, resume}: a new
+     * connection takes it back, at the same event, instead of loading.
+     */
+    this.resume = null;
   }
 
   /** path is the WebSocket's address on this server (room.js follows a room). */
   path() {
-    return '/ws';
+    if (!this.resume) return '/ws';
+    return `/ws?${new URLSearchParams({ room: this.resume.room, resume: this.resume.resume })}`;
   }
 
   connect() {
@@ -126,7 +159,7 @@ export class Session {
       this.store.emit('play');
       const wait = backoffMs[Math.min(this.retries++, backoffMs.length - 1)];
       setTimeout(() => {
-        if (this.lastLoad) this.queue = [this.lastLoad];
+        if (this.lastLoad && !this.resume) this.queue = [this.lastLoad];
         this.connect();
       }, wait);
     };
@@ -155,6 +188,8 @@ export class Session {
     const s = this.store;
     switch (msg.type) {
       case 'loaded':
+        // A presenter that took its room back did not say what to load.
+        if (this.resume && !this.lastLoad) s.scenarioId = msg.scenario?.id ?? '';
         s.scenario = msg.scenario;
         s.endpoints = msg.endpoints;
         s.events = [];
@@ -191,6 +226,12 @@ export class Session {
         s.emit('done');
         break;
       case 'error':
+        if (msg.code === 'resume-refused' && this.resume) {
+          // The room is gone: this page starts afresh, unshared.
+          this.resume = null;
+          saveRoom(null);
+          this.onResumeRefused?.();
+        }
         s.errorMsg = msg; // kept to say it again in another language
         s.error = errorText(msg, this.t);
         s.emit('error');
