@@ -139,6 +139,16 @@ func TestClassroom(t *testing.T) {
 	for _, v := range viewers {
 		v.progressIs(6, "the run going on")
 	}
+	// The viewers follow the presenter's numbering and selected segment,
+	// each in its own language.
+	presenter.click(`input[name="numbering"][value="absolute"]`)
+	eval[chromedp.Void](presenter, `document.querySelector('#diagram [data-kind="segment"]').dispatchEvent(new MouseEvent('click', {bubbles: true}))`)
+	presenter.waitIdle()
+	explained := eval[string](presenter, `document.getElementById('explain').textContent`)
+	for i, v := range desks {
+		v.waitFor(`document.querySelector('input[name="numbering"][value="absolute"]').checked`, 10*time.Second, "the presenter's numbering")
+		v.waitFor(fmt.Sprintf(`document.getElementById('explain').textContent === %q`, explained), 10*time.Second, fmt.Sprintf("viewer %d: the presenter's selection", i))
+	}
 	if !strings.HasPrefix(eval[string](presenter, `sessionStorage.getItem('synack.room') ?? ''`), `{"room":"`+code) {
 		t.Error("the presenter's tab does not keep its room")
 	}

@@ -227,6 +227,9 @@ func (r *room) admit(c *wsConn, id string) bool {
 	if r.done != nil {
 		backlog = append(backlog, frame{shared: r.done})
 	}
+	if r.view != nil {
+		backlog = append(backlog, frame{shared: r.view})
+	}
 	if q := r.question; q != nil {
 		backlog = append(backlog, frame{shared: q.msg})
 		if q.revealed != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,6 +39,7 @@ const (
 	cmdReveal = "reveal"
 	cmdEnd    = "end"
 	cmdAnswer = "answer"
+	cmdView   = "view"
 )
 
 // Room messages, server to browser.
@@ -48,6 +50,7 @@ const (
 	msgAnswers  = "answers"
 	msgAnswered = "answered"
 	msgReveal   = "reveal"
+	msgView     = "view"
 )
 
 // Room states in a room message.
@@ -173,6 +176,9 @@ type room struct {
 	loaded *sharedFrame
 	events []*sharedFrame
 	done   *sharedFrame
+	// view is how the presenter shows the run (numbering, selection),
+	// for late joiners.
+	view *sharedFrame
 	// The last question asked, if any.
 	question  *roomQuestion
 	questions int // questions asked so far: the next one's id
@@ -706,4 +712,38 @@ func newToken() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return hex.EncodeToString(b[:])
+}
+
+// Numberings the presenter's page may show (the contract's ?numbering=).
+var numberings = []string{"absolute", "relative", "symbolic"}
+
+// viewMessage tells the viewers how the presenter shows the run: they
+// follow its numbering and selected event, in their own language.
+type viewMessage struct {
+	Type      string `json:"type"`
+	Numbering string `json:"numbering"`
+	Selected  int    `json:"selected"`
+}
+
+// setView passes the presenter's numbering and selected event (-1 for none)
+// on to the viewers, and keeps it for late joiners.
+func (r *room) setView(numbering string, selected int) error {
+	if !slices.Contains(numberings, numbering) || selected < -1 || selected > engine.MaxEvents {
+		value := clip(fmt.Sprintf("%q, %d", numbering, selected))
+		return userErrorf("bad-view", errArgs{"numberings": strings.Join(numberings, ", "), "max": engine.MaxEvents, "value": value},
+			"view: numbering must be one of %s and selected an event from -1 to %d, not %s.", strings.Join(numberings, ", "), engine.MaxEvents, value)
+	}
+	msg := viewMessage{Type: msgView, Numbering: numbering, Selected: selected}
+	pm, err := prepare(msg)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended {
+		return userErrorf("room-ended", nil, "The room has ended.")
+	}
+	r.view = &sharedFrame{pm: pm}
+	r.fanOut(pm, r.presenter.commandStart())
+	return nil
 }

@@ -146,6 +146,7 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 			r.Get("/lessons", listLessons)
 			r.Get("/lessons/{id}", s.errorsTo(getLesson))
 			r.Get("/rooms/{code}/qr.svg", s.errorsTo(s.roomQR))
+			r.Get("/strings/room", roomStrings)
 		})
 		r.With(s.limitBody(engine.MaxScenarioBytes, &http.MaxBytesError{Limit: engine.MaxScenarioBytes})).
 			Post("/run", s.errorsTo(s.runScenario))

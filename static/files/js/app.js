@@ -51,7 +51,7 @@ class App {
     if (this.mode === 'embed') this.startEmbed();
     document.getElementById('share-open')?.addEventListener('click', () => this.openShare());
     document.getElementById('room-open')?.addEventListener('click', () => this.openRoom());
-    // A presenter's tab that reloads takes its room back, at the same event.
+    // A presenter's reloaded tab takes its room back.
     const saved = this.mode === 'app' && !this.session.following ? savedRoom() : null;
     this.session.resume = saved;
     this.session.onResumeRefused = () => this.loadScenario(config.scenario, { replaceURL: false });
@@ -147,6 +147,11 @@ class App {
         break;
       case 'error':
         this.announcer.say(s.error);
+        break;
+      case 'view':
+        // A viewer follows the presenter's notation and selection.
+        this.setNumbering(c.numbering, { save: false });
+        s.select(c.selected);
         break;
     }
     if (c.what === 'event' || c.what === 'play' || c.what === 'loaded') this.watchQuiet();
@@ -257,7 +262,8 @@ class App {
    * it only shows the panel of the room the session takes back. */
   async openRoom({ share = true } = {}) {
     if (!this.classroom) {
-      const { Classroom } = await import('./room.js');
+      const { Classroom, loadStrings } = await import('./room.js');
+      await loadStrings(this.tr.catalogues);
       this.classroom ??= new Classroom(this);
     }
     if (share) this.classroom.share();
@@ -371,11 +377,12 @@ class App {
     }
   }
 
-  setNumbering(n) {
+  setNumbering(n, { save = true } = {}) {
     if (!['absolute', 'relative', 'symbolic'].includes(n)) return;
     this.store.numbering = n;
     for (const r of document.querySelectorAll('input[name="numbering"]')) r.checked = r.value === n;
-    if (this.mode === 'app') prefs.set('numbering', n);
+    if (this.mode === 'app' && save) prefs.set('numbering', n);
+    this.store.emit('numbering');
     this.ladder?.setNumbering(n);
     this.panels.events?.invalidate();
     this.schedule();
@@ -427,5 +434,10 @@ const config = readJSON('synack-config');
 const catalogues = readJSON('synack-i18n');
 // A page whose address names a classroom room follows it (room.js).
 const following = config?.mode === 'app' && new URLSearchParams(location.search).has('room');
-if (config && catalogues && following) import('./room.js').then(({ Follower }) => new App(config, catalogues, Follower));
+if (config && catalogues && following) {
+  import('./room.js').then(async ({ Follower, loadStrings }) => {
+    await loadStrings(catalogues);
+    new App(config, catalogues, Follower);
+  });
+}
 else if (config && catalogues) new App(config, catalogues);

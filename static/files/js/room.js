@@ -9,7 +9,7 @@
 // question to answer.
 
 import { errorText } from './i18n.js';
-import { Session, saveRoom } from './session.js';
+import { Session } from './session.js';
 
 /** textIn picks a {en, zh} text in lang, English when it has none. */
 export function textIn(text, lang) {
@@ -28,6 +28,36 @@ function el(tag, attrs = {}, ...children) {
   }
   e.append(...children.filter((c) => c != null));
   return e;
+}
+
+/**
+ * saveRoom keeps, in the tab's sessionStorage, the room this tab presents,
+ * {room, resume}, so that a reload takes it back (session.js savedRoom);
+ * null forgets it.
+ */
+function saveRoom(v) {
+  try {
+    if (v) sessionStorage.setItem('synack.room', JSON.stringify({ room: v.room, resume: v.resume }));
+    else sessionStorage.removeItem('synack.room');
+  } catch {
+    // Storage blocked: a reload opens a new room.
+  }
+}
+
+/**
+ * loadStrings adds the room panel's words (room.*, every language) to the
+ * page's catalogues, which leave them out of the first load. Without them
+ * the panel shows its keys.
+ */
+export async function loadStrings(catalogues) {
+  try {
+    const res = await fetch('/api/strings/room');
+    if (!res.ok) return;
+    const words = await res.json();
+    for (const [lang, messages] of Object.entries(words)) Object.assign((catalogues[lang] ??= {}), messages);
+  } catch {
+    // Offline: the keys show.
+  }
 }
 
 /** useStylesheet loads room.css, once, beside this module's own files. */
@@ -586,7 +616,22 @@ export class Classroom {
       this.panel.code = app.session.resume.room;
       this.panel.resuming = true;
     }
+    // The viewers follow the presenter's numbering and selected event.
+    this.viewTimer = 0;
+    app.store.on((c) => {
+      if (c.what === 'select' || c.what === 'numbering') this.sendView();
+    });
     this.panel.render();
+  }
+
+  /** sendView tells the room how this page shows the run, soon. */
+  sendView() {
+    clearTimeout(this.viewTimer);
+    this.viewTimer = setTimeout(() => {
+      const { panel, app } = this;
+      if (!panel.code || panel.ended || panel.resuming) return;
+      app.session.send({ type: 'view', numbering: app.store.numbering, selected: app.store.selected });
+    }, 150);
   }
 
   /** receive takes the room messages of the session. */
@@ -595,12 +640,14 @@ export class Classroom {
     if (msg.type === 'shared' && msg.resume) {
       session.resume = { room: msg.room, resume: msg.resume };
       saveRoom(session.resume);
+      this.sendView();
     }
     if (msg.type === 'room' && msg.state === 'ended') {
       session.resume = null;
       saveRoom(null);
     }
     if (msg.type === 'error' && msg.code === 'resume-refused') {
+      saveRoom(null);
       this.panel.resuming = false;
       this.panel.ended = 'left';
       this.panel.render();
@@ -711,6 +758,9 @@ export class Follower extends Session {
         s.scenarioId = msg.scenario?.id ?? '';
         s.total = null;
         break;
+      case 'view':
+        s.emit('view', { numbering: msg.numbering, selected: msg.selected });
+        return;
       default:
         if (this.panel.receive(msg)) return;
     }

@@ -61,30 +61,13 @@ export class Store extends EventTarget {
 
 const backoffMs = [500, 1000, 2000, 5000, 10000];
 
-/** roomKey keeps, in the tab's sessionStorage, the room this tab presents. */
-const roomKey = 'synack.room';
-
-/**
- * savedRoom is the room this tab presents, {room, resume}, kept across a
- * reload so that the presenter takes it back (README, "Classroom rooms");
- * null when there is none.
- */
+/** savedRoom is the room this tab presents, {room, resume} (room.js), or null. */
 export function savedRoom() {
   try {
-    const v = JSON.parse(window.sessionStorage.getItem(roomKey) ?? 'null');
-    return v && typeof v.room === 'string' && typeof v.resume === 'string' ? v : null;
+    const v = JSON.parse(sessionStorage.getItem('synack.room'));
+    return v?.room && v.resume ? v : null;
   } catch {
     return null;
-  }
-}
-
-/** saveRoom keeps {room, resume}, or forgets it (null). */
-export function saveRoom(v) {
-  try {
-    if (v) window.sessionStorage.setItem(roomKey, JSON.stringify({ room: v.room, resume: v.resume }));
-    else window.sessionStorage.removeItem(roomKey);
-  } catch {
-    // Storage blocked: a reload opens a new room.
   }
 }
 
@@ -105,10 +88,7 @@ export class Session {
     this.everOpened = false;
     this.retries = 0;
     this.lastLoad = null;
-    /**
-     * resume is the room this session presents, {room, resume}: a new
-     * connection takes it back, at the same event, instead of loading.
-     */
+    /** resume {room, resume}: a new connection takes that room back. */
     this.resume = null;
   }
 
@@ -188,7 +168,6 @@ export class Session {
     const s = this.store;
     switch (msg.type) {
       case 'loaded':
-        // A presenter that took its room back did not say what to load.
         if (this.resume && !this.lastLoad) s.scenarioId = msg.scenario?.id ?? '';
         s.scenario = msg.scenario;
         s.endpoints = msg.endpoints;
@@ -227,9 +206,7 @@ export class Session {
         break;
       case 'error':
         if (msg.code === 'resume-refused' && this.resume) {
-          // The room is gone: this page starts afresh, unshared.
           this.resume = null;
-          saveRoom(null);
           this.onResumeRefused?.();
         }
         s.errorMsg = msg; // kept to say it again in another language
