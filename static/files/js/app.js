@@ -55,6 +55,8 @@ class App {
     const saved = this.mode === 'app' && !this.session.following ? savedRoom() : null;
     this.session.resume = saved;
     this.session.onResumeRefused = () => this.loadScenario(config.scenario, { replaceURL: false });
+    // The room's messages wait for room.js (openRoom).
+    if (saved) this.session.onOther = (msg) => (this.roomBacklog ??= []).push(msg);
     this.session.connect();
     if (saved) this.openRoom({ share: false });
     else if (!this.session.following) this.loadScenario(config.scenario, { replaceURL: false });

@@ -616,6 +616,8 @@ export class Classroom {
       this.panel.code = app.session.resume.room;
       this.panel.resuming = true;
     }
+    for (const msg of app.roomBacklog ?? []) this.receive(msg);
+    app.roomBacklog = null;
     // The viewers follow the presenter's numbering and selected event.
     this.viewTimer = 0;
     app.store.on((c) => {
