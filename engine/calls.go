@@ -105,7 +105,7 @@ func (h *host) connect(now time.Duration, why cause) callResult {
 	c.SndUna = c.ISS
 	c.SndNxt = c.ISS.Add(1)
 	c.dataStart = c.SndNxt
-	why.reason = "active-open"
+	why.reason = ReasonActiveOpen
 	c.setState(now, SynSent, why)
 	c.sendSYN(now, why, false)
 	return ok()
@@ -149,7 +149,7 @@ func (c *conn) receive(now time.Duration, why cause) callResult {
 	if 2*before <= c.rcvSpace && c.rcvWnd() >= 2*before && c.state.synchronized() && !c.rcvFIN {
 		// Reading at least doubled a window that had shrunk to half or
 		// less: tell the peer (Linux tcp_cleanup_rbuf).
-		why.reason = "window-update"
+		why.reason = ReasonWindowUpdate
 		c.ackNow = true
 		c.output(now, why)
 	}
@@ -183,7 +183,7 @@ func (c *conn) shutdown(now time.Duration, why cause) callResult {
 // 4.2.2.13 and Linux do.
 func (c *conn) close(now time.Duration, why cause) callResult {
 	if len(c.rcvQ) > 0 && c.state.synchronized() && c.state != TimeWait {
-		why.reason = "close-with-unread-data"
+		why.reason = ReasonCloseWithUnreadData
 		c.reset(now, why)
 		return ok()
 	}
@@ -192,6 +192,23 @@ func (c *conn) close(now time.Duration, why cause) callResult {
 		c.setState(now, Closed, why)
 		c.destroy(now)
 		return ok()
+	case SynReceived:
+		if c.listener != nil && c.h.cfg.InetCskListenStop {
+			// Linux: a connection not yet accepted is not the
+			// application's to close; its close() closes the listener,
+			// which drops its half-open connections without a word
+			// (inet_csk_listen_stop). The peer's next segment finds no
+			// socket and is answered with RST.
+			l := c.listener
+			why.reason = ReasonListenerClosed
+			c.setState(now, Closed, why)
+			c.destroy(now)
+			if l.state == Listen {
+				l.setState(now, Closed, why)
+				l.destroy(now)
+			}
+			return ok()
+		}
 	case FinWait1, FinWait2:
 		if c.h.cfg.RFC9293CloseClosing {
 			return fail(errClosing)
@@ -215,13 +232,20 @@ func (c *conn) close(now time.Duration, why cause) callResult {
 
 // abort is ABORT (close with SO_LINGER 0): a RST where the peer has state.
 func (c *conn) abort(now time.Duration, why cause) callResult {
+	if c.state == TimeWait && c.h.cfg.TCPTimeWait {
+		// Linux: a connection in TIME-WAIT is a timewait mini-socket the
+		// application no longer holds (tcp_time_wait): SO_LINGER 0 and
+		// close() leave it, and its timer, in place.
+		c.orphan = true
+		return ok()
+	}
 	switch c.state {
 	case Listen, SynSent, Closing, LastAck, TimeWait:
 		c.setState(now, Closed, why)
 		c.destroy(now)
 		return ok()
 	}
-	why.reason = "abort"
+	why.reason = ReasonAbort
 	c.reset(now, why)
 	return ok()
 }

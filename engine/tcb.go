@@ -82,6 +82,10 @@ type conn struct {
 	rttSeq    Seq
 	rttStart  time.Duration
 	retries   int
+	// sentBuf holds the first sentEnds without an allocation.
+	sentBuf [4]Seq
+	// synTS is the timestamp clock when the SYN or SYN,ACK last went out.
+	synTS uint32
 	// sentEnds are the end sequence numbers of the data and FIN segments
 	// sent and not yet acknowledged, oldest first: Linux's packets_out.
 	sentEnds []Seq
@@ -170,11 +174,11 @@ func (c *conn) setState(now time.Duration, to State, cause cause) {
 
 // cause says why something happened: a call, a segment or a timer.
 type cause struct {
-	what    string // a call name, "segment" or "timer"
+	what    Cause  // a call name, "segment" or "timer"
 	segment int    // the segment's id when what is "segment"
-	reason  string // a key for the rule applied
+	reason  Reason // the rule applied
 }
 
-func callCause(call string) cause { return cause{what: call} }
+func callCause(call string) cause { return cause{what: Cause(call)} }
 
-func timerCause(t timer) cause { return cause{what: "timer", reason: t.String()} }
+func timerCause(t timer) cause { return cause{what: CauseTimer, reason: Reason(t.name())} }

@@ -91,19 +91,6 @@ func (c Catalogue) Without(prefixes []string, keep ...string) Catalogue {
 	return Catalogue{lang: c.lang, messages: kept}
 }
 
-// Only returns a copy of the catalogue with only the keys that start with
-// prefix (such as "room."), for a script loaded on demand that fetches its
-// own words.
-func (c Catalogue) Only(prefix string) Catalogue {
-	kept := make(map[string]string)
-	for k, v := range c.messages {
-		if strings.HasPrefix(k, prefix) {
-			kept[k] = v
-		}
-	}
-	return Catalogue{lang: c.lang, messages: kept}
-}
-
 func (c Catalogue) MarshalJSON() ([]byte, error) {
 	return json.Marshal(c.messages)
 }

@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/synack/synack/i18n"
 	"rsc.io/qr"
 )
 
@@ -67,16 +66,4 @@ func qrSVG(text string) ([]byte, error) {
 	}
 	b.WriteString(`"/></svg>`)
 	return b.Bytes(), nil
-}
-
-// roomStrings answers GET /api/strings/room: the room panel's words (room.*)
-// in every language, for room.js, which the app loads on demand and whose
-// words the app's first load leaves out.
-func roomStrings(w http.ResponseWriter, _ *http.Request) {
-	all := make(map[string]i18n.Catalogue, len(i18n.Langs()))
-	for _, lang := range i18n.Langs() {
-		all[lang] = i18n.For(lang).Only("room.")
-	}
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	writeJSON(w, http.StatusOK, all)
 }

@@ -44,22 +44,6 @@ function saveRoom(v) {
   }
 }
 
-/**
- * loadStrings adds the room panel's words (room.*, every language) to the
- * page's catalogues, which leave them out of the first load. Without them
- * the panel shows its keys.
- */
-export async function loadStrings(catalogues) {
-  try {
-    const res = await fetch('/api/strings/room');
-    if (!res.ok) return;
-    const words = await res.json();
-    for (const [lang, messages] of Object.entries(words)) Object.assign((catalogues[lang] ??= {}), messages);
-  } catch {
-    // Offline: the keys show.
-  }
-}
-
 /** useStylesheet loads room.css, once, beside this module's own files. */
 function useStylesheet() {
   if (document.querySelector('link[data-room-css]')) return;

@@ -167,6 +167,42 @@ func cases(synAcceptAfter time.Duration) []captureCase {
 			run: nagleClose,
 		},
 		{
+			name: "blind-data-injection", filter: "tcp port 40420", tail: 500 * time.Millisecond,
+			title: text{"Linux: data with an ACK far below SND.UNA gets a challenge ACK", "Linux：ACK 远低于 SND.UNA 的数据得到挑战 ACK"},
+			summary: text{
+				"Captured from Linux on loopback. A raw socket injects data at the server's RCV.NXT whose ACK lies 100000 below the server's SND.UNA, more than a window: the kernel drops the data and answers with a challenge ACK (RFC 5961 section 5, tcp_ack). Then the client closes, and the server 100 ms later.",
+				"在 Linux 回环接口上抓取。用原始套接字注入一段数据，其序号正是服务器的 RCV.NXT，但 ACK 比服务器的 SND.UNA 低 100000，超过一个窗口：内核丢弃这段数据，并回以挑战 ACK（RFC 5961 第 5 节，tcp_ack）。随后客户端关闭，服务器在 100 毫秒后关闭。",
+			},
+			run: blindDataInjection,
+		},
+		{
+			name: "close-syn-received", filter: "tcp port 40430", tail: 500 * time.Millisecond,
+			title: text{"Linux: closing before accept() drops the half-open connection", "Linux：accept() 之前关闭会丢弃半开连接"},
+			summary: text{
+				"Captured from Linux on loopback. An iptables rule drops the client's handshake ACK, so the server's connection stays in SYN-RECEIVED; the server closes its listening socket, which drops the half-open connection without sending anything. The client's data then finds no socket and gets RST.",
+				"在 Linux 回环接口上抓取。一条 iptables 规则丢弃了客户端握手的 ACK，服务器一侧的连接停在 SYN-RECEIVED；服务器关闭监听套接字，半开连接被悄悄丢弃，不发送任何报文段。随后客户端的数据找不到套接字，得到 RST。",
+			},
+			run: closeSynReceived,
+		},
+		{
+			name: "syn-lost-rtt", filter: "tcp port 40440", tail: 500 * time.Millisecond,
+			title: text{"Linux: after a lost SYN, lost data goes again within about 200 ms", "Linux：SYN 丢失之后，丢失的数据约 200 毫秒内重传"},
+			summary: text{
+				"Captured from Linux on loopback. iptables drops the client's first SYN and, later, its first data segment. The SYN,ACK echoes the retransmitted SYN's timestamp, which gives the kernel an RTT sample (tcp_rtt_tsopt_us), so the RTO is about 200 ms and not RFC 6298's 3 s fallback: the data goes again about 200 ms after it was lost.",
+				"在 Linux 回环接口上抓取。iptables 丢弃客户端的第一个 SYN，之后又丢弃它的第一个数据报文段。SYN,ACK 回显了重传 SYN 的时间戳，内核由此得到一个往返时间样本（tcp_rtt_tsopt_us），所以 RTO 约为 200 毫秒，而不是 RFC 6298 的 3 秒后备值：数据在丢失约 200 毫秒后重传。",
+			},
+			run: synLostRTT,
+		},
+		{
+			name: "time-wait-abort", filter: "tcp port 40450", tail: 500 * time.Millisecond,
+			title: text{"Linux: SO_LINGER 0 leaves TIME-WAIT in place; data there is ACKed", "Linux：SO_LINGER 0 不会清除 TIME-WAIT；到达的数据会被确认"},
+			summary: text{
+				"Captured from Linux on loopback. The client half-closes, the server closes, and the client, in TIME-WAIT, sets SO_LINGER 0 and closes: nothing is sent and TIME-WAIT stays. A raw socket then injects data from the server at the client's RCV.NXT: the timewait socket answers with an ACK (tcp_timewait_state_process).",
+				"在 Linux 回环接口上抓取。客户端半关闭，服务器关闭，处于 TIME-WAIT 的客户端设置 SO_LINGER 0 后关闭：不发送任何报文段，TIME-WAIT 依然存在。随后用原始套接字以服务器的身份在客户端的 RCV.NXT 注入数据：timewait 套接字回以一个 ACK（tcp_timewait_state_process）。",
+			},
+			run: timeWaitAbort,
+		},
+		{
 			name: "time-wait", filter: "tcp port 40300", tail: 500 * time.Millisecond,
 			title: text{"Linux: the active closer ends in TIME-WAIT", "Linux：主动关闭方进入 TIME-WAIT"},
 			summary: text{
@@ -642,5 +678,164 @@ func nagleClose(e *env) *result {
 	expect(res, "server receive", got+" "+eofText(eof), "ab EOF")
 	e.rec.sleepUntil(500)
 	check(e.close("server", sfd))
+	return res
+}
+
+// blindDataInjection injects, from the client's address and port, data at
+// the server's RCV.NXT with an ACK 100000 below the server's SND.UNA.
+func blindDataInjection(e *env) *result {
+	const port = 40420
+	res := &result{}
+	lfd, cfd, sfd := establish(e, port)
+	defer syscall.Close(lfd)
+	cport := localPort(cfd)
+	res.conns = []conn{{a: port, b: cport}}
+
+	e.rec.sleepUntil(100)
+	segs, err := readPcap(e.rawPcap)
+	check(err)
+	var clientISN, serverISN uint32
+	var haveC, haveS bool
+	for _, sg := range segs {
+		if sg.flags&flagSYN == 0 {
+			continue
+		}
+		if sg.src == cport && sg.dst == port {
+			clientISN, haveC = sg.seq, true
+		}
+		if sg.src == port && sg.dst == cport {
+			serverISN, haveS = sg.seq, true
+		}
+	}
+	if !haveC || !haveS {
+		check(fmt.Errorf("the handshake is not in the capture yet"))
+	}
+	// rel_ack 1-100000: 100000 below the server's SND.UNA, ISN+1.
+	const below = 100000
+	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
+	in := injectFault{AtMs: at, From: "client", Flags: []string{"PSH", "ACK"}, RelSeq: 1, RelAck: 1 - below, Window: 64, Data: "evil"}
+	check(injectRaw(cport, port, clientISN+1, serverISN+1-below, in.Window, []byte(in.Data)))
+	res.faults = append(res.faults, fault{Inject: &in})
+
+	e.rec.sleepUntil(200)
+	check(e.close("client", cfd))
+	e.rec.sleepUntil(300)
+	check(e.close("server", sfd))
+	return res
+}
+
+// closeSynReceived drops the client's handshake ACK with iptables (the
+// server side stays in SYN-RECEIVED), closes the listener, and has the
+// client send data.
+func closeSynReceived(e *env) *result {
+	const port = 40430
+	res := &result{}
+	lfd, err := boundSocket(port)
+	check(err)
+	cfd, err := newSocket()
+	check(err)
+	defer syscall.Close(cfd)
+	// The rule drops pure ACKs to the port: while it is in place, the only
+	// one is the handshake's.
+	rule := []string{"INPUT", "-p", "tcp", "--dport", fmt.Sprint(port), "--tcp-flags", "ALL", "ACK", "-j", "DROP"}
+	check(iptables(append([]string{"-I"}, rule...)...))
+	defer func() { _ = iptables(append([]string{"-D"}, rule...)...) }()
+	e.rec.begin()
+	check(e.listen("server", lfd, 16))
+	check(e.connect("client", cfd, port))
+	check(iptables(append([]string{"-D"}, rule...)...))
+	res.conns = []conn{{a: port, b: localPort(cfd)}}
+	res.faults = append(res.faults, fault{Drop: &dropFault{From: "client", Flags: []string{"ACK"}, Nth: 1}})
+
+	e.rec.sleepUntil(100)
+	check(e.close("server", lfd))
+	e.rec.sleepUntil(200)
+	check(e.send("client", cfd, "hello"))
+	return res
+}
+
+// iptables runs iptables with args.
+func iptables(args ...string) error {
+	out, err := exec.Command("iptables", args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("iptables %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// synLostRTT drops the client's first SYN and its first data segment with
+// iptables rules, each removed once the segment has gone.
+func synLostRTT(e *env) *result {
+	const port = 40440
+	res := &result{}
+	lfd, err := boundSocket(port)
+	check(err)
+	defer syscall.Close(lfd)
+	cfd, err := newSocket()
+	check(err)
+	synRule := []string{"INPUT", "-p", "tcp", "--dport", fmt.Sprint(port), "--tcp-flags", "ALL", "SYN", "-j", "DROP"}
+	dataRule := []string{"INPUT", "-p", "tcp", "--dport", fmt.Sprint(port), "--tcp-flags", "ALL", "PSH,ACK", "-j", "DROP"}
+	check(iptables(append([]string{"-I"}, synRule...)...))
+	defer func() { _ = iptables(append([]string{"-D"}, synRule...)...) }()
+	e.rec.begin()
+	check(e.listen("server", lfd, 16))
+	connected := make(chan error, 1)
+	go func() { connected <- e.connect("client", cfd, port) }()
+	e.rec.sleepUntil(500)
+	check(iptables(append([]string{"-D"}, synRule...)...))
+	check(<-connected)
+	sfd, err := accept(lfd)
+	check(err)
+	res.conns = []conn{{a: port, b: localPort(cfd)}}
+
+	check(iptables(append([]string{"-I"}, dataRule...)...))
+	defer func() { _ = iptables(append([]string{"-D"}, dataRule...)...) }()
+	e.rec.sleepUntil(1100)
+	check(e.send("client", cfd, "lost"))
+	e.rec.sleepUntil(1150)
+	check(iptables(append([]string{"-D"}, dataRule...)...))
+	e.rec.sleepUntil(1600)
+	check(e.close("client", cfd))
+	e.rec.sleepUntil(1700)
+	check(e.close("server", sfd))
+	res.faults = []fault{
+		{Drop: &dropFault{From: "client", Flags: []string{"SYN"}, Nth: 1}},
+		{Drop: &dropFault{From: "client", Flags: []string{"PSH", "ACK"}, Nth: 1}},
+	}
+	return res
+}
+
+// timeWaitAbort aborts a client in TIME-WAIT, then injects data from the
+// server at the client's RCV.NXT.
+func timeWaitAbort(e *env) *result {
+	const port = 40450
+	res := &result{}
+	lfd, cfd, sfd := establish(e, port)
+	defer syscall.Close(lfd)
+	cport := localPort(cfd)
+	res.conns = []conn{{a: port, b: cport}}
+
+	e.rec.sleepUntil(100)
+	check(e.shutdown("client", cfd))
+	e.rec.sleepUntil(200)
+	check(e.close("server", sfd))
+	e.rec.sleepUntil(300)
+	check(e.abort("client", cfd))
+	e.rec.sleepUntil(400)
+	segs, err := readPcap(e.rawPcap)
+	check(err)
+	var clientISN, serverISN uint32
+	for _, sg := range segs {
+		if sg.flags&flagSYN != 0 && sg.src == cport {
+			clientISN = sg.seq
+		}
+		if sg.flags&flagSYN != 0 && sg.src == port {
+			serverISN = sg.seq
+		}
+	}
+	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
+	in := injectFault{AtMs: at, From: "server", Flags: []string{"PSH", "ACK"}, RelSeq: 2, RelAck: 2, Window: 64, Data: "late"}
+	check(injectRaw(port, cport, serverISN+2, clientISN+2, in.Window, []byte(in.Data)))
+	res.faults = append(res.faults, fault{Inject: &in})
 	return res
 }
