@@ -143,10 +143,10 @@ func TestClassroom(t *testing.T) {
 	for _, v := range viewers {
 		v.progressIs(6, "the run going on")
 	}
-	// The viewers follow the presenter's numbering and selected segment,
+	// The viewers follow the presenter's numbering and selected event,
 	// each in its own language.
 	presenter.click(`input[name="numbering"][value="absolute"]`)
-	eval[chromedp.Void](presenter, `document.querySelector('#diagram [data-kind="segment"]').dispatchEvent(new MouseEvent('click', {bubbles: true}))`)
+	eval[chromedp.Void](presenter, `document.querySelector('#diagram [data-kind="state"]').dispatchEvent(new MouseEvent('click', {bubbles: true}))`)
 	presenter.waitIdle()
 	// The explanation's head: the event's number, and its segment in the
 	// numbering shown (what follows may differ: the presenter's page offers
