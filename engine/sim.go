@@ -287,7 +287,7 @@ func (s *Sim) Step() bool {
 		return true
 	}
 	s.steps++
-	s.spent.work += int64(1 + len(s.client.conns) + len(s.server.conns))
+	s.spent.work += stepWork + int64(len(s.client.conns)+len(s.server.conns))
 	s.now = max(s.now, t)
 	if len(s.inFlight) > 0 && s.inFlight[0].arrive == t {
 		f := s.inFlight[0]
