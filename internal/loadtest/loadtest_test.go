@@ -64,7 +64,8 @@ func startServer(tb testing.TB) *Server {
 	if binary.err != nil {
 		tb.Fatal(binary.err)
 	}
-	s, err := Start(ctx, binary.path)
+	// Every session of a load test comes from one address.
+	s, err := Start(ctx, binary.path, "-max-sessions-per-client", "2000")
 	if err != nil {
 		tb.Fatal(err)
 	}
