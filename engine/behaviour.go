@@ -72,6 +72,9 @@ type Behaviours struct {
 	// holds; abort (SO_LINGER 0) leaves it in place, where RFC 9293's
 	// ABORT in TIME-WAIT deletes the TCB.
 	TCPTimeWait bool `cite:"tcp_time_wait"`
+	// TCPResetCheck: in CLOSE-WAIT, LAST-ACK and CLOSING a RST at
+	// RCV.NXT-1 resets; RFC 9293 drops it (outside the window).
+	TCPResetCheck bool `cite:"tcp_reset_check"`
 
 	// RFC9293OpenInListen: an active OPEN on a listening socket turns it
 	// active (3.10.1); Linux's connect() on a listener fails.
@@ -106,6 +109,7 @@ func linuxBehaviours() Behaviours {
 		InetCskListenStop:         true,
 		TCPRttTsopt:               true,
 		TCPTimeWait:               true,
+		TCPResetCheck:             true,
 	}
 }
 
