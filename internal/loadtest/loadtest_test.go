@@ -48,7 +48,7 @@ func TestMain(m *testing.M) {
 
 // startServer builds and starts the server binary, stopped when the test
 // ends.
-func startServer(tb testing.TB) *Server {
+func startServer(tb testing.TB, args ...string) *Server {
 	tb.Helper()
 	if testing.Short() {
 		tb.Skip("builds and starts the server binary")
@@ -65,7 +65,7 @@ func startServer(tb testing.TB) *Server {
 		tb.Fatal(binary.err)
 	}
 	// Every session of a load test comes from one address.
-	s, err := Start(ctx, binary.path, "-max-sessions-per-client", "2000")
+	s, err := Start(ctx, binary.path, append([]string{"-max-sessions-per-client", "2000"}, args...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}
