@@ -9,7 +9,6 @@ import (
 	"runtime/debug"
 
 	"github.com/synack/synack/capture"
-	"github.com/synack/synack/i18n"
 )
 
 // postCapture answers POST /api/captures: a pcap or pcapng file in, one
@@ -41,21 +40,6 @@ func (s *Server) postCapture(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, res)
 	return nil
-}
-
-// captureKeys are the catalogue keys only the capture view uses: the app
-// page leaves them out of its inline catalogues (templates.pageOnlyKeys),
-// and capture.js fetches them the first time it opens.
-var captureKeys = []string{"capture.", "insp.ip6.", "insp.layer_ip6"}
-
-// captureStrings answers GET /api/strings/capture: {"en": {key: text}, "zh":
-// {…}} for the capture view.
-func captureStrings(w http.ResponseWriter, _ *http.Request) {
-	all := map[string]i18n.Catalogue{}
-	for _, lang := range i18n.Langs() {
-		all[lang] = i18n.For(lang).Only(captureKeys...)
-	}
-	writeJSON(w, http.StatusOK, all)
 }
 
 // readCapture reads the file, answering its errors with the status the API

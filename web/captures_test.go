@@ -120,30 +120,3 @@ func TestPostCaptureErrors(t *testing.T) {
 	expectError(t, w, 405)
 }
 
-// TestCaptureStrings: the capture view's words, which the app page leaves
-// out, in both languages, and none besides.
-func TestCaptureStrings(t *testing.T) {
-	h := newTestServer(t, Config{}).Handler()
-	body := expect(t, get(t, h, "/api/strings/capture"), 200, "application/json")
-	var all map[string]map[string]string
-	if err := json.Unmarshal(body, &all); err != nil {
-		t.Fatal(err)
-	}
-	for _, lang := range []string{"en", "zh"} {
-		cat := all[lang]
-		for _, key := range []string{"capture.compare", "capture.diff.tag", "insp.layer_ip6", "insp.ip6.src"} {
-			if cat[key] == "" {
-				t.Errorf("%s: no %s", lang, key)
-			}
-		}
-		for key := range cat {
-			if !strings.HasPrefix(key, "capture.") && !strings.HasPrefix(key, "insp.ip6.") && key != "insp.layer_ip6" {
-				t.Errorf("%s: %s is not the capture view's", lang, key)
-			}
-		}
-	}
-	page := expect(t, get(t, h, "/"), 200, "text/html; charset=utf-8")
-	if !bytes.Contains(page, []byte(`"capture.open"`)) || bytes.Contains(page, []byte(`"capture.compare"`)) || bytes.Contains(page, []byte(`"pcapng.delivered"`)) {
-		t.Error("the app page should carry capture.open and not the capture view's other words or pcapng's")
-	}
-}

@@ -117,7 +117,7 @@ class App {
         import('./panels/inspector.js'),
       ]);
       const has = (k) => this.tr.has(k);
-      this.panels.explain = new Explain(document.getElementById('explain'), { t, has });
+      this.panels.explain = new Explain(document.getElementById('explain'), { t, has, addWords: (w) => this.tr.add(w) });
       this.panels.tcb = new TCBPanel(document.getElementById('tcb'), { t });
       this.panels.states = new StateDiagrams(document.getElementById('states'), { t });
       this.panels.inspector = new Inspector(document.getElementById('inspector'), { t });

@@ -6,20 +6,29 @@
 export class Translator {
   constructor(catalogues, lang) {
     this.catalogues = catalogues;
+    // Words fetched on demand (GET /api/strings/{group}), by language: kept
+    // apart so that a catalogue fetched later on a language switch does
+    // not lose them.
+    this.extra = {};
     this.lang = catalogues[lang] ? lang : 'en';
     this.t = this.t.bind(this);
   }
 
   /** t returns the message for key with {name} placeholders filled from vars. */
   t(key, vars) {
-    const msg = this.catalogues[this.lang]?.[key] ?? this.catalogues.en?.[key] ?? key;
+    const msg = this.catalogues[this.lang]?.[key] ?? this.extra[this.lang]?.[key] ?? this.catalogues.en?.[key] ?? this.extra.en?.[key] ?? key;
     if (!vars) return msg;
     return msg.replace(/\{([a-z_]+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
   }
 
   /** has reports whether the catalogue holds key. */
   has(key) {
-    return key in (this.catalogues[this.lang] ?? {});
+    return key in (this.catalogues[this.lang] ?? {}) || key in (this.extra[this.lang] ?? {});
+  }
+
+  /** add takes words fetched on demand: {lang: {key: text}}. */
+  add(strings) {
+    for (const [lang, words] of Object.entries(strings ?? {})) this.extra[lang] = { ...this.extra[lang], ...words };
   }
 
   /**

@@ -1,11 +1,22 @@
 // A short explanation of the selected event: what happened, which rule of
 // TCP made it happen (the engine names the rule in the event's `reason`),
 // and where the RFCs or Linux say so. The words are in the catalogues (keys why.*,
-// explain.*, state.*), the citations in the engine's vocabulary (loadCites).
+// explain.*, state.*; the why.* words are fetched with the first explanation),
+// the citations in the engine's vocabulary (loadCites).
 
 import { describe, timeText } from '../describe.js';
 
 let citesOnce;
+let wordsOnce;
+
+/** loadWords fetches the reasons' words (GET /api/strings/explain) once:
+ * {lang: {key: text}}, or {} when they cannot be had. */
+function loadWords() {
+  wordsOnce ??= fetch('/api/strings/explain')
+    .then((res) => (res.ok ? res.json() : {}))
+    .catch(() => ({}));
+  return wordsOnce;
+}
 
 /**
  * loadCites fetches the engine's vocabulary (GET /api/vocabulary) once and
@@ -52,10 +63,11 @@ function citeLink(t, { rfc, section, kernel, sysctl }) {
 }
 
 export class Explain {
-  constructor(root, { t, has, cites }) {
+  constructor(root, { t, has, cites, addWords }) {
     this.root = root;
     this.t = t;
     this.has = has;
+    this.addWords = addWords;
     // The citations load with the first explanation, not with the page.
     this.cites = cites ?? null;
   }
@@ -72,8 +84,9 @@ export class Explain {
     }
     if (!this.cites) {
       this.cites = new Map();
-      loadCites().then((cites) => {
+      Promise.all([loadCites(), this.addWords ? loadWords() : {}]).then(([cites, words]) => {
         this.cites = cites;
+        this.addWords?.(words);
         if (this.shown) this.render(...this.shown);
       });
     }
