@@ -36,6 +36,9 @@ func (s *Server) app(w http.ResponseWriter, r *http.Request) error {
 	if id := r.URL.Query().Get("scenario"); id == templates.Sandbox || s.isBuiltin(id) {
 		cfg.Scenario = id
 	}
+	if cfg.Scenario != templates.Sandbox && !r.URL.Query().Has("room") {
+		cfg.OEmbed = s.oembedLink(r)
+	}
 	if r.URL.Query().Has("s") {
 		return s.sharedApp(w, r, t, cfg)
 	}
@@ -53,6 +56,7 @@ func (s *Server) embed(w http.ResponseWriter, r *http.Request) error {
 	}
 	cfg := embedConfig(r.URL.Query(), t.Lang())
 	cfg.Scenario, cfg.Scenarios = id, s.scenarioInfos()
+	cfg.OEmbed = s.oembedLink(r)
 	return writePage(w, r, http.StatusOK, t.Lang(), templates.Embed(templates.EmbedPage{T: t, Assets: s.pageAssets, Config: cfg}))
 }
 

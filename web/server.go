@@ -169,6 +169,7 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 	})
 
 	r.With(allowAnyOrigin, compress).Get(static.Prefix+"*", assets.ServeHTTP)
+	r.With(withTimeout(s.cfg.APITimeout), allowAnyOrigin, compress).Get("/oembed", s.errorsTo(s.oembed))
 
 	// Live sessions: /ws mounts here, outside every timeout above (a
 	// session lasts minutes; it keeps its own deadlines and is closed
