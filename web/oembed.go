@@ -20,10 +20,13 @@ import (
 // endpoint in a discovery <link> (oembedLink).
 
 // Default size of the embed's iframe, in CSS pixels; maxwidth and
-// maxheight make it smaller, never larger.
+// maxheight make it smaller, never larger. The heights hold the whole view
+// of a scenario and of a lesson, measured in Chromium at 800 px wide
+// (docs/embedding.md).
 const (
-	oembedWidth  = 800
-	oembedHeight = 560
+	oembedWidth        = 800
+	oembedHeight       = 600
+	oembedLessonHeight = 850
 )
 
 // embedParams are the query parameters of a page that its embed keeps.
@@ -60,12 +63,11 @@ func (s *Server) oembed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	height, err := oembedSize(q, "maxheight", oembedHeight)
+	src, title, height, err := s.embedFor(r, q.Get("url"))
 	if err != nil {
 		return err
 	}
-	src, title, err := s.embedFor(r, q.Get("url"))
-	if err != nil {
+	if height, err = oembedSize(q, "maxheight", height); err != nil {
 		return err
 	}
 	title += " · synack"
@@ -98,18 +100,18 @@ func oembedSize(q url.Values, name string, def int) (int, error) {
 	return min(n, def), nil
 }
 
-// embedFor is the embed's address, at the public base, and its title, for
-// a link to one of this server's pages: the app with a built-in or a
-// shared scenario, a lesson, or an embed itself.
-func (s *Server) embedFor(r *http.Request, link string) (src, title string, err error) {
+// embedFor is the embed's address, at the public base, its title and its
+// height, for a link to one of this server's pages: the app with a
+// built-in or a shared scenario, a lesson, or an embed itself.
+func (s *Server) embedFor(r *http.Request, link string) (src, title string, height int, err error) {
 	notOurs := &requestError{status: http.StatusNotFound, msg: clip("there is no embeddable synack page at " + quoteShort(link))}
 	u, err := url.Parse(link)
 	if err != nil {
-		return "", "", notOurs
+		return "", "", 0, notOurs
 	}
 	origin, ok := normalOrigin(u.Scheme + "://" + u.Host)
 	if !ok || (origin != s.proxy.publicBase(r) && origin != s.proxy.requestOrigin(r)) {
-		return "", "", notOurs
+		return "", "", 0, notOurs
 	}
 	q := u.Query()
 	lang := q.Get("lang")
@@ -117,11 +119,12 @@ func (s *Server) embedFor(r *http.Request, link string) (src, title string, err 
 		lang = pageLanguage(r).Lang()
 	}
 	var path string
+	height = oembedHeight
 	switch rest, isEmbed := strings.CutPrefix(u.Path, "/embed/"); {
 	case u.Path == "/" && q.Has("s"), isEmbed && rest == "custom":
 		sc, err := decodeShare(q.Get("s"))
 		if err != nil {
-			return "", "", notOurs
+			return "", "", 0, notOurs
 		}
 		path, title = "/embed/custom", textIn(sc.Title, lang)
 		if title == "" {
@@ -133,20 +136,20 @@ func (s *Server) embedFor(r *http.Request, link string) (src, title string, err 
 			id = s.firstScenario()
 		}
 		if !s.isBuiltin(id) {
-			return "", "", notOurs
+			return "", "", 0, notOurs
 		}
 		path, title = "/embed/"+url.PathEscape(id), s.scenarioTitle(id, lang)
 	case strings.HasPrefix(u.Path, "/learn/"), isEmbed && strings.HasPrefix(rest, "lesson/"):
 		id := strings.TrimPrefix(strings.TrimPrefix(u.Path, "/learn/"), "/embed/lesson/")
 		l, ok := lessons.Get(id)
 		if !ok {
-			return "", "", notOurs
+			return "", "", 0, notOurs
 		}
-		path, title = "/embed/lesson/"+url.PathEscape(id), textIn(l.Title, lang)
+		path, title, height = "/embed/lesson/"+url.PathEscape(id), textIn(l.Title, lang), oembedLessonHeight
 	case isEmbed && s.isBuiltin(rest):
 		path, title = "/embed/"+url.PathEscape(rest), s.scenarioTitle(rest, lang)
 	default:
-		return "", "", notOurs
+		return "", "", 0, notOurs
 	}
 	keep := url.Values{}
 	if path == "/embed/custom" {
@@ -161,7 +164,7 @@ func (s *Server) embedFor(r *http.Request, link string) (src, title string, err 
 	if len(keep) > 0 {
 		src += "?" + keep.Encode()
 	}
-	return src, title, nil
+	return src, title, height, nil
 }
 
 func (s *Server) scenarioTitle(id, lang string) string {
