@@ -105,7 +105,7 @@ func (h *host) connect(now time.Duration, why cause) callResult {
 	c.SndUna = c.ISS
 	c.SndNxt = c.ISS.Add(1)
 	c.dataStart = c.SndNxt
-	why.reason = "active-open"
+	why.reason = ReasonActiveOpen
 	c.setState(now, SynSent, why)
 	c.sendSYN(now, why, false)
 	return ok()
@@ -149,7 +149,7 @@ func (c *conn) receive(now time.Duration, why cause) callResult {
 	if 2*before <= c.rcvSpace && c.rcvWnd() >= 2*before && c.state.synchronized() && !c.rcvFIN {
 		// Reading at least doubled a window that had shrunk to half or
 		// less: tell the peer (Linux tcp_cleanup_rbuf).
-		why.reason = "window-update"
+		why.reason = ReasonWindowUpdate
 		c.ackNow = true
 		c.output(now, why)
 	}
@@ -183,7 +183,7 @@ func (c *conn) shutdown(now time.Duration, why cause) callResult {
 // 4.2.2.13 and Linux do.
 func (c *conn) close(now time.Duration, why cause) callResult {
 	if len(c.rcvQ) > 0 && c.state.synchronized() && c.state != TimeWait {
-		why.reason = "close-with-unread-data"
+		why.reason = ReasonCloseWithUnreadData
 		c.reset(now, why)
 		return ok()
 	}
@@ -221,7 +221,7 @@ func (c *conn) abort(now time.Duration, why cause) callResult {
 		c.destroy(now)
 		return ok()
 	}
-	why.reason = "abort"
+	why.reason = ReasonAbort
 	c.reset(now, why)
 	return ok()
 }

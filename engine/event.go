@@ -12,14 +12,14 @@ import (
 
 // Event kinds, as the trace JSON spells them.
 const (
-	KindCall    = "call"
-	KindState   = "state"
-	KindSegment = "segment"
-	KindTimer   = "timer"
+	KindCall    Kind = "call"
+	KindState   Kind = "state"
+	KindSegment Kind = "segment"
+	KindTimer   Kind = "timer"
 	// KindNote is something an endpoint did that is none of the above: a
 	// SYN dropped for a full backlog, a RST ignored, an error reported to
 	// the application.
-	KindNote = "note"
+	KindNote Kind = "note"
 )
 
 // Segment fates.
@@ -74,7 +74,7 @@ type TCB struct {
 // embedded kind-specific parts is set; JSON flattens them, so each event
 // carries only its own fields.
 type Event struct {
-	Kind     string `json:"kind"`
+	Kind     Kind   `json:"kind"`
 	T        Millis `json:"t_ms"`
 	Endpoint string `json:"endpoint,omitempty"`
 	// From and To are states for a state event, endpoints for a segment.
@@ -87,13 +87,13 @@ type Event struct {
 
 	// Cause is what led to the event: a call's name, "segment" (with
 	// CauseSegment, its id), "timer" or "inject".
-	Cause        string `json:"cause,omitempty"`
-	CauseSegment int    `json:"cause_segment,omitempty"`
+	Cause        Cause `json:"cause,omitempty"`
+	CauseSegment int   `json:"cause_segment,omitempty"`
 	// Data is the payload of a send, receive or segment, as text.
 	Data string `json:"data,omitempty"`
 	// Reason is a stable key that names the rule behind the event, such as
 	// "challenge-ack" or "rst-closed-port"; the page explains it.
-	Reason string `json:"reason,omitempty"`
+	Reason Reason `json:"reason,omitempty"`
 	// TCB is the control block of Endpoint (for a segment, of its sender)
 	// after the event.
 	TCB *TCB `json:"tcb,omitempty"`
@@ -122,10 +122,10 @@ type SegmentInfo struct {
 	Fate     string        `json:"fate"`
 	// DropReason says why a dropped segment was lost: "fault" (a drop rule
 	// or the user) or "unreachable" (a spoofed address nobody answers for).
-	DropReason string `json:"drop_reason,omitempty"`
-	Injected   bool   `json:"injected,omitempty"`
-	Spoofed    bool   `json:"spoofed,omitempty"`
-	Retransmit bool   `json:"retransmit,omitempty"`
+	DropReason DropReason `json:"drop_reason,omitempty"`
+	Injected   bool       `json:"injected,omitempty"`
+	Spoofed    bool       `json:"spoofed,omitempty"`
+	Retransmit bool       `json:"retransmit,omitempty"`
 	// Bytes is the whole IPv4 packet, written to JSON in hex.
 	Bytes HexBytes `json:"bytes"`
 }
@@ -158,9 +158,9 @@ func (b *HexBytes) UnmarshalJSON(data []byte) error {
 // TimerInfo is the part of a timer event: which timer, "set", "cancel" or
 // "fire", and when it is (or was) due.
 type TimerInfo struct {
-	Timer  string `json:"timer"`
-	Action string `json:"action"`
-	DueMs  Millis `json:"due_ms"`
+	Timer  TimerName `json:"timer"`
+	Action string    `json:"action"`
+	DueMs  Millis    `json:"due_ms"`
 }
 
 // EndpointInfo names one endpoint's address, port and initial sequence number.

@@ -19,10 +19,10 @@ import (
 
 // CauseKernel is the cause of the events an outside endpoint reports: its
 // segments, its states and its calls' results.
-const CauseKernel = "kernel"
+const CauseKernel Cause = "kernel"
 
 // ReasonKernel is the reason of a segment the outside endpoint sent.
-const ReasonKernel = "kernel-peer"
+const ReasonKernel Reason = "kernel-peer"
 
 // PeerActionKind says what a PeerAction asks of the caller.
 type PeerActionKind int
@@ -202,7 +202,7 @@ func (x *External) inject(in *Inject) {
 	if in.Window != nil {
 		seg.Window = *in.Window
 	}
-	s.send(s.now, from, from.addr, to.addr, seg, cause{what: "inject"}, "injected", false, nil, true)
+	s.send(s.now, from, from.addr, to.addr, seg, cause{what: CauseInject}, ReasonInjected, false, nil, true)
 }
 
 func (x *External) absolute(abs *uint32, rel *int64, h *host) uint32 {

@@ -103,7 +103,7 @@ func TestExternalHandshake(t *testing.T) {
 	var kinds []string
 	for _, ev := range tr.Events {
 		if ev.Endpoint == Server || ev.From == Server {
-			kinds = append(kinds, ev.Kind+":"+ev.Cause)
+			kinds = append(kinds, string(ev.Kind)+":"+string(ev.Cause))
 		}
 	}
 	want := "call:kernel segment:kernel state:kernel"

@@ -294,7 +294,7 @@ func checkTrace(t testing.TB, sc *Scenario, tr *Trace) {
 			}
 			states[ev.Endpoint] = ev.To
 		case KindTimer:
-			key := ev.Endpoint + "/" + ev.Timer
+			key := ev.Endpoint + "/" + string(ev.Timer)
 			switch ev.Action {
 			case "set":
 				if ev.DueMs < ev.T {

@@ -78,7 +78,7 @@ func (c *conn) destroy(now time.Duration) {
 // connection, else to the listener, else to the rules for a closed port.
 func (h *host) receive(now time.Duration, src netip.Addr, seg *wire.Segment, id int) {
 	remote := netip.AddrPortFrom(src, seg.SrcPort)
-	why := cause{what: "segment", segment: id}
+	why := cause{what: CauseSegment, segment: id}
 	if c := h.find(remote); c != nil && seg.DstPort == c.local.Port() {
 		c.segmentArrives(now, seg, why)
 		return
@@ -103,11 +103,11 @@ func (h *host) closedArrives(now time.Duration, src netip.Addr, seg *wire.Segmen
 		rst.Flags |= wire.ACK
 		rst.Ack = seg.Seq + uint32(seg.Len())
 	}
-	h.send(now, src, rst, why, "rst-closed-port", false, nil)
+	h.send(now, src, rst, why, ReasonRSTClosedPort, false, nil)
 }
 
 // send puts a segment on the wire to dst.
-func (h *host) send(now time.Duration, dst netip.Addr, seg wire.Segment, why cause, reason string, retransmit bool, tcb *TCB) {
+func (h *host) send(now time.Duration, dst netip.Addr, seg wire.Segment, why cause, reason Reason, retransmit bool, tcb *TCB) {
 	h.sim.transmit(now, h, dst, seg, why, reason, retransmit, tcb)
 }
 

@@ -20,7 +20,7 @@ func (l *conn) listenArrives(now time.Duration, remote netip.AddrPort, seg *wire
 	// Second, check for an ACK: any acknowledgment is bad here.
 	if seg.Flags&wire.ACK != 0 {
 		rst := wire.Segment{SrcPort: seg.DstPort, DstPort: seg.SrcPort, Seq: seg.Ack, Flags: wire.RST}
-		h.send(now, remote.Addr(), rst, why, "rst-ack-in-listen", false, nil)
+		h.send(now, remote.Addr(), rst, why, ReasonRSTAckInListen, false, nil)
 		return
 	}
 	// Third, check for a SYN. Linux discards a SYN with FIN.
@@ -30,7 +30,7 @@ func (l *conn) listenArrives(now time.Duration, remote netip.AddrPort, seg *wire
 	if l.children >= h.cfg.Backlog {
 		// The SYN queue is full: Linux (without SYN cookies) and most
 		// stacks drop the SYN; the client's retransmission may find room.
-		h.sim.note(now, h.name, "syn-dropped-backlog-full", why)
+		h.sim.note(now, h.name, ReasonSynDroppedBacklog, why)
 		return
 	}
 	// The peer's connection is the application's socket (traced); once an
@@ -52,7 +52,7 @@ func (l *conn) listenArrives(now time.Duration, remote netip.AddrPort, seg *wire
 	c.SndUna = c.ISS
 	c.SndNxt = c.ISS.Add(1)
 	c.dataStart = c.SndNxt
-	why.reason = "passive-open"
+	why.reason = ReasonPassiveOpen
 	c.setState(now, SynReceived, why)
 	c.sendSYN(now, why, false)
 }
@@ -145,7 +145,7 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 	if hasAck && (ack.LEQ(c.ISS) || ack.GT(c.SndNxt)) {
 		if seg.Flags&wire.RST == 0 {
 			rst := wire.Segment{SrcPort: c.local.Port(), DstPort: c.remote.Port(), Seq: seg.Ack, Flags: wire.RST}
-			why.reason = "rst-bad-ack-in-syn-sent"
+			why.reason = ReasonRSTBadAckInSynSent
 			c.h.send(now, c.remote.Addr(), rst, why, why.reason, false, nil)
 		}
 		return
@@ -155,7 +155,7 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 		if hasAck {
 			// RFC 9293: "signal to the user 'error: connection reset'";
 			// Linux's connect() fails with ECONNREFUSED (tcp_reset).
-			why.reason = "connection-refused"
+			why.reason = ReasonConnectionRefused
 			c.userErr = errReset
 			if c.h.cfg.TCPReset {
 				c.userErr = errRefused
@@ -179,7 +179,7 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 	c.setSndWnd(uint32(seg.Window)) // never scaled on a SYN
 	c.SndWl1, c.SndWl2 = Seq(seg.Seq), ack
 	if c.SndUna.GT(c.ISS) {
-		why.reason = "syn-ack-received"
+		why.reason = ReasonSynAckReceived
 		c.established(now, why)
 		c.ackNow = true
 		if !c.h.cfg.TCPRcvSynsentStateProcess && (len(seg.Payload) > 0 || seg.Flags&wire.FIN != 0) {
@@ -198,7 +198,7 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 		return
 	}
 	// A SYN without ACK: simultaneous open.
-	why.reason = "simultaneous-open"
+	why.reason = ReasonSimultaneousOpen
 	c.setState(now, SynReceived, why)
 	c.cancelTimer(now, timerRetransmit)
 	c.sendSYN(now, why, false)
@@ -234,8 +234,8 @@ func (c *conn) timeWaitArrives(now time.Duration, seg *wire.Segment, why cause) 
 	if Seq(seg.Seq).Add(uint32(seg.Len())) != c.RcvNxt {
 		return false
 	}
-	why.reason = "fin-retransmitted-in-time-wait"
-	c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack-fin-in-time-wait")
+	why.reason = ReasonFinRetransmittedInTW
+	c.sendFlags(now, wire.ACK, c.SndNxt, why, ReasonAckFinInTimeWait)
 	c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
 	return true
 }
@@ -264,7 +264,7 @@ func (c *conn) synRetransmitted(now time.Duration, seg *wire.Segment, why cause)
 	if !c.h.cfg.TCPCheckReq || c.listener == nil || seg.Flags != wire.SYN || Seq(seg.Seq) != c.IRS {
 		return false
 	}
-	why.reason = "syn-retransmitted"
+	why.reason = ReasonSynRetransmitted
 	// Linux counts these in num_retrans but gives up on num_timeout: they
 	// do not bring the end of the half-open connection nearer.
 	c.synRetried = true
@@ -285,12 +285,12 @@ func (c *conn) sequenceCheck(now time.Duration, seg *wire.Segment, why cause) bo
 	if seg.Flags&wire.RST != 0 {
 		return false
 	}
-	why.reason = "out-of-window"
+	why.reason = ReasonOutOfWindow
 	// Data without SYN is unlikely to be part of an ACK loop: not limited.
 	if (len(seg.Payload) == 0 || seg.Flags&wire.SYN != 0) && c.oowRateLimited(now) {
 		return false
 	}
-	c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack-out-of-window")
+	c.sendFlags(now, wire.ACK, c.SndNxt, why, ReasonAckOutOfWindow)
 	return false
 }
 
@@ -319,30 +319,30 @@ func (c *conn) rstArrives(now time.Duration, seg *wire.Segment, why cause) {
 	if cfg.ChallengeAck && Seq(seg.Seq) != c.RcvNxt && !linuxHalfOpen {
 		// Linux drops a half-open connection on any in-window RST
 		// (tcp_check_req); everyone else challenges an inexact one.
-		why.reason = "challenge-ack"
+		why.reason = ReasonChallengeAck
 		c.challengeAck(now, why)
 		return
 	}
 	switch c.state {
 	case SynReceived:
 		if c.listener != nil {
-			why.reason = "rst-in-syn-received"
+			why.reason = ReasonRSTInSynReceived
 			c.backToListen(now, why)
 			return
 		}
-		why.reason = "connection-refused"
+		why.reason = ReasonConnectionRefused
 		c.userErr = errRefused
 	case TimeWait:
 		if cfg.RFC1337 {
 			// RFC 1337: TIME-WAIT assassination hazards; ignore the RST.
-			c.h.sim.note(now, c.h.name, "rst-ignored-rfc1337", why)
+			c.h.sim.note(now, c.h.name, ReasonRSTIgnoredRFC1337, why)
 			return
 		}
-		why.reason = "rst-in-time-wait"
+		why.reason = ReasonRSTInTimeWait
 	case Closing, LastAck:
-		why.reason = "rst-while-closing"
+		why.reason = ReasonRSTWhileClosing
 	default:
-		why.reason = "connection-reset"
+		why.reason = ReasonConnectionReset
 		c.userErr = errReset
 	}
 	c.setState(now, Closed, why)
@@ -375,7 +375,7 @@ func (c *conn) simultaneousSynAck(seg *wire.Segment) bool {
 // state gets a challenge ACK (RFC 5961 section 4); RFC 793 reset instead.
 func (c *conn) synInWindow(now time.Duration, seg *wire.Segment, why cause) {
 	if c.state == SynReceived && c.listener != nil {
-		why.reason = "syn-in-syn-received"
+		why.reason = ReasonSynInSynReceived
 		if c.h.cfg.TCPCheckReq {
 			// tcp_check_req: a new SYN in the window resets the
 			// half-open connection and is answered with a RST.
@@ -385,12 +385,12 @@ func (c *conn) synInWindow(now time.Duration, seg *wire.Segment, why cause) {
 		return
 	}
 	if c.h.cfg.ChallengeAck {
-		why.reason = "challenge-ack-syn"
+		why.reason = ReasonChallengeAckSyn
 		c.challengeAck(now, why)
 		return
 	}
-	why.reason = "syn-in-window"
-	c.sendFlags(now, wire.RST, c.SndNxt, why, "rst-syn-in-window")
+	why.reason = ReasonSynInWindow
+	c.sendFlags(now, wire.RST, c.SndNxt, why, ReasonRSTSynInWindow)
 	c.setState(now, Closed, why)
 	c.destroy(now)
 }
@@ -399,7 +399,7 @@ func (c *conn) synInWindow(now time.Duration, seg *wire.Segment, why cause) {
 // rate-limited like every reply to an unacceptable segment.
 func (c *conn) challengeAck(now time.Duration, why cause) {
 	if !c.oowRateLimited(now) {
-		c.sendFlags(now, wire.ACK, c.SndNxt, why, "challenge-ack")
+		c.sendFlags(now, wire.ACK, c.SndNxt, why, ReasonChallengeAck)
 	}
 }
 
@@ -427,7 +427,7 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 	if c.state == SynReceived {
 		if !(c.SndUna.LT(ack) && ack.LEQ(c.SndNxt)) {
 			rst := wire.Segment{SrcPort: c.local.Port(), DstPort: c.remote.Port(), Seq: seg.Ack, Flags: wire.RST}
-			why.reason = "rst-bad-ack-in-syn-received"
+			why.reason = ReasonRSTBadAckInSynRcvd
 			c.h.send(now, c.remote.Addr(), rst, why, why.reason, false, nil)
 			return false
 		}
@@ -435,15 +435,22 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 		c.SndWl1, c.SndWl2 = Seq(seg.Seq), ack
 		c.SndUna = ack
 		c.ackedRTT(now, ack)
-		why.reason = "handshake-complete"
+		why.reason = ReasonHandshakeComplete
 		c.established(now, why)
 	}
 	switch {
+	case c.h.cfg.ChallengeAck && ack.LT(c.SndUna-Seq(c.maxSndWnd)):
+		// RFC 5961 section 5.2 (blind data injection): an ACK more than a
+		// window below SND.UNA cannot come from the peer. Drop the segment,
+		// its data too, and send a challenge ACK (Linux tcp_ack).
+		why.reason = ReasonChallengeAckOldAck
+		c.challengeAck(now, why)
+		return false
 	case ack.GT(c.SndNxt):
 		// It acknowledges something not yet sent.
-		why.reason = "ack-of-unsent"
+		why.reason = ReasonAckOfUnsent
 		if !c.oowRateLimited(now) {
-			c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack-of-unsent")
+			c.sendFlags(now, wire.ACK, c.SndNxt, why, ReasonAckOfUnsent)
 		}
 		return false
 	case c.SndUna.LT(ack):
@@ -476,7 +483,7 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 	switch c.state {
 	case FinWait1:
 		if finAcked {
-			why.reason = "fin-acked"
+			why.reason = ReasonFinAcked
 			c.setState(now, FinWait2, why)
 			if c.orphan && c.h.cfg.FinTimeout > 0 {
 				c.setTimer(now, timerFinWait2, c.h.cfg.FinTimeout)
@@ -484,13 +491,13 @@ func (c *conn) ackArrives(now time.Duration, seg *wire.Segment, why cause) bool 
 		}
 	case Closing:
 		if finAcked {
-			why.reason = "fin-acked"
+			why.reason = ReasonFinAcked
 			c.enterTimeWait(now, why)
 		}
 		return false
 	case LastAck:
 		if finAcked {
-			why.reason = "fin-acked"
+			why.reason = ReasonFinAcked
 			c.setState(now, Closed, why)
 			c.destroy(now)
 		} else {
@@ -538,7 +545,7 @@ func (c *conn) dataArrives(now time.Duration, seg *wire.Segment, why cause) {
 	if c.orphan && seq.Add(uint32(len(payload))).GT(c.RcvNxt) && (c.state == FinWait1 || c.state == FinWait2) {
 		// New data after close(): nobody will read it. RFC 9293 3.6
 		// (SHLD-2) and Linux (tcp_rcv_state_process) answer with a RST.
-		why.reason = "data-after-close"
+		why.reason = ReasonDataAfterClose
 		c.h.closedArrives(now, c.remote.Addr(), seg, why)
 		c.setState(now, Closed, why)
 		c.destroy(now)
@@ -595,7 +602,7 @@ func (c *conn) finArrives(now time.Duration, seg *wire.Segment, why cause) {
 	}
 	c.RcvNxt = c.RcvNxt.Add(1)
 	c.rcvFIN = true
-	why.reason = "fin-received"
+	why.reason = ReasonFinReceived
 	switch c.state {
 	case SynReceived, Established:
 		c.setState(now, CloseWait, why)
@@ -610,7 +617,7 @@ func (c *conn) finArrives(now time.Duration, seg *wire.Segment, why cause) {
 		if c.finSent && c.SndUna == c.SndNxt {
 			c.enterTimeWait(now, why)
 		} else {
-			why.reason = "simultaneous-close"
+			why.reason = ReasonSimultaneousClose
 			c.setState(now, Closing, why)
 		}
 	case FinWait2:

@@ -14,7 +14,7 @@ import (
 
 // KindDrop is an event: a segment in flight was lost because the user
 // dropped it. Segment names it; From and To are its endpoints.
-const KindDrop = "drop"
+const KindDrop Kind = "drop"
 
 // Events returns the events so far. The slice is the Sim's: read it, do not
 // change it.
@@ -272,7 +272,7 @@ func (s *Sim) lose(id int) error {
 	from := s.peer(f.dst).name
 	s.record(Event{
 		Kind: KindDrop, T: Millis(s.now), From: from, To: to,
-		Cause: "user", CauseSegment: id, Reason: "dropped-in-flight",
+		Cause: CauseUser, CauseSegment: id, Reason: ReasonDroppedInFlight,
 	})
 	return nil
 }

@@ -26,7 +26,7 @@ func (c *conn) output(now time.Duration, why cause) {
 		sent = true
 	}
 	if c.ackNow && !sent {
-		c.sendFlags(now, wire.ACK, c.SndNxt, why, "ack")
+		c.sendFlags(now, wire.ACK, c.SndNxt, why, ReasonAck)
 	}
 	c.updatePersist(now)
 }
@@ -104,7 +104,7 @@ func (c *conn) sendData(now time.Duration, why cause) bool {
 		}
 		c.startRTT(now, seq)
 		c.dataSent(now)
-		c.transmit(now, seg, why, "data", false)
+		c.transmit(now, seg, why, ReasonData, false)
 		c.startRetransmitTimer(now)
 		c.segmentSent(now, c.SndNxt)
 		sent = true
@@ -122,7 +122,7 @@ func (c *conn) sendFIN(now time.Duration, why cause) {
 	c.finSeq = c.SndNxt
 	c.SndNxt = c.SndNxt.Add(1)
 	c.startRTT(now, c.finSeq)
-	c.transmit(now, seg, why, "fin", false)
+	c.transmit(now, seg, why, ReasonFin, false)
 	c.startRetransmitTimer(now)
 	c.segmentSent(now, c.SndNxt)
 }
@@ -130,10 +130,10 @@ func (c *conn) sendFIN(now time.Duration, why cause) {
 // sendSYN sends the SYN (SYN-SENT) or SYN,ACK (SYN-RECEIVED) at ISS.
 func (c *conn) sendSYN(now time.Duration, why cause, retransmit bool) {
 	flags := wire.SYN
-	reason := "syn"
+	reason := ReasonSyn
 	if c.state == SynReceived {
 		flags |= wire.ACK
-		reason = "syn-ack"
+		reason = ReasonSynAck
 	}
 	seg := c.newSegment(c.ISS, flags)
 	if !retransmit {
@@ -151,7 +151,7 @@ func (c *conn) sendSYN(now time.Duration, why cause, retransmit bool) {
 
 // sendFlags sends a segment without data at seq: an ACK, or a RST from a
 // connection.
-func (c *conn) sendFlags(now time.Duration, flags wire.Flags, seq Seq, why cause, reason string) {
+func (c *conn) sendFlags(now time.Duration, flags wire.Flags, seq Seq, why cause, reason Reason) {
 	c.transmit(now, c.newSegment(seq, flags), why, reason, false)
 }
 
@@ -184,7 +184,7 @@ func (c *conn) retransmit(now time.Duration) {
 	} else {
 		return
 	}
-	c.transmit(now, seg, why, "retransmit", true)
+	c.transmit(now, seg, why, ReasonRetransmit, true)
 }
 
 // retransmitLast resends the newest unacknowledged segment, a loss probe's
@@ -211,7 +211,7 @@ func (c *conn) retransmitLast(now time.Duration, why cause) {
 			seg.Flags |= wire.PSH
 		}
 	}
-	c.transmit(now, seg, why, "loss-probe", true)
+	c.transmit(now, seg, why, ReasonLossProbe, true)
 }
 
 // newSegment fills in the header fields every segment of this connection
@@ -321,7 +321,7 @@ func (c *conn) startRTT(now time.Duration, seq Seq) {
 
 // transmit hands a segment to the network and records that the owed ACK, if
 // any, went with it.
-func (c *conn) transmit(now time.Duration, seg wire.Segment, why cause, reason string, retransmit bool) {
+func (c *conn) transmit(now time.Duration, seg wire.Segment, why cause, reason Reason, retransmit bool) {
 	if seg.Flags&wire.ACK != 0 {
 		c.ackNow = false
 		c.cancelTimer(now, timerDelayedAck)

@@ -137,3 +137,30 @@ func TestScriptDefectTexts(t *testing.T) {
 		}},
 	})
 }
+
+// Defect 7: RFC 5961 section 5 (blind data injection). Data at RCV.NXT
+// whose ACK lies more than the largest window below SND.UNA is dropped and
+// answered with a challenge ACK; an old ACK within that window is fine.
+// testdata/linux/blind-data-injection.
+func TestScriptDefectBlindDataInjection(t *testing.T) {
+	runScripts(t, []scriptCase{
+		{name: "ACK far below SND.UNA", endpoint: Client, run: func(sc *script, p prof) {
+			activeOpen(sc, p)
+			// SND.UNA is 1001 and the largest window 65535: 1001-65536
+			// wraps to 4294902761.
+			sc.recv(200, `P. 5001:5005(4) ack 4294902761 win 65535 "evil"`)
+			sc.expect(200, ". 1001:1001(0) ack 5001")
+			if r := sc.call(300, CallReceive); r.data != "" {
+				t.Errorf("the injected data was delivered: %q", r.data)
+			}
+		}},
+		{name: "old ACK within the window", endpoint: Client, run: func(sc *script, p prof) {
+			activeOpen(sc, p)
+			sc.recv(200, `P. 5001:5005(4) ack 1000 win 65535 "fine"`)
+			sc.expect(200, ". 1001:1001(0) ack 5005")
+			if r := sc.call(300, CallReceive); r.data != "fine" {
+				t.Errorf("receive = %q, want fine", r.data)
+			}
+		}},
+	})
+}

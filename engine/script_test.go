@@ -55,7 +55,7 @@ type script struct {
 	// timers replays h's timer events: timer name to due time. After every
 	// step it must equal the timers h's socket really has running, which
 	// proves that every set, cancel and fire was recorded as an event.
-	timers map[string]time.Duration
+	timers map[TimerName]time.Duration
 }
 
 // scriptOption adjusts the scenario a script's Sim is built from.
@@ -91,7 +91,7 @@ func newScript(t *testing.T, endpoint, profile string, opts ...scriptOption) *sc
 	s.fixedISN = map[string]Seq{Client: clientISN, Server: serverISN}
 	s.client.port = scriptClientPort
 	s.endpoints.Client.Port = scriptClientPort
-	sc := &script{t: t, sim: s, h: s.host(endpoint), timers: map[string]time.Duration{}}
+	sc := &script{t: t, sim: s, h: s.host(endpoint), timers: map[TimerName]time.Duration{}}
 	sc.peer = s.peer(sc.h)
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -164,11 +164,11 @@ func (sc *script) collect() {
 // socket has running.
 func (sc *script) checkTimerEvents() {
 	sc.t.Helper()
-	running := map[string]time.Duration{}
+	running := map[TimerName]time.Duration{}
 	if c := sc.h.sock; c != nil && c.traced {
 		for t := range numTimers {
 			if d, ok := c.deadline(t); ok {
-				running[t.String()] = d
+				running[t.name()] = d
 			}
 		}
 	}
@@ -413,7 +413,7 @@ func (sc *script) expectNoDeadline() {
 }
 
 // expectTimer checks that a timer runs with the given deadline.
-func (sc *script) expectTimer(name string, dueMs int64) {
+func (sc *script) expectTimer(name TimerName, dueMs int64) {
 	sc.t.Helper()
 	if due, ok := sc.timers[name]; !ok || due != msDur(dueMs) {
 		sc.t.Fatalf("at %v timer %s due %v (running %t), want %dms", sc.now, name, due, ok, dueMs)
@@ -421,7 +421,7 @@ func (sc *script) expectTimer(name string, dueMs int64) {
 }
 
 // expectNoTimer checks that a timer is not running.
-func (sc *script) expectNoTimer(name string) {
+func (sc *script) expectNoTimer(name TimerName) {
 	sc.t.Helper()
 	if due, ok := sc.timers[name]; ok {
 		sc.t.Fatalf("at %v timer %s runs until %v, want it stopped", sc.now, name, due)

@@ -407,7 +407,7 @@ func (s *Sim) recordISN(ev Event) {
 // note records something an endpoint did that is neither a call, a state
 // change, a segment nor a timer: a SYN dropped for a full backlog, a RST
 // ignored, an error reported to the application.
-func (s *Sim) note(now time.Duration, endpoint, reason string, why cause) {
+func (s *Sim) note(now time.Duration, endpoint string, reason Reason, why cause) {
 	s.record(Event{
 		Kind: KindNote, T: Millis(now), Endpoint: endpoint, Reason: reason,
 		Cause: why.what, CauseSegment: why.segment,
@@ -416,11 +416,11 @@ func (s *Sim) note(now time.Duration, endpoint, reason string, why cause) {
 
 // transmit puts a segment on the wire: it is numbered, encoded, matched
 // against the drop rules and, unless lost, scheduled to arrive.
-func (s *Sim) transmit(now time.Duration, from *host, dst netip.Addr, seg wire.Segment, why cause, reason string, retransmit bool, tcb *TCB) {
+func (s *Sim) transmit(now time.Duration, from *host, dst netip.Addr, seg wire.Segment, why cause, reason Reason, retransmit bool, tcb *TCB) {
 	s.send(now, from, from.addr, dst, seg, why, reason, retransmit, tcb, false)
 }
 
-func (s *Sim) send(now time.Duration, from *host, src, dst netip.Addr, seg wire.Segment, why cause, reason string, retransmit bool, tcb *TCB, injected bool) {
+func (s *Sim) send(now time.Duration, from *host, src, dst netip.Addr, seg wire.Segment, why cause, reason Reason, retransmit bool, tcb *TCB, injected bool) {
 	s.segID++
 	s.ipID++
 	id := s.segID
@@ -456,9 +456,9 @@ func (s *Sim) send(now time.Duration, from *host, src, dst netip.Addr, seg wire.
 	}
 	switch {
 	case s.dropped(from.name, seg.Flags, id, src != from.addr):
-		info.Fate, info.DropReason = FateDropped, "fault"
+		info.Fate, info.DropReason = FateDropped, DropFault
 	case dstHost == nil:
-		info.Fate, info.DropReason = FateDropped, "unreachable"
+		info.Fate, info.DropReason = FateDropped, DropUnreachable
 	default:
 		arrive := now + s.delay
 		at := s.times.new()
@@ -527,7 +527,7 @@ func (s *Sim) inject(in *Inject) {
 	if in.Window != nil {
 		seg.Window = *in.Window
 	}
-	s.send(s.now, from, from.addr, to.addr, seg, cause{what: "inject"}, "injected", false, nil, true)
+	s.send(s.now, from, from.addr, to.addr, seg, cause{what: CauseInject}, ReasonInjected, false, nil, true)
 }
 
 // absolute resolves a sequence number given absolutely or relative to the
@@ -557,7 +557,7 @@ func (s *Sim) floodSYN() {
 		Window:  64240,
 		Options: []wire.Option{{Kind: wire.MSS, Value: 1460}},
 	}
-	s.send(s.now, s.client, src, s.server.addr, seg, cause{what: "inject"}, "syn-flood", false, nil, true)
+	s.send(s.now, s.client, src, s.server.addr, seg, cause{what: CauseInject}, ReasonSynFlood, false, nil, true)
 }
 
 // flagNames returns the names of a flag set from a table made once, so that

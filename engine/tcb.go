@@ -170,11 +170,11 @@ func (c *conn) setState(now time.Duration, to State, cause cause) {
 
 // cause says why something happened: a call, a segment or a timer.
 type cause struct {
-	what    string // a call name, "segment" or "timer"
+	what    Cause  // a call name, "segment" or "timer"
 	segment int    // the segment's id when what is "segment"
-	reason  string // a key for the rule applied
+	reason  Reason // the rule applied
 }
 
-func callCause(call string) cause { return cause{what: call} }
+func callCause(call string) cause { return cause{what: Cause(call)} }
 
-func timerCause(t timer) cause { return cause{what: "timer", reason: t.String()} }
+func timerCause(t timer) cause { return cause{what: CauseTimer, reason: Reason(t.name())} }

@@ -40,6 +40,8 @@ var timerNames = [numTimers]string{
 
 func (t timer) String() string { return timerNames[t] }
 
+func (t timer) name() TimerName { return TimerName(timerNames[t]) }
+
 // TimerNames lists the timers as the trace names them.
 func TimerNames() []string { return timerNames[:] }
 
@@ -80,7 +82,7 @@ func (c *conn) timerEvent(now time.Duration, t timer, action string, due time.Du
 		return
 	}
 	info := c.h.sim.timers.new()
-	*info = TimerInfo{Timer: t.String(), Action: action, DueMs: Millis(due)}
+	*info = TimerInfo{Timer: t.name(), Action: action, DueMs: Millis(due)}
 	c.h.sim.emit(Event{Kind: KindTimer, T: Millis(now), Endpoint: c.h.name, TimerInfo: info})
 }
 
@@ -110,7 +112,7 @@ func (c *conn) fireTimers(now time.Duration) {
 		case timerDelayedAck:
 			c.delayedAckFired()
 			c.ackNow = true
-			c.output(now, cause{what: "timer", reason: "delayed-ack"})
+			c.output(now, timerCause(timerDelayedAck))
 		case timerTimeWait:
 			c.setState(now, Closed, timerCause(t))
 			c.destroy(now)
@@ -167,12 +169,12 @@ func (c *conn) onRetransmitTimeout(now time.Duration) {
 // Linux nor RFC 9293 sends anything: the peer is presumed gone.
 func (c *conn) giveUp(now time.Duration) {
 	why := timerCause(timerRetransmit)
-	why.reason = "retries-exhausted"
+	why.reason = ReasonRetriesExhausted
 	if c.state == SynReceived && c.listener != nil {
 		if !c.traced {
 			// A half-open entry of the SYN queue expires: show it, or a
 			// flood's backlog would free itself invisibly.
-			c.h.sim.note(now, c.h.name, "syn-queue-entry-expired", why)
+			c.h.sim.note(now, c.h.name, ReasonSynQueueEntryExpired, why)
 		}
 		c.backToListen(now, why)
 		return
@@ -263,7 +265,7 @@ func (c *conn) probeZeroWindow(now time.Duration) {
 		seg.Payload = data[:n]
 		c.startRTT(now, c.SndNxt)
 		c.SndNxt = c.SndNxt.Add(uint32(n))
-		c.transmit(now, seg, why, "sws-override", false)
+		c.transmit(now, seg, why, ReasonSWSOverride, false)
 		c.startRetransmitTimer(now)
 		c.segmentSent(now, c.SndNxt)
 		c.cancelTimer(now, timerPersist)
@@ -273,12 +275,12 @@ func (c *conn) probeZeroWindow(now time.Duration) {
 		seg := c.newSegment(c.SndNxt, wire.ACK|wire.PSH)
 		seg.Payload = c.unsent()[:1]
 		c.SndNxt = c.SndNxt.Add(1)
-		c.transmit(now, seg, why, "zero-window-probe", false)
+		c.transmit(now, seg, why, ReasonZeroWindowProbe, false)
 		c.startRetransmitTimer(now)
 		c.segmentSent(now, c.SndNxt)
 		return
 	}
-	c.sendFlags(now, wire.ACK, c.SndUna-1, why, "zero-window-probe")
+	c.sendFlags(now, wire.ACK, c.SndUna-1, why, ReasonZeroWindowProbe)
 	c.setTimer(now, timerPersist, c.probeTimeout())
 }
 

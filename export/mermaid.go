@@ -95,9 +95,9 @@ func (d *diagram) line(ev *engine.Event) string {
 		if ev.Action != timerFired {
 			return ""
 		}
-		return d.note(ev.Endpoint, d.cat.T("mermaid.timer_fired", "timer", d.known("timer.", ev.Timer), "t", formatMs(ev.T)))
+		return d.note(ev.Endpoint, d.cat.T("mermaid.timer_fired", "timer", d.known("timer.", string(ev.Timer)), "t", formatMs(ev.T)))
 	case engine.KindNote:
-		return d.note(ev.Endpoint, d.known("reason.", ev.Reason))
+		return d.note(ev.Endpoint, d.known("reason.", string(ev.Reason)))
 	}
 	return ""
 }

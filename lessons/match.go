@@ -45,7 +45,7 @@ type Matcher struct {
 
 // Values a matcher's fields may take.
 var (
-	eventKinds = []string{engine.KindCall, engine.KindState, engine.KindSegment, engine.KindTimer, engine.KindNote, engine.KindDrop}
+	eventKinds = []string{string(engine.KindCall), string(engine.KindState), string(engine.KindSegment), string(engine.KindTimer), string(engine.KindNote), string(engine.KindDrop)}
 	endpoints  = []string{engine.Client, engine.Server}
 	stateNames = []string{"CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
 		"FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT"}
@@ -58,12 +58,12 @@ var (
 // matcherFields lists, per event kind, the fields a matcher may give
 // besides kind and nth.
 var matcherFields = map[string][]string{
-	engine.KindCall:    {"endpoint", "call", "result", "data"},
-	engine.KindState:   {"endpoint", "from", "to", "cause", "reason"},
-	engine.KindSegment: {"from", "to", "flags", "fate", "retransmit", "injected", "cause", "reason", "data"},
-	engine.KindTimer:   {"endpoint", "timer", "action"},
-	engine.KindNote:    {"endpoint", "cause", "reason"},
-	engine.KindDrop:    {"from", "to"},
+	string(engine.KindCall):    {"endpoint", "call", "result", "data"},
+	string(engine.KindState):   {"endpoint", "from", "to", "cause", "reason"},
+	string(engine.KindSegment): {"from", "to", "flags", "fate", "retransmit", "injected", "cause", "reason", "data"},
+	string(engine.KindTimer):   {"endpoint", "timer", "action"},
+	string(engine.KindNote):    {"endpoint", "cause", "reason"},
+	string(engine.KindDrop):    {"from", "to"},
 }
 
 // decodeMatcher reads and checks a matcher object.
@@ -109,7 +109,7 @@ func decodeMatcher(raw json.RawMessage, path string) (Matcher, error) {
 	}
 	// From and To name endpoints or states, as in the trace.
 	fromTo := endpoints
-	if m.Kind == engine.KindState {
+	if m.Kind == string(engine.KindState) {
 		fromTo = stateNames
 	}
 	checks := []error{
@@ -183,12 +183,12 @@ func isMatcherField(key string) bool {
 
 // matches reports whether ev has every field m gives.
 func (m *Matcher) matches(ev *engine.Event) bool {
-	if ev.Kind != m.Kind {
+	if string(ev.Kind) != m.Kind {
 		return false
 	}
 	eq := func(want, got string) bool { return want == "" || want == got }
 	if !eq(m.Endpoint, ev.Endpoint) || !eq(m.From, ev.From) || !eq(m.To, ev.To) ||
-		!eq(m.Reason, ev.Reason) || !eq(m.Cause, ev.Cause) {
+		!eq(m.Reason, string(ev.Reason)) || !eq(m.Cause, string(ev.Cause)) {
 		return false
 	}
 	if m.Data != nil && *m.Data != ev.Data {
@@ -200,7 +200,7 @@ func (m *Matcher) matches(ev *engine.Event) bool {
 		}
 	}
 	if m.Timer != "" || m.Action != "" {
-		if ev.TimerInfo == nil || !eq(m.Timer, ev.Timer) || !eq(m.Action, ev.Action) {
+		if ev.TimerInfo == nil || !eq(m.Timer, string(ev.Timer)) || !eq(m.Action, ev.Action) {
 			return false
 		}
 	}

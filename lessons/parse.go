@@ -297,7 +297,7 @@ func (q *Question) decodeDrop(o *object, at int, sc *engine.Scenario, trace *eng
 	if err != nil {
 		return err
 	}
-	if seg.Kind != engine.KindSegment {
+	if seg.Kind != string(engine.KindSegment) {
 		return fieldError(o.field("segment.kind"), `must be "segment": only a segment can be dropped`)
 	}
 	i, err := seg.resolve(trace.Events, 0, o.field("segment"))

@@ -144,6 +144,7 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 			r.Get("/scenarios/{id}", s.errorsTo(getScenario))
 			r.Get("/scenarios/{id}/trace", s.errorsTo(s.getTrace))
 			r.Get("/lessons", listLessons)
+			r.Get("/vocabulary", getVocabulary)
 			r.Get("/lessons/{id}", s.errorsTo(getLesson))
 			r.Get("/rooms/{code}/qr.svg", s.errorsTo(s.roomQR))
 		})

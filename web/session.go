@@ -186,6 +186,9 @@ type session struct {
 	timerGen  int
 	closed    bool
 
+	// shared is the room that follows the session, if any (room.go).
+	shared sessionFollower
+
 	// replays bounds the replays of back with the runs of /api/run; nil
 	// (in tests) leaves them unbounded.
 	replays limiter
@@ -600,7 +603,7 @@ func (s *session) produce(limit time.Duration, room bool) produceResult {
 		if s.play.seekTo > 0 && s.cursor >= s.play.seekTo {
 			return produceSought
 		}
-		if room && s.out.busy() {
+		if room && s.busy() {
 			return produceStalled
 		}
 		if s.cursor < len(sim.Events()) {
@@ -643,7 +646,7 @@ func (s *session) tickLocked(reached time.Duration) {
 		return
 	}
 	if p.stalled {
-		if s.out.busy() {
+		if s.busy() {
 			s.schedule(stallRetry, s.at)
 			return
 		}
@@ -745,5 +748,64 @@ func (s *session) send(msg any) {
 	if !s.out.put(msg) {
 		s.closed = true
 		s.stopPlay()
+		return
+	}
+	if s.shared != nil {
+		s.shared.relay(msg)
+	}
+}
+
+// busy reports that play should wait: for the user, or for the viewers of
+// the room the session is shared with.
+func (s *session) busy() bool {
+	return s.out.busy() || s.shared != nil && s.shared.behind()
+}
+
+// sessionFollower is what a session is shared with: an outbox of its own that
+// fans the session's messages out to a room's viewers.
+type sessionFollower interface {
+	// relay passes on one message the user was sent; the session's lock
+	// is held, so relays come in order.
+	relay(msg any)
+	// behind reports that play should wait for the followers.
+	behind() bool
+}
+
+// snapshot is what a session shows its user now, for a room that starts
+// following it: the loaded message (nil before the first load), the events
+// delivered, and whether done was the last word.
+type snapshot struct {
+	loaded *loadedMessage
+	events []engine.Event
+	done   bool
+}
+
+// share attaches f to the session and calls seed, under the session's lock,
+// with a snapshot of it: every message after the snapshot goes to f. When
+// seed fails, nothing is attached.
+func (s *session) share(f sessionFollower, seed func(snapshot) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var snap snapshot
+	if s.sc != nil {
+		snap.loaded = &loadedMessage{Type: msgLoaded, Scenario: s.sc, Endpoints: s.endpoints}
+		if s.sim != nil {
+			snap.events = s.sim.Events()[:s.cursor:s.cursor]
+		}
+		snap.done = s.doneSent || s.finished()
+	}
+	if err := seed(snap); err != nil {
+		return err
+	}
+	s.shared = f
+	return nil
+}
+
+// unshare detaches f, if it is what the session is shared with.
+func (s *session) unshare(f sessionFollower) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shared == f {
+		s.shared = nil
 	}
 }

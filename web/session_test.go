@@ -444,18 +444,18 @@ func interactive(t testing.TB) *engine.Scenario {
 
 // event is the part of an event the tests look at.
 type event struct {
-	Kind         string   `json:"kind"`
-	T            float64  `json:"t_ms"`
-	Endpoint     string   `json:"endpoint"`
-	From         string   `json:"from"`
-	To           string   `json:"to"`
-	Call         string   `json:"call"`
-	Result       string   `json:"result"`
-	ID           int      `json:"id"`
-	Flags        []string `json:"flags"`
-	Fate         string   `json:"fate"`
-	Retransmit   bool     `json:"retransmit"`
-	CauseSegment int      `json:"cause_segment"`
+	Kind         engine.Kind `json:"kind"`
+	T            float64     `json:"t_ms"`
+	Endpoint     string      `json:"endpoint"`
+	From         string      `json:"from"`
+	To           string      `json:"to"`
+	Call         string      `json:"call"`
+	Result       string      `json:"result"`
+	ID           int         `json:"id"`
+	Flags        []string    `json:"flags"`
+	Fate         string      `json:"fate"`
+	Retransmit   bool        `json:"retransmit"`
+	CauseSegment int         `json:"cause_segment"`
 }
 
 func parseEvents(t testing.TB, raw []string) []event {

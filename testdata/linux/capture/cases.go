@@ -167,6 +167,15 @@ func cases(synAcceptAfter time.Duration) []captureCase {
 			run: nagleClose,
 		},
 		{
+			name: "blind-data-injection", filter: "tcp port 40420", tail: 500 * time.Millisecond,
+			title: text{"Linux: data with an ACK far below SND.UNA gets a challenge ACK", "Linux：ACK 远低于 SND.UNA 的数据得到挑战 ACK"},
+			summary: text{
+				"Captured from Linux on loopback. A raw socket injects data at the server's RCV.NXT whose ACK lies 100000 below the server's SND.UNA, more than a window: the kernel drops the data and answers with a challenge ACK (RFC 5961 section 5, tcp_ack). Then the client closes, and the server 100 ms later.",
+				"在 Linux 回环接口上抓取。用原始套接字注入一段数据，其序号正是服务器的 RCV.NXT，但 ACK 比服务器的 SND.UNA 低 100000，超过一个窗口：内核丢弃这段数据，并回以挑战 ACK（RFC 5961 第 5 节，tcp_ack）。随后客户端关闭，服务器在 100 毫秒后关闭。",
+			},
+			run: blindDataInjection,
+		},
+		{
 			name: "time-wait", filter: "tcp port 40300", tail: 500 * time.Millisecond,
 			title: text{"Linux: the active closer ends in TIME-WAIT", "Linux：主动关闭方进入 TIME-WAIT"},
 			summary: text{
@@ -641,6 +650,49 @@ func nagleClose(e *env) *result {
 	check(err)
 	expect(res, "server receive", got+" "+eofText(eof), "ab EOF")
 	e.rec.sleepUntil(500)
+	check(e.close("server", sfd))
+	return res
+}
+
+// blindDataInjection injects, from the client's address and port, data at
+// the server's RCV.NXT with an ACK 100000 below the server's SND.UNA.
+func blindDataInjection(e *env) *result {
+	const port = 40420
+	res := &result{}
+	lfd, cfd, sfd := establish(e, port)
+	defer syscall.Close(lfd)
+	cport := localPort(cfd)
+	res.conns = []conn{{a: port, b: cport}}
+
+	e.rec.sleepUntil(100)
+	segs, err := readPcap(e.rawPcap)
+	check(err)
+	var clientISN, serverISN uint32
+	var haveC, haveS bool
+	for _, sg := range segs {
+		if sg.flags&flagSYN == 0 {
+			continue
+		}
+		if sg.src == cport && sg.dst == port {
+			clientISN, haveC = sg.seq, true
+		}
+		if sg.src == port && sg.dst == cport {
+			serverISN, haveS = sg.seq, true
+		}
+	}
+	if !haveC || !haveS {
+		check(fmt.Errorf("the handshake is not in the capture yet"))
+	}
+	// rel_ack 1-100000: 100000 below the server's SND.UNA, ISN+1.
+	const below = 100000
+	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
+	in := injectFault{AtMs: at, From: "client", Flags: []string{"PSH", "ACK"}, RelSeq: 1, RelAck: 1 - below, Window: 64, Data: "evil"}
+	check(injectRaw(cport, port, clientISN+1, serverISN+1-below, in.Window, []byte(in.Data)))
+	res.faults = append(res.faults, fault{Inject: &in})
+
+	e.rec.sleepUntil(200)
+	check(e.close("client", cfd))
+	e.rec.sleepUntil(300)
 	check(e.close("server", sfd))
 	return res
 }

@@ -31,8 +31,22 @@ type dropFault struct {
 	Nth   int      `json:"nth"`
 }
 
+// injectFault is a segment the capture put on the wire with a raw socket,
+// with sequence numbers relative to the ISNs (rel_seq to the sender's,
+// rel_ack to the receiver's).
+type injectFault struct {
+	AtMs   int64    `json:"at_ms"`
+	From   string   `json:"from"`
+	Flags  []string `json:"flags"`
+	RelSeq int64    `json:"rel_seq"`
+	RelAck int64    `json:"rel_ack"`
+	Window uint16   `json:"window"`
+	Data   string   `json:"data,omitempty"`
+}
+
 type fault struct {
-	Drop *dropFault `json:"drop,omitempty"`
+	Drop   *dropFault   `json:"drop,omitempty"`
+	Inject *injectFault `json:"inject,omitempty"`
 }
 
 // scenario is the calls.json file: the calls made, replayable by synack.

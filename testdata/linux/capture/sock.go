@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"runtime"
 	"strconv"
@@ -12,6 +13,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/synack/synack/engine/wire"
 )
 
 // env is what a case works with: the recorder and socket calls that record
@@ -293,4 +296,27 @@ func netstat() map[string]int64 {
 		}
 	}
 	return out
+}
+
+// injectRaw sends a TCP segment (PSH,ACK with data) from 127.0.0.1:src to
+// 127.0.0.1:dst through a raw socket, as if the socket on src had sent it.
+func injectRaw(src, dst uint16, seq, ack uint32, window uint16, data []byte) error {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, syscall.IPPROTO_RAW)
+	if err != nil {
+		return fmt.Errorf("raw socket: %w", err)
+	}
+	defer syscall.Close(fd)
+	lo := netip.AddrFrom4(loopbackAddr)
+	pkt := wire.Packet{Src: lo, Dst: lo, TCP: wire.Segment{
+		SrcPort: src, DstPort: dst, Seq: seq, Ack: ack,
+		Flags: wire.PSH | wire.ACK, Window: window, Payload: data,
+	}}
+	b, err := pkt.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := syscall.Sendto(fd, b, 0, &syscall.SockaddrInet4{Addr: loopbackAddr}); err != nil {
+		return fmt.Errorf("raw send: %w", err)
+	}
+	return nil
 }

@@ -1,0 +1,269 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Admission to classroom rooms and their limits: room codes and links, who
+// may join, the room and viewer limits, and the limit on failed joins per
+// address.
+
+// Room codes: six characters from an alphabet without 0, O, 1 and I, read
+// case-insensitively. 32⁶ ≈ 10⁹ codes against at most MaxRooms open rooms
+// and a limit on failed joins per address make a code hard to guess.
+const (
+	roomCodeAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+	roomCodeLen      = 6
+)
+
+// RoomConfig tunes classroom rooms. Zero fields take the defaults below.
+type RoomConfig struct {
+	// MaxRooms bounds the rooms open at once. Default 200.
+	MaxRooms int
+	// MaxViewers bounds the viewers of one room. Default 1000.
+	MaxViewers int
+	// ViewerQueue is how many messages may wait for a viewer; one more
+	// drops the viewer (1008). Default 64.
+	ViewerQueue int
+	// FailedJoins and FailedJoinsBurst bound the joins of unknown rooms from
+	// one address: a token bucket of FailedJoinsBurst refilled at
+	// FailedJoins a minute. Past it /ws?room= answers 429. Defaults 20, 20.
+	FailedJoins      float64
+	FailedJoinsBurst int
+	// UpdateEvery spaces the presenter's updates (viewers, answers): at
+	// most one of each per period. Default 200ms.
+	UpdateEvery time.Duration
+	// LagGrace is how long play waits for a viewer whose queue is more than
+	// half full; after it the viewer no longer holds play back (and is
+	// dropped if its queue overflows). Default 250ms.
+	LagGrace time.Duration
+}
+
+func (c RoomConfig) withDefaults() RoomConfig {
+	if c.MaxRooms <= 0 {
+		c.MaxRooms = 200
+	}
+	if c.MaxViewers <= 0 {
+		c.MaxViewers = 1000
+	}
+	if c.ViewerQueue <= 0 {
+		c.ViewerQueue = 64
+	}
+	if c.FailedJoins <= 0 {
+		c.FailedJoins = 20
+	}
+	if c.FailedJoinsBurst <= 0 {
+		c.FailedJoinsBurst = 20
+	}
+	if c.UpdateEvery <= 0 {
+		c.UpdateEvery = 200 * time.Millisecond
+	}
+	if c.LagGrace <= 0 {
+		c.LagGrace = 250 * time.Millisecond
+	}
+	return c
+}
+
+// roomURL is the app page that follows room code.
+func roomURL(base, code string) string {
+	return base + "/?" + url.Values{"room": {code}}.Encode()
+}
+
+// normalizeCode reads a room code as a person may type it: in any case,
+// with spaces or dashes. ok is false when it cannot be a code.
+func normalizeCode(s string) (code string, ok bool) {
+	s = strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(s)))
+	if len(s) != roomCodeLen {
+		return "", false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune(roomCodeAlphabet, r) {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+func newRoomCode() string {
+	var b [roomCodeLen]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	for i := range b {
+		b[i] = roomCodeAlphabet[int(b[i])%len(roomCodeAlphabet)] // 256 is a multiple of 32: uniform
+	}
+	return string(b[:])
+}
+
+// admit refuses a join (/ws?room=) from an address that has tried too many
+// unknown codes, before the WebSocket is opened. It reports whether the
+// request joins a room at all.
+func (h *roomHub) admit(w http.ResponseWriter, r *http.Request) (joining bool, err error) {
+	if !r.URL.Query().Has("room") {
+		return false, nil
+	}
+	if !h.joins.allowed(h.live.srv.proxy.clientKey(r), time.Now()) {
+		h.refusedJoins.Add(1)
+		w.Header().Set("Retry-After", "60")
+		return true, &requestError{status: http.StatusTooManyRequests,
+			msg: "too many attempts to join rooms that do not exist from this address; wait a minute and check the code"}
+	}
+	return true, nil
+}
+
+// attach sets up a new connection before its goroutines start: it notes
+// the page's address for room links, and joins the room the request names.
+func (h *roomHub) attach(c *wsConn, r *http.Request, joining bool) {
+	c.base = h.live.srv.proxy.publicBase(r)
+	if joining {
+		h.join(c, r.URL.Query().Get("room"), h.live.srv.proxy.clientKey(r))
+	}
+}
+
+// join makes c a viewer of the room code names. Its queue starts with what
+// a late joiner needs; an unknown code is answered with an error and the
+// connection closes.
+func (h *roomHub) join(c *wsConn, raw, ip string) {
+	code, ok := normalizeCode(raw)
+	var r *room
+	if ok {
+		h.mu.Lock()
+		r = h.rooms[code]
+		h.mu.Unlock()
+	}
+	if r == nil || !r.admit(c) {
+		h.refusedJoins.Add(1)
+		h.joins.fail(ip, time.Now())
+		shown := code
+		if !ok {
+			shown = quoteShort(raw)
+		}
+		c.tell(userErrorf("room-not-found", errArgs{"room": shown},
+			"There is no room %s: it may have ended. Check the code, or ask the presenter for the link.", shown).message())
+		c.enqueue(frame{bye: &closeFrame{code: websocket.ClosePolicyViolation, reason: "no such room"}})
+	}
+}
+
+// admit adds c to the viewers and gives it the history, or reports false
+// when the room has ended. A full room is answered here.
+func (r *room) admit(c *wsConn) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended {
+		return false
+	}
+	if len(r.viewers) >= r.hub.cfg.MaxViewers {
+		r.hub.refusedJoins.Add(1)
+		c.tell(userErrorf("room-full", errArgs{"room": r.code, "max": r.hub.cfg.MaxViewers},
+			"Room %s is full: it has %d viewers, the most a room may have.", r.code, r.hub.cfg.MaxViewers).message())
+		c.enqueue(frame{bye: &closeFrame{code: websocket.ClosePolicyViolation, reason: "the room is full"}})
+		return true
+	}
+	c.member.Store(&membership{room: r})
+	r.viewers[c] = &viewer{}
+	backlog := make([]frame, 0, len(r.events)+5)
+	joined, _ := json.Marshal(roomMessage{Type: msgRoom, State: roomJoined, Room: r.code, Viewers: len(r.viewers)})
+	backlog = append(backlog, frame{text: joined})
+	if r.loaded != nil {
+		backlog = append(backlog, frame{shared: r.loaded})
+	}
+	for _, ev := range r.events {
+		backlog = append(backlog, frame{shared: ev})
+	}
+	if r.done != nil {
+		backlog = append(backlog, frame{shared: r.done})
+	}
+	if q := r.question; q != nil {
+		backlog = append(backlog, frame{shared: q.msg})
+		if q.revealed != nil {
+			backlog = append(backlog, frame{shared: q.revealed})
+		}
+	}
+	// The writer has not started: it writes the backlog before the queue,
+	// where everything relayed from now on goes.
+	c.backlog = backlog
+	r.countDirty = true
+	r.changed()
+	return true
+}
+
+// open registers r under a new code.
+func (h *roomHub) open(r *room) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.rooms) >= h.cfg.MaxRooms {
+		return userErrorf("too-many-rooms", errArgs{"max": h.cfg.MaxRooms}, "The server has %d rooms open, the most it allows; try again later.", h.cfg.MaxRooms)
+	}
+	for {
+		r.code = newRoomCode()
+		if _, taken := h.rooms[r.code]; !taken {
+			break
+		}
+	}
+	h.rooms[r.code] = r
+	return nil
+}
+
+// joinLimiter bounds the failed joins of each address.
+type joinLimiter struct {
+	rate  float64
+	burst int
+
+	mu  sync.Mutex
+	ips map[string]*tokenBucket
+}
+
+// maxJoinAddresses bounds the addresses the limiter remembers.
+const maxJoinAddresses = 10000
+
+// allowed reports whether ip may try a join now.
+func (l *joinLimiter) allowed(ip string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.ips[ip]
+	if !ok {
+		return true
+	}
+	trial := *b
+	return trial.take(now)
+}
+
+// fail counts a failed join from ip.
+func (l *joinLimiter) fail(ip string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.ips[ip]
+	if !ok {
+		if len(l.ips) >= maxJoinAddresses {
+			l.forget(now)
+		}
+		nb := newTokenBucket(l.rate, l.burst, now)
+		b = &nb
+		l.ips[ip] = b
+	}
+	b.take(now)
+}
+
+// forget drops the addresses whose buckets are full again, and if none is,
+// any one: the map stays bounded, at the cost of forgetting an address.
+func (l *joinLimiter) forget(now time.Time) {
+	for ip, b := range l.ips {
+		trial := *b
+		trial.take(now)
+		if trial.tokens >= trial.burst-1 {
+			delete(l.ips, ip)
+		}
+	}
+	for ip := range l.ips {
+		if len(l.ips) < maxJoinAddresses {
+			break
+		}
+		delete(l.ips, ip)
+	}
+}
