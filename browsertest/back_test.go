@@ -24,8 +24,8 @@ func (p *page) counts(lastIndex int) counts {
 	p.t.Helper()
 	return eval[counts](p, fmt.Sprintf(`({
 		progress: parseInt(document.getElementById('progress').textContent.match(/\d+/)?.[0] ?? '-1', 10),
-		segments: document.querySelectorAll('#diagram [data-kind="segment"]').length,
-		states: document.querySelectorAll('#diagram [data-kind="state"]').length,
+		segments: document.querySelectorAll('#diagram [data-kind="segment"]:not(.is-future)').length,
+		states: document.querySelectorAll('#diagram :not(.is-future) > [data-kind="state"]').length,
 		setSize: +(document.querySelector('#events li[aria-setsize]')?.getAttribute('aria-setsize') ?? 0),
 		hasRow: document.querySelector('#events button[data-index="%d"]') !== null,
 	})`, lastIndex))
@@ -87,7 +87,7 @@ func TestStepBack(t *testing.T) {
 		switch kind {
 		case "segment":
 			wantAfter.Segments--
-			gone := fmt.Sprintf(`document.querySelector('#diagram [data-kind="segment"][data-id="%d"]') === null`, tr.Events[last].ID)
+			gone := fmt.Sprintf(`document.querySelector('#diagram [data-kind="segment"][data-id="%d"]:not(.is-future)') === null`, tr.Events[last].ID)
 			if !eval[bool](p, gone) {
 				t.Errorf("%s: segment %d is still drawn", how, tr.Events[last].ID)
 			}

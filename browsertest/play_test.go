@@ -43,7 +43,7 @@ const collectJS = `(async () => {
 	await frames();
 	for (;;) {
 		const seen = new Set();
-		const segs = document.querySelectorAll('#diagram [data-kind="segment"]');
+		const segs = document.querySelectorAll('#diagram [data-kind="segment"]:not(.is-future)');
 		if (out.firstView < 0) out.firstView = segs.length;
 		for (const g of segs) {
 			const id = g.dataset.id;
@@ -54,7 +54,7 @@ const collectJS = `(async () => {
 			if (g.classList.contains('seg--lost')) lost.add(id);
 			if (g.classList.contains('seg--retransmit')) re.add(id);
 		}
-		for (const s of document.querySelectorAll('#diagram [data-kind="state"]')) {
+		for (const s of document.querySelectorAll('#diagram :not(.is-future) > [data-kind="state"]')) {
 			out.states[s.closest('[data-index]').dataset.index] = s.dataset.endpoint + ' ' + s.dataset.state;
 		}
 		out.positions++;

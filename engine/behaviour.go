@@ -60,6 +60,14 @@ type Behaviours struct {
 	// TCPClose: close() succeeds after a reset (its error went to the
 	// call before, or is dropped), where RFC 9293 reports the error.
 	TCPClose bool `cite:"tcp_close"`
+	// InetCskListenStop: close() of a connection still in SYN-RECEIVED
+	// (not yet accepted) closes the listener, which drops it silently;
+	// RFC 9293 3.10.4 sends a FIN and enters FIN-WAIT-1.
+	InetCskListenStop bool `cite:"inet_csk_listen_stop"`
+	// TCPRttTsopt: with timestamps, the ACK that completes a handshake
+	// whose SYN was retransmitted gives an RTT sample from the echoed
+	// timestamp; RFC 6298 5.7 sets the RTO to 3 s instead.
+	TCPRttTsopt bool `cite:"tcp_rtt_tsopt_us"`
 
 	// RFC9293OpenInListen: an active OPEN on a listening socket turns it
 	// active (3.10.1); Linux's connect() on a listener fails.
@@ -91,6 +99,8 @@ func linuxBehaviours() Behaviours {
 		TCPScheduleLossProbe:      true,
 		TCPReset:                  true,
 		TCPClose:                  true,
+		InetCskListenStop:         true,
+		TCPRttTsopt:               true,
 	}
 }
 

@@ -192,6 +192,23 @@ func (c *conn) close(now time.Duration, why cause) callResult {
 		c.setState(now, Closed, why)
 		c.destroy(now)
 		return ok()
+	case SynReceived:
+		if c.listener != nil && c.h.cfg.InetCskListenStop {
+			// Linux: a connection not yet accepted is not the
+			// application's to close; its close() closes the listener,
+			// which drops its half-open connections without a word
+			// (inet_csk_listen_stop). The peer's next segment finds no
+			// socket and is answered with RST.
+			l := c.listener
+			why.reason = ReasonListenerClosed
+			c.setState(now, Closed, why)
+			c.destroy(now)
+			if l.state == Listen {
+				l.setState(now, Closed, why)
+				l.destroy(now)
+			}
+			return ok()
+		}
 	case FinWait1, FinWait2:
 		if c.h.cfg.RFC9293CloseClosing {
 			return fail(errClosing)

@@ -208,8 +208,16 @@ func (c *conn) synSentArrives(now time.Duration, seg *wire.Segment, why cause) {
 func (c *conn) established(now time.Duration, why cause) {
 	c.retries = 0
 	if c.synRetried && !c.hasRTT {
-		// RFC 6298 5.7: a SYN that timed out leaves RTO at 3 s.
-		c.rto = 3 * time.Second
+		if c.tsOK && c.h.cfg.TCPRttTsopt {
+			// Linux measures the handshake's RTT from the timestamp the
+			// answer echoes, that of the last SYN sent, in whole
+			// milliseconds and at least one (tcp_rtt_tsopt_us): Karn's
+			// rule does not apply, and no fallback is needed.
+			c.sampleRTT(max(time.Duration(c.h.tsNow()-c.synTS)*time.Millisecond, time.Millisecond))
+		} else {
+			// RFC 6298 5.7: a SYN that timed out leaves RTO at 3 s.
+			c.rto = 3 * time.Second
+		}
 	}
 	if c.halfOpen {
 		c.halfOpen = false

@@ -131,11 +131,14 @@ func (c *conn) sendFIN(now time.Duration, why cause) {
 func (c *conn) sendSYN(now time.Duration, why cause, retransmit bool) {
 	flags := wire.SYN
 	reason := ReasonSyn
-	if c.state == SynReceived {
+	if c.state != SynSent {
+		// SYN-RECEIVED, or a FIN-WAIT-1 or LAST-ACK entered from it by a
+		// close() before the handshake's ACK came (RFC 9293 3.10.4).
 		flags |= wire.ACK
 		reason = ReasonSynAck
 	}
 	seg := c.newSegment(c.ISS, flags)
+	c.synTS = c.h.tsNow()
 	if !retransmit {
 		c.startRTT(now, c.ISS)
 		if c.h.cfg.TCPSelectInitialWindow && !c.offered {
@@ -158,8 +161,9 @@ func (c *conn) sendFlags(now time.Duration, flags wire.Flags, seq Seq, why cause
 // retransmit resends the oldest unacknowledged segment (RFC 6298 5.4).
 func (c *conn) retransmit(now time.Duration) {
 	why := timerCause(timerRetransmit)
-	switch c.state {
-	case SynSent, SynReceived:
+	if c.SndUna == c.ISS {
+		// The SYN is the oldest unacknowledged segment, even when a
+		// close() has queued a FIN behind it (RFC 9293 3.10.8).
 		c.sendSYN(now, why, true)
 		return
 	}

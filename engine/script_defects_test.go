@@ -50,7 +50,9 @@ func TestScriptDefectCloseBehindNagle(t *testing.T) {
 			sc.recv(400, ". 5002:5002(0) ack 1004 win 65535")
 			sc.expectState(Closed)
 		}},
-		{name: "SYN-RECEIVED", endpoint: Server, run: func(sc *script, p prof) {
+		// On Linux an unaccepted connection cannot be closed by the
+		// application (see TestScriptDefectCloseInSynReceived).
+		{name: "SYN-RECEIVED", endpoint: Server, profs: []prof{rfcProf}, run: func(sc *script, p prof) {
 			sc.ok(0, CallListen)
 			sc.recv(0, "S 1000:1000(0) win 65535 <mss 1460>")
 			sc.expect(0, "S. 5000:5000(0) ack 1001 "+p.synWin+" <mss 1460>")
@@ -161,6 +163,67 @@ func TestScriptDefectBlindDataInjection(t *testing.T) {
 			if r := sc.call(300, CallReceive); r.data != "fine" {
 				t.Errorf("receive = %q, want fine", r.data)
 			}
+		}},
+	})
+}
+
+// Defect 3: close() in SYN-RECEIVED. RFC 9293 sends a FIN; when the
+// handshake's ACK is lost, the retransmission is the SYN,ACK first, not a
+// FIN,ACK at the SYN's sequence number. On Linux the connection is not yet
+// the application's: close() closes the listener, which drops it silently,
+// and the peer's next segment gets RST. testdata/linux/close-syn-received.
+func TestScriptDefectCloseInSynReceived(t *testing.T) {
+	runScripts(t, []scriptCase{
+		{name: "handshake ACK lost", endpoint: Server, profs: []prof{rfcProf}, run: func(sc *script, p prof) {
+			sc.ok(0, CallListen)
+			sc.recv(0, "S 1000:1000(0) win 65535 <mss 1460>")
+			sc.expect(0, "S. 5000:5000(0) ack 1001 "+p.synWin+" <mss 1460>")
+			sc.ok(10, CallClose)
+			sc.expect(10, "F. 5001:5001(0) ack 1001")
+			sc.expectState(FinWait1)
+			sc.quiet(999)
+			sc.expect(1000, "S. 5000:5000(0) ack 1001")
+			sc.recv(1100, ". 1001:1001(0) ack 5001 win 65535")
+			sc.expectState(FinWait1)
+			sc.recv(1150, ". 1001:1001(0) ack 5002 win 65535")
+			sc.expectState(FinWait2)
+		}},
+		{name: "close drops the unaccepted connection", endpoint: Server, profs: []prof{linuxProf}, run: func(sc *script, p prof) {
+			sc.ok(0, CallListen)
+			sc.recv(0, "S 1000:1000(0) win 65535 <mss 1460>")
+			sc.expect(0, "S. 5000:5000(0) ack 1001 "+p.synWin+" <mss 1460>")
+			sc.ok(10, CallClose)
+			sc.expectTransitions("CLOSED->LISTEN()", "LISTEN->SYN-RECEIVED(passive-open)",
+				"SYN-RECEIVED->CLOSED(listener-closed)", "LISTEN->CLOSED(listener-closed)")
+			sc.expectNoDeadline()
+			sc.recv(100, `P. 1001:1006(5) ack 5001 win 65535 "hello"`)
+			sc.expect(100, "R 5001:5001(0)")
+		}},
+	})
+}
+
+// Defect 6: after a retransmitted SYN Linux takes an RTT sample from the
+// timestamp the SYN,ACK echoes instead of RFC 6298 5.7's 3 s RTO.
+// testdata/linux/syn-lost-rtt.
+func TestScriptDefectRTTAfterSynRetransmit(t *testing.T) {
+	runScripts(t, []scriptCase{
+		{name: "SYN lost once", endpoint: Client, run: func(sc *script, p prof) {
+			sc.ok(0, CallConnect)
+			sc.expect(0, "S 1000:1000(0) "+p.synWin)
+			sc.expect(1000, "S 1000:1000(0) "+p.synWin)
+			sc.recv(1100, "S. 5000:5000(0) ack 1001 win 65535 <mss 1460,TS val 7 ecr 1,nop,nop>")
+			sc.expect(1100, ". 1001:1001(0) ack 5001")
+			sc.ok(1200, CallSend, "lost")
+			sc.expect(1200, `P. 1001:1005(4) ack 5001 "lost"`)
+			// linux: the sample is 100 ms (the SYN,ACK answers the SYN sent
+			// at 1000), so RTO = 100 + max(4*50, 200) = 300 ms; the loss
+			// probe (one segment out: 2*100 + 200 ms) comes later. rfc: 3 s.
+			rto := int64(3000)
+			if p.name == ProfileLinux {
+				rto = 300
+			}
+			sc.quiet(1200 + rto - 1)
+			sc.expect(1200+rto, `P. 1001:1005(4) ack 5001 "lost"`)
 		}},
 	})
 }

@@ -82,6 +82,8 @@ type conn struct {
 	rttSeq    Seq
 	rttStart  time.Duration
 	retries   int
+	// synTS is the timestamp clock when the SYN or SYN,ACK last went out.
+	synTS uint32
 	// sentEnds are the end sequence numbers of the data and FIN segments
 	// sent and not yet acknowledged, oldest first: Linux's packets_out.
 	sentEnds []Seq

@@ -88,6 +88,7 @@ const (
 	ReasonRSTIgnoredRFC1337    Reason = "rst-ignored-rfc1337"
 	ReasonSynQueueEntryExpired Reason = "syn-queue-entry-expired"
 	ReasonDroppedInFlight      Reason = "dropped-in-flight"
+	ReasonListenerClosed       Reason = "listener-closed"
 )
 
 // Field is a part of an event whose values come from the vocabulary.
@@ -221,6 +222,7 @@ var vocabulary = []Term{
 	reason(ReasonSynQueueEntryExpired, sysctl("tcp_synack_retries"), kernel("reqsk_timer_handler")),
 	reason(ReasonDroppedInFlight, rfc(6298, "5")),
 	reason(ReasonKernel, rfc(9293, "3.10.7")),
+	reason(ReasonListenerClosed, kernel("inet_csk_listen_stop"), rfc(9293, "3.10.4")),
 	// A timer that fires names itself as the reason of what it causes.
 	reason(Reason(timerTimeWait.name()), rfc(9293, "3.10.8"), rfc(9293, "3.6")),
 	reason(Reason(timerFinWait2.name()), sysctl("tcp_fin_timeout")),

@@ -30,13 +30,24 @@ type Options struct {
 	OnEvents func([]engine.Event)
 }
 
+// Report is a run's trace and how closely the run kept to real time.
+type Report struct {
+	Trace *engine.Trace
+	// Late is the most the run fell behind real time: a segment or a call
+	// handed to the kernel that long after its virtual time, or a wait that
+	// overran by that much. A busy machine makes it large; the kernel's
+	// answers are then late too, and a run that should match the engine's
+	// may not.
+	Late time.Duration
+}
+
 // Run runs a validated scenario with the engine as one endpoint and this
 // machine's kernel as the other, kernel (engine.Client or engine.Server),
 // and returns the trace. It takes as long in real time as the run does in
 // virtual time (up to Options.Horizon): virtual time is the real time since
 // the run started. It fails with an error wrapping ErrUnavailable where the
 // machine cannot make a namespace and a TUN device.
-func Run(ctx context.Context, sc *engine.Scenario, kernel string, o Options) (*engine.Trace, error) {
+func Run(ctx context.Context, sc *engine.Scenario, kernel string, o Options) (*Report, error) {
 	sc = bounded(sc, o.Horizon)
 	x, err := engine.NewExternal(sc, kernel)
 	if err != nil {
@@ -83,7 +94,7 @@ func Run(ctx context.Context, sc *engine.Scenario, kernel string, o Options) (*e
 	if err := r.loop(ctx); err != nil {
 		return nil, err
 	}
-	return x.Sim().Trace(), nil
+	return &Report{Trace: x.Sim().Trace(), Late: r.late}, nil
 }
 
 // bounded returns the scenario with until_ms cut to horizon.
@@ -110,6 +121,7 @@ type runner struct {
 	sent int // events already given to OnEvents
 
 	start      time.Time
+	late       time.Duration
 	state      engine.State
 	hadConn    bool
 	confirming bool
@@ -123,6 +135,7 @@ func (r *runner) loop(ctx context.Context) error {
 		if failed != nil {
 			return
 		}
+		r.late = max(r.late, r.vnow()-a.At)
 		switch a.Kind {
 		case engine.PeerSegment:
 			if err := r.tun.write(a.Packet); err != nil {
@@ -162,8 +175,14 @@ func (r *runner) loop(ctx context.Context) error {
 		if next, ok := r.x.NextDeadline(); ok {
 			wait = min(wait, next-r.vnow())
 		}
-		if err := r.tun.wait(min(wait, pollEvery)); err != nil {
+		wait = max(min(wait, pollEvery), 0)
+		before := time.Now()
+		woke, err := r.tun.wait(wait)
+		if err != nil {
 			return err
+		}
+		if !woke {
+			r.late = max(r.late, time.Since(before)-wait)
 		}
 	}
 }
@@ -214,7 +233,7 @@ func (r *runner) settle(at time.Duration) error {
 		if left <= 0 {
 			return nil
 		}
-		if err := r.tun.wait(left); err != nil {
+		if _, err := r.tun.wait(left); err != nil {
 			return err
 		}
 	}

@@ -35,13 +35,14 @@ func TestRunCleansUp(t *testing.T) {
 	before := openFDs(t)
 
 	var batches, events int
-	tr, err := Run(context.Background(), sc, engine.Server, Options{
+	rep, err := Run(context.Background(), sc, engine.Server, Options{
 		Horizon:  300 * time.Millisecond,
 		OnEvents: func(evs []engine.Event) { batches++; events += len(evs) },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	tr := rep.Trace
 	if events != len(tr.Events) || batches == 0 {
 		t.Errorf("OnEvents got %d events in %d batches, the trace has %d", events, batches, len(tr.Events))
 	}

@@ -150,14 +150,16 @@ func (t *tun) read() ([]byte, error) {
 	}
 }
 
-// wait returns when the kernel has sent something to the device or after d.
-func (t *tun) wait(d time.Duration) error {
+// wait returns when the kernel has sent something to the device (true) or
+// after d (false).
+func (t *tun) wait(d time.Duration) (bool, error) {
 	ts := unix.NsecToTimespec(max(d, 0).Nanoseconds())
 	fds := []unix.PollFd{{Fd: int32(t.fd), Events: unix.POLLIN}}
-	if _, err := unix.Ppoll(fds, &ts, nil); err != nil && err != unix.EINTR {
-		return fmt.Errorf("waiting for %s: %w", tunName, err)
+	n, err := unix.Ppoll(fds, &ts, nil)
+	if err != nil && err != unix.EINTR {
+		return false, fmt.Errorf("waiting for %s: %w", tunName, err)
 	}
-	return nil
+	return n > 0, nil
 }
 
 func (t *tun) write(b []byte) error {
@@ -199,7 +201,7 @@ func (t *tun) waitReady(ns *netns, dst netip.Addr) error {
 	for time.Now().Before(deadline) {
 		// EAGAIN or ENOBUFS while the device is not ready: try again.
 		_ = unix.Sendto(fd, []byte("synack probe"), 0, to)
-		if err := t.wait(10 * time.Millisecond); err != nil {
+		if _, err := t.wait(10 * time.Millisecond); err != nil {
 			return err
 		}
 		for {

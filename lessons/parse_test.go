@@ -40,7 +40,7 @@ func TestParseValid(t *testing.T) {
 		withQuestion(synAck, `"kind": "number", `+prompt+`, "field": "ack", "answer": 1`),
 		withQuestion(`{"kind": "state", "endpoint": "client", "to": "ESTABLISHED"}`,
 			`"kind": "drop", `+prompt+`, `+options+`, "answer": 1, "segment": `+synAck+`,
-			"expect": {"kind": "segment", "from": "client", "flags": ["RST"]}`),
+			"expect": {"kind": "state", "endpoint": "server", "to": "CLOSED"}`),
 	)))
 	if err != nil {
 		t.Fatal(err)

@@ -145,7 +145,8 @@ func TestTemplateKeys(t *testing.T) {
 }
 
 // TestInlineCatalogueCoversMarkup checks that every key the app and embed
-// pages mark for rewording (data-i18n…) is in the catalogues they carry:
+// pages mark for rewording (data-i18n…) is in the catalogue they carry and
+// in the other languages' that a switch fetches:
 // switching the language in place rewords those elements from them, and a
 // missing key shows as the raw key.
 func TestInlineCatalogueCoversMarkup(t *testing.T) {
@@ -174,9 +175,18 @@ func TestInlineCatalogueCoversMarkup(t *testing.T) {
 			if len(keys) == 0 {
 				t.Fatalf("%s %s: no data-i18n keys found", name, lang)
 			}
+			if len(cats) != 1 || cats[lang] == nil {
+				t.Errorf("%s %s: the page carries catalogues of %d languages, want its own alone", name, lang, len(cats))
+			}
+			// The page's own catalogue, and the others as a language switch
+			// fetches them (CatalogueURL serves PageCatalogue).
 			for _, k := range keys {
 				for _, other := range i18n.Langs() {
-					if _, ok := cats[other][k[1]]; !ok {
+					has := PageCatalogue(other, cfg).Has(k[1])
+					if other == lang {
+						_, has = cats[lang][k[1]]
+					}
+					if !has {
 						t.Errorf("%s page (%s): %q is marked for rewording but not in its %s catalogue", name, lang, k[1], other)
 					}
 				}

@@ -1,6 +1,10 @@
 package templates
 
-import "github.com/synack/synack/i18n"
+import (
+	"encoding/json"
+
+	"github.com/synack/synack/i18n"
+)
 
 // Assets are the URLs of the static files a page links to, all
 // content-hashed so that they can be cached for a year.
@@ -74,6 +78,10 @@ type Config struct {
 	// ParentOrigin is the exact origin an embedded page reports its height
 	// and progress to; empty to fall back to the referrer's origin.
 	ParentOrigin string `json:"parentOrigin,omitempty"`
+	// KernelPeer offers the real kernel as the server (-kernel-peer);
+	// OnKernel says this page runs its scenarios against it (?peer=kernel).
+	KernelPeer bool `json:"kernelPeer,omitempty"`
+	OnKernel   bool `json:"onKernel,omitempty"`
 	// Custom is the scenario object to load when Scenario is Custom.
 	Custom any `json:"custom,omitempty"`
 	// OpenURL is where an embed's "open in synack" link goes when it is not
@@ -84,6 +92,18 @@ type Config struct {
 	// bound.
 	From int `json:"from,omitempty"`
 	To   int `json:"to,omitempty"`
+	// Reveal is RevealProgressive when the ladder starts empty and is drawn
+	// as the run plays; empty for the whole ladder at first paint.
+	Reveal string `json:"reveal,omitempty"`
+	// Plan is the whole run of Scenario, with the fields the diagram draws
+	// ({"endpoints", "events"} as a trace has them), so that the page draws
+	// the complete ladder before any click; the live session then walks
+	// through it. Absent when the page reveals the run as it plays (a lesson,
+	// a room viewer, ?reveal=progressive, a run too long to carry).
+	Plan json.RawMessage `json:"plan,omitempty"`
+	// Bilingual holds the few messages the script needs in both languages
+	// whatever the page's (the page carries only its own catalogue).
+	Bilingual map[string]Text `json:"bilingual,omitempty"`
 	// PublicURL is the origin links to this server are written with
 	// (-public-url); "" for the page's own.
 	PublicURL string `json:"publicURL,omitempty"`
@@ -96,6 +116,10 @@ type Config struct {
 	// embedded. Not passed to the script.
 	OEmbed string `json:"-"`
 }
+
+// RevealProgressive is the reveal query parameter's value that starts the
+// ladder empty and draws it as the run plays.
+const RevealProgressive = "progressive"
 
 // scenarioTitle is the title of id in lang, or id itself when the list
 // does not hold it.

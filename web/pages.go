@@ -33,14 +33,20 @@ func (s *Server) app(w http.ResponseWriter, r *http.Request) error {
 		PublicURL: s.proxy.cfg.PublicURL,
 		LANURL:    s.proxy.lanHint(r),
 	}
-	if id := r.URL.Query().Get("scenario"); id == templates.Sandbox || s.isBuiltin(id) {
+	q := r.URL.Query()
+	if id := q.Get("scenario"); id == templates.Sandbox || s.isBuiltin(id) {
 		cfg.Scenario = id
 	}
-	if cfg.Scenario != templates.Sandbox && !r.URL.Query().Has("room") {
+	if cfg.Scenario != templates.Sandbox && !q.Has("room") {
 		cfg.OEmbed = s.oembedLink(r)
 	}
-	if r.URL.Query().Has("s") {
+	s.kernelPage(&cfg, r)
+	if q.Has("s") {
 		return s.sharedApp(w, r, t, cfg)
+	}
+	// A room's viewer shows what the presenter plays, as it is played.
+	if !q.Has("room") {
+		s.withBuiltinPlan(q, &cfg)
 	}
 	return writePage(w, r, http.StatusOK, t.Lang(), templates.App(templates.AppPage{T: t, Assets: s.pageAssets, Config: cfg}))
 }
@@ -57,6 +63,7 @@ func (s *Server) embed(w http.ResponseWriter, r *http.Request) error {
 	cfg := embedConfig(r.URL.Query(), t.Lang())
 	cfg.Scenario, cfg.Scenarios = id, s.scenarioInfos()
 	cfg.OEmbed = s.oembedLink(r)
+	s.withBuiltinPlan(r.URL.Query(), &cfg)
 	return writePage(w, r, http.StatusOK, t.Lang(), templates.Embed(templates.EmbedPage{T: t, Assets: s.pageAssets, Config: cfg}))
 }
 

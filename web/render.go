@@ -95,6 +95,13 @@ func render(tr *engine.Trace, out output, name string) (rendering, error) {
 		}
 		return rendering{contentType: "text/plain; charset=utf-8", body: buf.Bytes()}, nil
 	}
+	if out.format == formatPlan {
+		body, err := encodePlan(tr)
+		if err != nil {
+			return rendering{}, fmt.Errorf("encoding plan: %w", err)
+		}
+		return rendering{contentType: "application/json", body: body}, nil
+	}
 	body, err := marshalJSON(tr)
 	if err != nil {
 		return rendering{}, fmt.Errorf("encoding trace: %w", err)

@@ -40,6 +40,12 @@ type Config struct {
 	// Proxy says where users reach the server and which reverse proxies
 	// speak for them (proxy.go).
 	Proxy ProxyConfig
+	// KernelPeer lets the app page run a scenario with this machine's
+	// kernel as the server (-kernel-peer; kernelpeer.go). New fails when
+	// the machine cannot (it needs root on Linux).
+	KernelPeer bool
+	// MaxKernelRuns bounds runs against the kernel at once. Default 2.
+	MaxKernelRuns int
 }
 
 func (c Config) withDefaults() Config {
@@ -66,6 +72,7 @@ type Server struct {
 	router     *chi.Mux
 	live       *liveHub
 	proxy      proxy
+	kernel     *kernelRuns
 
 	mu         sync.Mutex
 	onShutdown []func()
@@ -95,6 +102,9 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 			Editor:           assets.URL("js/editor.js"),
 			EditorStylesheet: assets.URL("editor.css"),
 		},
+	}
+	if err := s.setupKernelPeer(); err != nil {
+		return nil, err
 	}
 	s.router = s.routes(assets)
 	return s, nil
@@ -150,6 +160,7 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 		})
 		r.With(s.limitBody(engine.MaxScenarioBytes, &http.MaxBytesError{Limit: engine.MaxScenarioBytes})).
 			Post("/run", s.errorsTo(s.runScenario))
+		s.kernelRoutes(r)
 	})
 
 	// Pages. The app may be framed by its own pages only; /embed/{id} is
@@ -171,6 +182,7 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 
 	r.With(allowAnyOrigin, compress).Get(static.Prefix+"*", assets.ServeHTTP)
 	r.With(withTimeout(s.cfg.APITimeout), allowAnyOrigin, compress).Get("/oembed", s.errorsTo(s.oembed))
+	r.With(allowAnyOrigin, compress).Get("/i18n/{file}", s.errorsTo(pageCatalogue))
 
 	// Live sessions: /ws mounts here, outside every timeout above (a
 	// session lasts minutes; it keeps its own deadlines and is closed

@@ -137,8 +137,16 @@ func (s *Server) withCustom(r *http.Request, cfg *templates.Config, sc *engine.S
 	info := templates.ScenarioInfo{ID: templates.Custom, Title: title, Summary: text(sc.Summary)}
 	// The count is for "step n of m" and the embed's messages; a run that
 	// fails or is cut short leaves it unknown, and the live session says why.
+	progressive := revealProgressive(r.URL.Query())
+	if progressive {
+		cfg.Reveal = templates.RevealProgressive
+	}
 	if tr, err := s.runs.run(r.Context(), sc); err == nil && !tr.Truncated {
 		info.Events = len(tr.Events)
+		if !progressive {
+			// Without a plan the page draws the run as it plays.
+			cfg.Plan, _ = encodePlan(tr)
+		}
 	}
 	if cfg.Mode == templates.ModeApp {
 		cfg.Scenarios = append(cfg.Scenarios, info)

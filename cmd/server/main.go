@@ -2,7 +2,7 @@
 // files. It stops gracefully on SIGINT or SIGTERM.
 //
 //	server [-addr :8080] [-public-url URL] [-allowed-origins A,B] [-trusted-proxies CIDR,...]
-//	       [-log-level info] [-log-format text|json] [-debug-addr 127.0.0.1:6060]
+//	       [-log-level info] [-log-format text|json] [-debug-addr 127.0.0.1:6060] [-kernel-peer]
 //	server -healthcheck [-addr :8080]
 //	server -version
 //
@@ -16,7 +16,10 @@
 // without curl use it as their health check. With -debug-addr it also
 // serves expvar (/debug/vars, with runtime.MemStats, "rooms",
 // web.RoomStats, and "synack", web.Counters) and net/http/pprof
-// (/debug/pprof/) on that address, and only there: keep it private.
+// (/debug/pprof/) on that address, and only there: keep it private. With
+// -kernel-peer the app page can put this machine's Linux kernel at the
+// server's end of a scenario (web/kernelpeer.go); it needs root, and the
+// server refuses to start when the kernel cannot.
 package main
 
 import (
@@ -93,7 +96,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		stop := serveDebug(dln, logger)
 		defer stop()
 	}
-	cfg := web.Config{Proxy: opts.proxy}
+	cfg := web.Config{Proxy: opts.proxy, KernelPeer: opts.kernelPeer}
 	if cfg.Proxy.PublicURL == "" {
 		cfg.Proxy.LANURL = web.LANURL(ln.Addr())
 	}

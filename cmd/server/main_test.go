@@ -197,6 +197,19 @@ func TestParseOptions(t *testing.T) {
 			}
 			return ""
 		}},
+		{name: "kernel peer from the environment", env: map[string]string{"SYNACK_KERNEL_PEER": "true"}, want: func(o *options) string {
+			if !o.kernelPeer {
+				return "SYNACK_KERNEL_PEER=true did not turn -kernel-peer on"
+			}
+			return ""
+		}},
+		{name: "kernel peer off on the command line", args: []string{"-kernel-peer=false"}, env: map[string]string{"SYNACK_KERNEL_PEER": "1"},
+			want: func(o *options) string {
+				if o.kernelPeer {
+					return "-kernel-peer=false did not win over SYNACK_KERNEL_PEER"
+				}
+				return ""
+			}},
 		{name: "a bad variable is named", env: map[string]string{"SYNACK_TRUSTED_PROXIES": "10.0.0.0/99"}, err: `SYNACK_TRUSTED_PROXIES="10.0.0.0/99"`},
 		{name: "a bad log format", env: map[string]string{"SYNACK_LOG_FORMAT": "xml"}, err: "must be text or json"},
 		{name: "a bad PORT", env: map[string]string{"PORT": "http"}, err: `PORT="http" is not a port number`},

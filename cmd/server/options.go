@@ -28,6 +28,7 @@ type options struct {
 	healthcheck bool
 	version     bool
 	proxy       web.ProxyConfig
+	kernelPeer  bool
 }
 
 // parseOptions reads the flags from args, then, for every flag args do not
@@ -41,6 +42,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	flags.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
 	flags.Var(&o.logFormat, "log-format", "log `format`: text (key=value lines) or json (one object a line)")
 	flags.StringVar(&o.debugAddr, "debug-addr", "", "also serve expvar and pprof on `host:port` (default off; keep it private)")
+	flags.BoolVar(&o.kernelPeer, "kernel-peer", false, "offer this machine's Linux kernel as the server of a scenario on the app page (needs root; docs/kernel-peer.md)")
 	flags.BoolVar(&o.healthcheck, "healthcheck", false, "check the health of the server at the address it would listen on and exit")
 	flags.BoolVar(&o.version, "version", false, "print the version and exit")
 	flags.Func("public-url", "the `URL` users reach the server at, for room links, QR codes, embed snippets and the WebSocket origin check (default: each request's own host)",

@@ -285,7 +285,8 @@ describe('timers', () => {
     const rto = L.timers.filter((t) => t.endpoint === 'client' && t.timer === 'retransmit');
     assert.deepEqual(rto.map((t) => t.label), ['1 s', '2 s', '4 s', '8 s', '16 s']);
     for (let i = 1; i < rto.length; i++) {
-      assert.ok(rto[i].y2 - rto[i].y1 > rto[i - 1].y2 - rto[i - 1].y1);
+      // The last is still running when the run ends: it does not stretch the axis.
+      if (i < rto.length - 1) assert.ok(rto[i].y2 - rto[i].y1 > rto[i - 1].y2 - rto[i - 1].y1);
       assert.equal(rto[i].y1, rto[i - 1].y2, 'each starts where the last expired');
       assert.equal(rto[i].x, rto[i - 1].x, 'in one column');
     }
@@ -311,14 +312,18 @@ describe('timers', () => {
     assert.equal(tw[1].fired, true);
   });
 
-  test('a timer still running reaches to when it is due', () => {
+  test('a timer still running does not stretch the axis to when it is due', () => {
     const tr = fixture('client-closes-first');
     const upto = tr.events.findIndex((e) => e.kind === 'timer' && e.timer === 'time-wait') + 1;
     const L = layout(tr.events.slice(0, upto), opts(tr));
     const tw = L.timers.at(-1);
     assert.equal(tw.pending, true);
-    assert.equal(tw.y2, L.timeToY(60610));
-    assert.ok(L.height > tw.y2);
+    assert.equal(tw.label, '60 s');
+    const lastRow = Math.max(...L.rows.map((r) => r.y));
+    assert.ok(tw.y2 > tw.y1, 'drawn running');
+    assert.ok(tw.y2 <= lastRow + 2 * L.metrics.lineH, `ends ${tw.y2 - lastRow} px past the last event, not 60 s later`);
+    assert.ok(L.height < lastRow + 4 * L.metrics.lineH, `the diagram ends ${L.height - lastRow} px past the last event`);
+    assert.equal(L.breaks.filter((b) => b.t1 >= tr.events[upto - 1].t_ms).length, 0, 'no gap for the time still to run');
   });
 
   test('concurrent timers stand in separate columns', () => {
@@ -449,9 +454,16 @@ describe('time axis', () => {
   test('the width asked for is used, but never squeezed below what labels need', () => {
     const tr = fixture('client-closes-first');
     assert.equal(layout(tr.events, opts(tr, { width: 1400 })).width, 1400);
+    // A phone's width: the narrow layout (one timer column, side text that
+    // wraps, no time gutter) still fits.
     const narrow = layout(tr.events, opts(tr, { width: 320 }));
-    assert.ok(narrow.width > 320);
-    assert.ok(narrow.lanes.server - narrow.lanes.client >= 36 * narrow.metrics.charW);
+    assert.equal(narrow.width, 320);
+    assert.equal(narrow.metrics.narrow, true);
+    assert.equal(narrow.ticks.length, 0);
+    assert.ok(narrow.lanes.server - narrow.lanes.client >= 16 * narrow.metrics.charW);
+    // Narrower still: wider than asked, the page scrolls sideways.
+    const tiny = layout(tr.events, opts(tr, { width: 200 }));
+    assert.ok(tiny.width > 200);
     // A narrow column gives up the time gutter and shortens the side text
     // before it scrolls sideways.
     const column = layout(tr.events, opts(tr, { width: 560 }));
@@ -538,5 +550,54 @@ describe('visibleRange', () => {
       most = Math.max(most, ITEM_LISTS.reduce((sum, list) => sum + v[list].length, 0));
     }
     assert.ok(most < 400, `${most} items for one screen`);
+  });
+});
+
+describe('fit to a height', () => {
+  const plan = (id) => JSON.parse(readFileSync(new URL(`testdata/plans/${id}.json`, import.meta.url), 'utf8'));
+  const crowded = (L) => L.segments.filter((s) => s.crowded).length;
+  const runs = [
+    ['client-closes-first', fixture('client-closes-first')],
+    ['syn-retries-exhausted', plan('syn-retries-exhausted')],
+    ['half-close', plan('half-close')],
+    ['three-segment-close', plan('three-segment-close')],
+  ];
+  for (const [name, tr] of runs) {
+    for (const fontPx of [12, 18]) {
+      test(`${name} at ${fontPx} px: as tall as asked, no label lost, the order kept`, () => {
+        const base = { endpoints: tr.endpoints, width: 1200, fontPx };
+        const natural = layout(tr.events, base);
+        assert.equal(natural.vScale, 1);
+        for (const k of [0.9, 0.7, 0.55]) {
+          const fitHeight = Math.round(natural.height * k);
+          const L = layout(tr.events, { ...base, fitHeight });
+          if (L.vScale === 1) {
+            assert.equal(L.height, natural.height, 'a run that cannot fit keeps its size');
+            continue;
+          }
+          assert.ok(L.height <= fitHeight, `${L.height} > ${fitHeight}`);
+          assert.ok(L.vScale < 1 && L.vScale >= 0.2);
+          assert.ok(crowded(L) <= crowded(natural), 'no label hidden for want of room');
+          for (let i = 1; i < L.rows.length; i++) assert.ok(L.rows[i].y >= L.rows[i - 1].y, 'time still runs down');
+          assert.equal(L.metrics.fontPx, fontPx, 'the type keeps its size');
+        }
+      });
+    }
+  }
+
+  test('every run of up to 12 segments here fits 600 px at 12 px and 900 px at 18 px', () => {
+    for (const [name, tr] of runs) {
+      if (tr.events.filter((e) => e.kind === 'segment').length > 12) continue;
+      for (const [fontPx, fitHeight] of [[12, 600], [18, 900]]) {
+        const L = layout(tr.events, { endpoints: tr.endpoints, width: 1200, fontPx, fitHeight });
+        assert.ok(L.height <= fitHeight, `${name} at ${fontPx} px: ${L.height} px`);
+      }
+    }
+  });
+
+  test('a run already short enough is not stretched', () => {
+    const tr = fixture('simultaneous-open');
+    const natural = layout(tr.events, { endpoints: tr.endpoints, width: 1200 });
+    assert.deepEqual(layout(tr.events, { endpoints: tr.endpoints, width: 1200, fitHeight: 5000 }).height, natural.height);
   });
 });

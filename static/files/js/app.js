@@ -29,6 +29,10 @@ class App {
     /** custom is the scenario a shared link or a lesson carries whole. */
     this.custom = config.custom ?? null;
     this.shareParam = new URLSearchParams(location.search).get('s') ?? '';
+    /** plan is the whole run of the scenario planFor, which the ladder
+     * draws at once (the page carries the first; see showPlan). */
+    this.plan = config.plan ?? null;
+    this.planFor = this.plan ? config.scenario : null;
     this.tr = new Translator(catalogues, config.lang);
     this.store = new Store();
     const totals = Object.fromEntries(config.scenarios.filter((s) => s.events).map((s) => [s.id, s.events]));
@@ -51,7 +55,15 @@ class App {
     if (this.mode === 'embed') this.startEmbed();
     document.getElementById('share-open')?.addEventListener('click', () => this.openShare());
     document.getElementById('room-open')?.addEventListener('click', () => this.openRoom());
-    this.session.connect();
+    if (config.onKernel) {
+      import('./kernel.js').then(({ startKernel }) => startKernel(this.session, this.tr.t));
+    } else {
+      this.session.connect();
+    }
+    document.getElementById('kernel-peer')?.addEventListener('change', async (e) => {
+      const { kernelURL } = await import('./kernel.js');
+      location.assign(kernelURL(location.href, e.target.checked));
+    });
     if (!this.session.following) this.loadScenario(config.scenario, { replaceURL: false });
   }
 
@@ -67,6 +79,7 @@ class App {
       onDrop: (id) => this.session.drop(id),
     });
     this.ladder.setNumbering(this.store.numbering);
+    this.showPlan();
     this.drawnVersion = -1;
     const events = document.getElementById('events');
     if (events) this.panels.events = new EventList(events, { t, onSelect: (i) => this.store.select(i) });
@@ -98,6 +111,46 @@ class App {
     });
   }
 
+  /**
+   * showPlan gives the ladder the whole run of the scenario loaded, so that
+   * it is drawn at once and playing walks through it: the page carries the
+   * first scenario's; another built-in's comes from the API. A page that
+   * reveals the run as it plays (?reveal=progressive), or follows a room,
+   * has none.
+   */
+  showPlan() {
+    if (!this.ladder) return;
+    const id = this.store.scenarioId || this.config.scenario;
+    const progressive = this.config.reveal === 'progressive' || this.session.following;
+    if (progressive || id === 'sandbox' || (id === 'custom' && this.planFor !== id)) {
+      this.ladder.setPlan(null);
+      return;
+    }
+    if (this.planFor === id) {
+      this.ladder.setPlan(this.plan && { events: this.plan.events, endpoints: isnRefs(this.plan.endpoints, this.plan.events) });
+      return;
+    }
+    this.ladder.setPlan(null);
+    this.planFor = id;
+    this.plan = null;
+    fetch(`/api/scenarios/${encodeURIComponent(id)}/trace`)
+      .then((res) => (res.ok ? res.json() : null))
+      .then((tr) => {
+        if (!tr || this.planFor !== id) return;
+        this.plan = tr.truncated ? null : { events: tr.events, endpoints: tr.endpoints };
+        this.showPlan();
+      })
+      .catch(() => {}); // without it, the run is drawn as it plays
+  }
+
+  /** wholeRun is the plan of the run on the page, while the reader has not
+   * changed it: {events, endpoints}, or null. */
+  wholeRun() {
+    const s = this.store;
+    if (!this.plan || this.planFor !== s.scenarioId || s.altered || s.live?.length || s.events.some((e) => e.kind === 'drop')) return null;
+    return { events: this.plan.events, endpoints: this.plan.endpoints };
+  }
+
   /** view is what describing events needs. */
   view() {
     if (!this.refsCache || this.refsCache.version !== this.eventsVersion) {
@@ -112,6 +165,7 @@ class App {
     switch (c.what) {
       case 'loaded':
         this.eventsVersion++;
+        this.showPlan();
         this.vt = 0;
         this.announcer.clear();
         this.announcer.say(this.tr.t('announce.loaded', { title: this.titleOf(s.scenarioId) }));
@@ -275,6 +329,7 @@ class App {
     if (s.connection === 'connecting') parts.push(t('status.connecting'));
     if (s.connection === 'reconnecting') parts.push(t('status.reconnecting'));
     if (s.connection === 'replay') parts.push(t('status.replay'));
+    if (s.connection === 'kernel') parts.push(t(s.kernelRunning ? 'kernel.running' : 'kernel.status'));
     if (s.error) parts.push(s.error);
     el.textContent = parts.join(' ');
     el.classList.toggle('error', !!s.error);
@@ -295,7 +350,7 @@ class App {
 
   /** sandboxScenario is the blank scenario of interactive mode. */
   sandboxScenario() {
-    const text = (key) => ({ en: this.tr.catalogues.en[key], zh: this.tr.catalogues.zh[key] });
+    const text = (key) => this.bilingual(key);
     return {
       id: 'sandbox', title: text('sandbox.title'), summary: text('sandbox.summary'),
       // As the built-in scenarios: Linux, 10 ms each way.
@@ -375,9 +430,30 @@ class App {
     this.schedule();
   }
 
-  /** setLanguage switches the page's language without a reload. */
-  setLanguage(lang) {
-    if (!this.tr.catalogues[lang] || lang === this.tr.lang) return;
+  /** bilingual is a message in every language: {en, zh}. */
+  bilingual(key) {
+    const both = this.config.bilingual?.[key];
+    return both ?? { en: this.tr.t(key), zh: this.tr.t(key) };
+  }
+
+  /**
+   * setLanguage switches the page's language without a reload. The page
+   * carries its own language's catalogue; another is fetched the first
+   * time the reader switches to it.
+   */
+  async setLanguage(lang) {
+    if (lang === this.tr.lang || !['en', 'zh'].includes(lang)) return;
+    if (!this.tr.catalogues[lang]) {
+      try {
+        const res = await fetch(`/i18n/${lang}.json`);
+        if (!res.ok) throw new Error(res.statusText);
+        this.tr.catalogues[lang] = await res.json();
+      } catch {
+        this.announcer.say(this.tr.t('status.lang_failed'));
+        return;
+      }
+      if (lang === this.tr.lang) return;
+    }
     this.tr.lang = lang;
     document.documentElement.lang = lang;
     this.tr.apply();

@@ -6,8 +6,17 @@
 //
 // DOM hooks (CONTRACT.md, "Pages"): each drawn segment is a <g
 // data-kind="segment" data-id data-flags data-from …>, each state label a
-// <text data-kind="state" data-endpoint data-state>. Only items near the
-// viewport exist at any time.
+// <text data-kind="state" data-endpoint data-state>, each phase of the
+// connection a <g data-kind="phase" data-phase data-variant>. Only items
+// near the viewport exist at any time.
+//
+// The whole run at a glance: given the run's plan (setPlan, the events the
+// page carries), the diagram draws all of it from the start, laid out to
+// fit the box when it can, and the events so far (setEvents) walk through
+// it: what is still to come is drawn in grey (.is-future, not focusable),
+// the latest segment stands out (.is-current). Once the events leave the
+// plan (the reader dropped a segment, made a call), the diagram draws the
+// events alone, as it does without a plan.
 //
 // Line styles, for a legend (LEGEND lists them with their catalogue keys):
 // .seg solid; .seg--retransmit dashed; .seg--injected dotted; .seg--spoofed
@@ -55,7 +64,21 @@ export const LADDER_KEYS = Object.freeze([
   'ladder.timer.delayed-ack',
   'ladder.timer.fin-wait-2',
   'ladder.gap',
+  'ladder.phase.handshake.three-way',
+  'ladder.phase.handshake.simultaneous',
+  'ladder.phase.transfer',
+  'ladder.phase.teardown.four-way',
+  'ladder.phase.teardown.three-way',
+  'ladder.phase.teardown.simultaneous',
+  'ladder.phase.teardown.reset',
+  'ladder.future',
 ]);
+
+// samePlace reports whether a (an event as it came) is b (the plan's
+// event at the same position): the plan keeps only some of the fields.
+function samePlace(a, b) {
+  return Boolean(a && b) && a.kind === b.kind && a.t_ms === b.t_ms && a.id === b.id && a.to === b.to && a.action === b.action;
+}
 
 const f1 = (n) => (Math.round(n * 10) / 10).toString();
 
@@ -107,6 +130,9 @@ export class Ladder {
     this.onDrop = typeof onDrop === 'function' ? onDrop : () => {};
     this.events = [];
     this.endpoints = null;
+    this.plan = null; // {events, endpoints}: the whole run, when known
+    this.drawn = null; // the list laid out: the plan or the events
+    this.shown = null; // how many of the plan's events have happened
     this.numbering = 'relative';
     this.lay = null;
     this.dirty = true;
@@ -123,6 +149,7 @@ export class Ladder {
     this.raf = 0;
     this.fontPx = 0;
     this.width = 0;
+    this.height = 0;
     this.layoutAt = 0;
     this.layoutCost = 0;
     this.build();
@@ -149,6 +176,7 @@ export class Ladder {
       return g;
     };
     this.layers = {
+      phases: layer('phases'),
       now: layer('now'),
       lifelines: layer('lifelines'),
       states: layer('states'),
@@ -211,13 +239,42 @@ export class Ladder {
     }
     const grew = before > 0 && list.length > before;
     this.moved ||= grew;
+    this.events = list;
+    if (endpoints) this.endpoints = endpoints;
+    // Walking through the plan changes what is grey, not the layout.
+    if (this.plan && this.drawn === this.plan.events && this.onPlan()) {
+      this.shown = list.length;
+      this.schedule();
+      return;
+    }
     // Only a list growing while it streams may wait for its layout; a new
     // run, a step back or new endpoints show at once.
     if (!grew || (endpoints && endpointsKey(endpoints) !== endpointsKey(this.endpoints))) this.urgent = true;
-    this.events = list;
-    if (endpoints) this.endpoints = endpoints;
     this.dirty = true;
     this.schedule();
+  }
+
+  // setPlan gives the whole run ({events, endpoints} as a trace has them),
+  // or null: then only the events so far are drawn.
+  setPlan(plan) {
+    const p = plan && Array.isArray(plan.events) ? { events: plan.events, endpoints: plan.endpoints || null } : null;
+    if (p === this.plan || (p && this.plan && p.events === this.plan.events)) return;
+    this.plan = p;
+    this.dirty = true;
+    this.urgent = true;
+    this.schedule();
+  }
+
+  // onPlan reports whether the events so far are the plan's beginning.
+  onPlan() {
+    const plan = this.plan?.events;
+    const evs = this.events;
+    if (!plan || evs.length > plan.length) return false;
+    const n = evs.length;
+    // The first and the last few say it: a run that left the plan differs
+    // from then on, and each event is checked as it comes.
+    for (let i = Math.max(0, n - 3); i < n; i++) if (!samePlace(evs[i], plan[i])) return false;
+    return n === 0 || samePlace(evs[0], plan[0]);
   }
 
   // setTime moves the diagram's clock (virtual ms). Segments still in
@@ -330,7 +387,11 @@ export class Ladder {
     }
     const fontPx = parseFloat(getComputedStyle(this.wrap).fontSize) || 12;
     const width = this.scroller.clientWidth || this.root.clientWidth || 0;
-    const resized = fontPx !== this.fontPx || width !== this.width;
+    // The part of the box in the window: a run that fits is seen whole
+    // without scrolling the page either.
+    const top = Math.max(0, this.scroller.getBoundingClientRect().top);
+    const height = Math.round(Math.min(this.scroller.clientHeight || 0, Math.max(0, innerHeight - top)));
+    const resized = fontPx !== this.fontPx || width !== this.width || (height !== this.height && this.drawn === this.plan?.events);
     if (this.dirty || resized) {
       // A long run (the engine allows 20,000 events) takes a while to lay
       // out; while events stream in, lay out at most every few times that
@@ -341,6 +402,7 @@ export class Ladder {
       } else {
         this.fontPx = fontPx;
         this.width = width;
+        this.height = height;
         const t0 = performance.now();
         this.relayout();
         this.urgent = false;
@@ -355,11 +417,18 @@ export class Ladder {
 
   relayout() {
     this.dirty = false;
-    const L = layout(this.events, {
+    const planned = this.plan && this.onPlan();
+    this.drawn = planned ? this.plan.events : this.events;
+    this.shown = planned ? this.events.length : null;
+    // The whole run fits the box when it can; a run drawn as it comes is
+    // not squeezed again with every event.
+    const lineH = Math.round(1.45 * this.fontPx);
+    const L = layout(this.drawn, {
       numbering: this.numbering,
-      endpoints: this.endpoints || undefined,
+      endpoints: (planned ? this.plan.endpoints : this.endpoints) || undefined,
       width: this.width,
       fontPx: this.fontPx,
+      fitHeight: planned ? this.height - Math.round(2.6 * lineH) - 2 : 0,
     });
     this.lay = L;
     const m = L.metrics;
@@ -425,6 +494,10 @@ export class Ladder {
     const now = this.currentNow();
     const sel = this.selected != null ? this.itemOf(this.selected) : null;
     const selKey = sel ? `${sel.list}:${sel.at}` : '';
+    this.current = this.currentSegment();
+    // Before the first step the whole run is in its colours, as a
+    // textbook's figure; from then on, what is still to come is grey.
+    this.wrap.classList.toggle('ladder--walking', this.shown != null && this.shown > 0);
     const want = new Set();
     const focused = this.svg.contains(document.activeElement) ? document.activeElement : null;
     for (const list of Object.keys(vis)) {
@@ -462,9 +535,30 @@ export class Ladder {
     if (!this.nowLine.parentNode) this.layers.now.append(this.nowLine);
   }
 
+  // isFuture reports whether the event at index has not happened yet (it is
+  // in the plan only).
+  isFuture(index) {
+    return this.shown != null && index >= this.shown;
+  }
+
+  // currentSegment is the position of the latest segment that happened,
+  // or -1.
+  currentSegment() {
+    const segs = this.lay?.segments ?? [];
+    const n = this.shown ?? this.events.length;
+    let lo = 0;
+    let hi = segs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (segs[mid].index < n) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+
   draw(list, i, key, now, selected) {
     const item = this.lay[list][i];
-    const spec = this[`spec_${list}`](item, now, selected);
+    const spec = this[`spec_${list}`](item, now, selected, this.isFuture(item.index), i);
     const n = this.nodes.get(key);
     if (n && n.sig === spec.sig) return;
     let g = n?.el;
@@ -478,11 +572,15 @@ export class Ladder {
     this.nodes.get(key).sig = spec.sig;
   }
 
-  spec_segments(s, now, selected) {
+  spec_segments(s, now, selected, future, at) {
     const L = this.lay;
     const m = L.metrics;
-    const fl = flightAt(L, s, now);
+    // What is still to come is drawn whole; it has not left yet.
+    const fl = future ? flightAt(L, s, null) : flightAt(L, s, now);
+    if (future) fl.droppable = false;
     const cls = ['seg', `seg--from-${s.from}`];
+    if (future) cls.push('is-future');
+    else if (at === this.current) cls.push('is-current');
     for (const tag of s.tags) cls.push(`seg--${tag}`);
     if (fl.inFlight) cls.push('seg--in-flight');
     if (fl.droppable) cls.push('seg--droppable');
@@ -500,6 +598,7 @@ export class Ladder {
       ...tags,
     ];
     if (fl.droppable) aria.push(this.t('ladder.segment.drop_hint'));
+    if (future) aria.push(this.t('ladder.future'));
     const tip = fl.tip;
     const sig = [cls.join(' '), s.label, tags.join(), f1(s.x1), f1(s.y1), f1(s.xa), f1(s.ya), f1(tip.x), f1(tip.y), fl.lostShown, f1(s.labelX), f1(s.labelY)].join('|');
     // The hit area covers where the segment is going while it flies, so
@@ -516,8 +615,10 @@ export class Ladder {
         'data-from': s.from,
         'data-to': s.to,
         'data-index': s.index,
-        tabindex: '0',
+        // A segment still to come cannot be selected or dropped yet.
+        tabindex: future ? null : '0',
         role: 'button',
+        'aria-disabled': future ? 'true' : null,
         'aria-label': aria.join(', '),
       },
       kids: () => {
@@ -541,10 +642,10 @@ export class Ladder {
     };
   }
 
-  spec_states(s, now, selected) {
+  spec_states(s, now, selected, future) {
     const m = this.lay.metrics;
     const group = STATE_GROUPS[s.state] || 'other';
-    const cls = `state state--${group} state--of-${s.endpoint}${selected ? ' is-selected' : ''}`;
+    const cls = `state state--${group} state--of-${s.endpoint}${selected ? ' is-selected' : ''}${future ? ' is-future' : ''}`;
     const sig = [cls, s.state, f1(s.y), f1(s.yEnd), f1(s.labelY), f1(s.labelX), f1(s.x)].join('|');
     return {
       sig,
@@ -558,17 +659,20 @@ export class Ladder {
     };
   }
 
-  spec_timers(tm, now, selected) {
+  spec_timers(tm, now, selected, future) {
     const L = this.lay;
     const m = L.metrics;
+    // A timer of the plan whose end is still to come is running now.
+    const running = tm.pending || (!future && tm.endIndex != null && this.isFuture(tm.endIndex));
     const cls = ['timer', `timer--${tm.timer}`];
-    if (tm.fired) cls.push('timer--fired');
-    if (tm.cancelled || tm.replaced) cls.push('timer--cancelled');
-    if (tm.pending) cls.push('timer--pending');
+    if (future) cls.push('is-future');
+    if (tm.fired && !running) cls.push('timer--fired');
+    if ((tm.cancelled || tm.replaced) && !running) cls.push('timer--cancelled');
+    if (running) cls.push('timer--pending');
     if (selected) cls.push('is-selected');
     const yNow = Number.isFinite(now) ? Math.min(Math.max(L.timeToY(now), tm.y1), tm.y2) : null;
     const label = this.t(`ladder.timer.${tm.timer}`, { duration: tm.label });
-    const sig = [cls.join(' '), label, f1(tm.x), f1(tm.y1), f1(tm.y2), tm.labelY == null ? '' : f1(tm.labelY), tm.pending && yNow != null ? f1(yNow) : ''].join('|');
+    const sig = [cls.join(' '), label, f1(tm.x), f1(tm.y1), f1(tm.y2), tm.labelY == null ? '' : f1(tm.labelY), running && yNow != null ? f1(yNow) : ''].join('|');
     const dir = tm.endpoint === 'server' ? -1 : 1; // toward the lifeline
     const tick = m.timerCol * 0.45;
     const x = tm.x;
@@ -576,7 +680,7 @@ export class Ladder {
       sig,
       attrs: { class: cls.join(' '), 'data-kind': 'timer', 'data-endpoint': tm.endpoint, 'data-timer': tm.timer, 'data-index': tm.index },
       kids: () => {
-        const run = tm.pending && yNow != null ? yNow : tm.y2;
+        const run = running && yNow != null ? yNow : tm.y2;
         const k = [
           el('title', null, `${this.t(`timer.${tm.timer}`)}: ${tm.label} (${formatTime(tm.t1)} → ${formatTime(tm.t2)})`),
           el('rect', { class: 'timer-hit', x: f1(x - HIT / 2), y: f1(tm.y1), width: HIT, height: f1(Math.max(tm.y2 - tm.y1, HIT)) }),
@@ -584,8 +688,8 @@ export class Ladder {
           tm.timer === 'time-wait' ? el('line', { class: 'timer-bar', x1: f1(x), x2: f1(x), y1: f1(tm.y1), y2: f1(tm.y2) }) : null,
           el('path', { class: 'timer-bracket', d: `M${f1(x + dir * tick)} ${f1(tm.y1)}H${f1(x)}V${f1(run)}${run === tm.y2 ? `H${f1(x + dir * tick)}` : ''}` }),
           run < tm.y2 ? el('line', { class: 'timer-rest', x1: f1(x), x2: f1(x), y1: f1(run), y2: f1(tm.y2) }) : null,
-          tm.fired ? el('circle', { class: 'timer-fire', cx: f1(x), cy: f1(tm.y2), r: f1(m.fontPx * 0.25) }) : null,
-          tm.cancelled || tm.replaced ? el('path', { class: 'timer-cancel', d: `M${f1(x - tick)} ${f1(tm.y2)}H${f1(x + tick)}` }) : null,
+          tm.fired && !running ? el('circle', { class: 'timer-fire', cx: f1(x), cy: f1(tm.y2), r: f1(m.fontPx * 0.25) }) : null,
+          (tm.cancelled || tm.replaced) && !running ? el('path', { class: 'timer-cancel', d: `M${f1(x - tick)} ${f1(tm.y2)}H${f1(x + tick)}` }) : null,
           tm.labelY == null ? null : el('text', { class: 'timer-label', x: f1(tm.labelX), y: f1(tm.labelY), dy: '0.35em', 'text-anchor': tm.anchor }, label),
         ];
         return k;
@@ -593,9 +697,9 @@ export class Ladder {
     };
   }
 
-  spec_calls(c, now, selected) {
+  spec_calls(c, now, selected, future) {
     const m = this.lay.metrics;
-    const cls = `call${c.failed ? ' call--failed' : ''}${selected ? ' is-selected' : ''}`;
+    const cls = `call${c.failed ? ' call--failed' : ''}${selected ? ' is-selected' : ''}${future ? ' is-future' : ''}`;
     const sig = [cls, c.text, f1(c.y), c.labelY == null ? '' : f1(c.labelY), f1(c.labelX)].join('|');
     return {
       sig,
@@ -610,10 +714,10 @@ export class Ladder {
     };
   }
 
-  spec_notes(n, now, selected) {
+  spec_notes(n, now, selected, future) {
     const m = this.lay.metrics;
     const text = this.t(`reason.${n.reason}`);
-    const cls = `note${selected ? ' is-selected' : ''}`;
+    const cls = `note${selected ? ' is-selected' : ''}${future ? ' is-future' : ''}`;
     const sig = [cls, text, f1(n.y), n.labelY == null ? '' : f1(n.labelY), f1(n.labelX)].join('|');
     const r = m.fontPx * 0.4;
     return {
@@ -624,6 +728,27 @@ export class Ladder {
         el('circle', { class: 'hit', cx: f1(n.x), cy: f1(n.y), r: HIT / 2 }),
         el('path', { class: 'note-mark', d: `M${f1(n.x)} ${f1(n.y - r)}L${f1(n.x + r)} ${f1(n.y)}L${f1(n.x)} ${f1(n.y + r)}L${f1(n.x - r)} ${f1(n.y)}Z` }),
         n.labelY == null ? null : el('text', { class: 'note-label', x: f1(n.labelX), y: f1(n.labelY), dy: '0.35em', 'text-anchor': n.anchor }, text),
+      ],
+    };
+  }
+
+  spec_phases(p, now, selected, future) {
+    const m = this.lay.metrics;
+    const label = this.t(p.key);
+    const cls = `phase phase--${p.phase}${future ? ' is-future' : ''}`;
+    // The label's width: CJK characters take a whole em, others about 0.6.
+    const w = [...label].reduce((n, ch) => n + (ch.codePointAt(0) >= 0x2e80 ? m.fontPx : m.charW), 0);
+    const ruleY = p.labelY - 0.3 * m.fontPx;
+    const gap = w / 2 + m.charW;
+    const sig = [cls, label, f1(p.x1), f1(p.x2), f1(p.y1), f1(p.y2), f1(p.labelY)].join('|');
+    return {
+      sig,
+      attrs: { class: cls, 'data-kind': 'phase', 'data-phase': p.phase, 'data-variant': p.variant, 'data-index': p.index },
+      kids: () => [
+        el('rect', { class: 'phase-band', x: f1(p.x1), y: f1(p.y1), width: f1(p.x2 - p.x1), height: f1(Math.max(0, p.y2 - p.y1)) }),
+        p.labelX - gap > p.x1 + m.charW ? el('line', { class: 'phase-rule', x1: f1(p.x1 + m.charW), x2: f1(p.labelX - gap), y1: f1(ruleY), y2: f1(ruleY) }) : null,
+        p.labelX + gap < p.x2 - m.charW ? el('line', { class: 'phase-rule', x1: f1(p.labelX + gap), x2: f1(p.x2 - m.charW), y1: f1(ruleY), y2: f1(ruleY) }) : null,
+        el('text', { class: 'phase-label', x: f1(p.labelX), y: f1(p.labelY), 'text-anchor': 'middle' }, label),
       ],
     };
   }
@@ -669,7 +794,7 @@ export class Ladder {
   // item, and lose the segment if it is still in flight.
   activate(target) {
     const g = target && target.closest ? target.closest('[data-index]') : null;
-    if (!g || !this.svg.contains(g)) return;
+    if (!g || !this.svg.contains(g) || g.classList.contains('is-future') || g.dataset.kind === 'phase') return;
     this.onSelect(Number(g.getAttribute('data-index')));
     if (g.getAttribute('data-kind') === 'segment' && g.classList.contains('seg--droppable')) {
       this.onDrop(Number(g.getAttribute('data-id')));
@@ -687,9 +812,10 @@ export class Ladder {
     const moves = { ArrowDown: 1, ArrowUp: -1, Home: -Infinity, End: Infinity };
     if (!(e.key in moves)) return;
     e.preventDefault();
-    const segs = this.lay.segments;
     const at = this.lay.rows[Number(g.getAttribute('data-index'))]?.at ?? 0;
-    const next = Math.min(Math.max(at + moves[e.key], 0), segs.length - 1);
+    // Only the segments that happened take the focus.
+    const last = this.shown == null ? this.lay.segments.length - 1 : this.currentSegment();
+    const next = Math.min(Math.max(at + moves[e.key], 0), last);
     if (!Number.isFinite(next) || next === at) return;
     this.focusSegment(next);
   }

@@ -24,12 +24,13 @@
 // over the sub-rows of one time).
 
 import { formatDuration, formatSeq, formatTime } from './format.js';
+import { phaseKey, phases as phasesOf } from './phases.js';
 
 // The numbering modes of sequence numbers.
 export const NUMBERINGS = Object.freeze(['absolute', 'relative', 'symbolic']);
 
 // The lists of drawable items, in the order visibleRange reports them.
-export const ITEM_LISTS = Object.freeze(['segments', 'states', 'timers', 'calls', 'notes', 'breaks', 'ticks']);
+export const ITEM_LISTS = Object.freeze(['segments', 'states', 'timers', 'calls', 'notes', 'breaks', 'ticks', 'phases']);
 
 // The marks a segment can carry besides its numbers (its `tags`). ladder.js
 // shows each as a line style plus a translated word; the lengths here (in
@@ -42,23 +43,34 @@ const INDEX_CELL = 512; // px of one bucket of the visibility index
 const LABEL_FRACTIONS = [0.5, 0.33, 0.67, 0.2, 0.8, 0.12, 0.88];
 const NOTE_CHARS = 30;
 const MIN_LOST_FRACTION = 0.1;
+// The narrow layout (see fitWidth): characters of a side column, and the
+// fewest between the lifelines.
+const NARROW_SIDE_CHARS = 11;
+const NARROW_INNER_CHARS = 16;
+// Fitting a run to a height: the smallest vertical scale, the steps of the
+// search for the largest that fits, and the longest run worth the search.
+const FIT_MIN_SCALE = 0.2;
+const FIT_STEPS = 6;
+const FIT_MAX_EVENTS = 600;
 
 // metrics derives every size from the font size, so that projector mode
 // (bigger type) scales the whole diagram.
-function metrics(opts) {
+function metrics(opts, vScale = 1) {
   const fontPx = opts.fontPx > 0 ? opts.fontPx : 12;
   const u = fontPx / 12;
+  const v = vScale;
   const charW = 0.6 * fontPx; // a monospace digit; the diagram text is monospace
   const lineH = Math.round(1.45 * fontPx);
   const m = {
     fontPx,
     charW,
     lineH,
-    pxPerMs: opts.pxPerMs > 0 ? opts.pxPerMs : 3 * u, // 10 ms of flight: a 30 px slant
-    minRow: Math.round(1.5 * fontPx),
-    gapMin: 10 * fontPx,
-    gapBase: 3.5 * fontPx,
-    gapStep: fontPx,
+    pxPerMs: (opts.pxPerMs > 0 ? opts.pxPerMs : 3 * u) * v, // 10 ms of flight: a 30 px slant
+    minRow: Math.round(Math.max(1.5 * v, 1.1) * fontPx),
+    gapMin: 10 * fontPx * v,
+    gapBase: Math.max(3.5 * v, 1.25) * fontPx,
+    gapStep: fontPx * v,
+    phaseGap: 1.6 * lineH,
     padTop: 2.5 * lineH,
     padBottom: 2 * lineH,
     bandHalf: 4 * u,
@@ -76,19 +88,93 @@ function metrics(opts) {
 // lifelines (room for a label; one with absolute numbers and tags may reach
 // over the side columns when the width is tight), the side columns at
 // 12 characters ("SYN-RECEIVED"), the time gutter, then side columns up to
-// 18 characters; whatever is left widens the middle. Below the minimum the
-// layout is wider than asked and the page scrolls sideways.
+// 18 characters; whatever is left widens the middle.
+//
+// Narrower than that (a phone held upright), the layout is the narrow one,
+// designed for it rather than shrunk: no time gutter, one timer column a
+// side, side columns of NARROW_SIDE_CHARS in which longer names wrap
+// ("SYN-" over "RECEIVED"), and segment labels that wrap onto lines of
+// their own above or below the arrow, so that both lifelines and every
+// word stay on screen at a readable size. Below even its minimum the layout
+// is wider than asked and the page scrolls sideways.
 function fitWidth(m, asked) {
-  const fixed = m.bandHalf + m.timerCols * m.timerCol + m.textGap;
-  const minText = 12 * m.charW;
-  const need = m.minInner + 2 * (fixed + minText) + m.charW;
+  let fixed = m.bandHalf + m.timerCols * m.timerCol + m.textGap;
+  let minText = 12 * m.charW;
+  let need = m.minInner + 2 * (fixed + minText) + m.charW;
+  m.narrow = false;
+  if (asked < need) {
+    const u = m.fontPx / 12;
+    m.narrow = true;
+    m.timerCols = 1;
+    m.textGap = 3 * u;
+    m.gutter = 0;
+    m.minInner = NARROW_INNER_CHARS * m.charW;
+    fixed = m.bandHalf + m.timerCol + m.textGap;
+    minText = NARROW_SIDE_CHARS * m.charW;
+    need = m.minInner + 2 * (fixed + minText) + m.charW;
+    m.outerText = minText;
+    m.side = fixed + minText;
+    m.sideChars = NARROW_SIDE_CHARS;
+    return Math.max(Math.round(asked), Math.ceil(need));
+  }
   let gutter = m.gutter;
   if (asked < need + gutter) gutter = 0;
   const extra = Math.max(0, asked - need - gutter);
   m.gutter = gutter;
   m.outerText = minText + Math.min(m.outerText - minText, extra / 2);
   m.side = fixed + m.outerText;
+  m.sideChars = Math.floor(m.outerText / m.charW);
   return Math.max(Math.round(asked), Math.ceil(need + gutter));
+}
+
+// textWidth is how many monospace cells text takes: a CJK character two.
+export function textWidth(text) {
+  let n = 0;
+  for (const ch of String(text)) n += ch.codePointAt(0) >= 0x2e80 ? 2 : 1;
+  return n;
+}
+
+// wrapText breaks text into lines of at most max cells: at spaces, else
+// after a hyphen or a comma, else anywhere. One line when it fits.
+export function wrapText(text, max) {
+  const str = String(text);
+  if (!(max > 0) || textWidth(str) <= max) return [str];
+  const lines = [];
+  let line = '';
+  const push = () => {
+    if (line) lines.push(line);
+    line = '';
+  };
+  for (const word of str.split(' ')) {
+    const joined = line ? `${line} ${word}` : word;
+    if (textWidth(joined) <= max) {
+      line = joined;
+      continue;
+    }
+    push();
+    let rest = word;
+    while (textWidth(rest) > max) {
+      let cut = -1;
+      let w = 0;
+      const chars = [...rest];
+      for (let i = 0; i < chars.length; i++) {
+        w += textWidth(chars[i]);
+        if (w > max) break;
+        if (chars[i] === '-' || chars[i] === ',' || chars[i] === '(') cut = i + 1;
+      }
+      if (cut <= 0) {
+        cut = 0;
+        let cw = 0;
+        while (cut < chars.length && cw + textWidth(chars[cut]) <= max) cw += textWidth(chars[cut++]);
+        cut = Math.max(1, cut);
+      }
+      lines.push(chars.slice(0, cut).join(''));
+      rest = chars.slice(cut).join('');
+    }
+    line = rest;
+  }
+  push();
+  return lines;
 }
 
 const num = (v, d = 0) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
@@ -198,7 +284,7 @@ function oneWayDelay(events) {
 }
 
 // TimeMap is the piecewise-linear time → y map described at the top.
-function buildTimeMap(slots, m, compress) {
+function buildTimeMap(slots, m, compress, headers) {
   const times = [...slots.keys()].sort((a, b) => a - b);
   if (times.length === 0) times.push(0);
   const T = [];
@@ -217,7 +303,8 @@ function buildTimeMap(slots, m, compress) {
       } else {
         h = Math.max(lin, m.minRow);
       }
-      y = E[i - 1] + h;
+      // Room for the name of a phase that starts here (see phases.js).
+      y = E[i - 1] + h + (headers.has(times[i]) ? m.phaseGap : 0);
     }
     T.push(times[i]);
     Y.push(y);
@@ -357,8 +444,8 @@ function nearerArrow(lines, x, y, ownY, own) {
 // [{want, steps, lo, hi, put(y|null)}], placed in order.
 function placeColumn(items, m) {
   const taken = new Intervals();
-  const half = m.lineH / 2;
   for (const it of items) {
+    const half = ((it.lines || 1) * m.lineH) / 2;
     let placed = null;
     for (const k of it.steps) {
       const y = it.want + k * m.lineH;
@@ -385,12 +472,40 @@ const TIMER_STEPS = [0, 0.5, -0.5, 1, -1, 1.5, -1.5, 2, -2, 2.5, -2.5, 3, -3];
 //               the space between the lifelines below what a label needs)
 //   compressGaps  compress long quiet stretches (default true)
 //   fontPx      the font size the diagram is drawn with (default 12)
+//   fitHeight   the height to fit in, when the run can: the vertical
+//               distances (flight times, gaps, rows) shrink, down to
+//               FIT_MIN_SCALE of their size, and never so far that a
+//               segment's label has no place of its own; a run that does
+//               not fit keeps its natural size (and the page scrolls)
+//   phases      mark the phases of the connection (default true)
 // The result is plain data (JSON-serialisable) plus two non-enumerable
-// functions, timeToY and yToTime.
+// functions, timeToY and yToTime. Its vScale says how far the vertical
+// distances were shrunk to fit (1: not at all).
 export function layout(events, opts = {}) {
-  const evs = Array.isArray(events) ? events : [];
   const o = opts || {};
-  const m = metrics(o);
+  const natural = layoutAt(events, o, 1);
+  const fit = Number(o.fitHeight);
+  if (!(fit > 0) || natural.height <= fit || natural.rows.length > FIT_MAX_EVENTS) return natural;
+  const crowded = (L) => L.segments.reduce((n, s) => n + (s.crowded ? 1 : 0), 0);
+  const limit = crowded(natural);
+  const fits = (L) => L.height <= fit && crowded(L) <= limit;
+  let best = layoutAt(events, o, FIT_MIN_SCALE);
+  if (!fits(best)) return natural;
+  let lo = FIT_MIN_SCALE;
+  let hi = 1;
+  for (let k = 0; k < FIT_STEPS; k++) {
+    const mid = (lo + hi) / 2;
+    const L = layoutAt(events, o, mid);
+    if (fits(L)) [best, lo] = [L, mid];
+    else hi = mid;
+  }
+  return best;
+}
+
+// layoutAt is the layout with the vertical distances scaled by vScale.
+function layoutAt(events, o, vScale) {
+  const evs = Array.isArray(events) ? events : [];
+  const m = metrics(o, vScale);
   const numbering = NUMBERINGS.includes(o.numbering) ? o.numbering : 'relative';
   const compress = o.compressGaps !== false;
   const eps = o.endpoints || {};
@@ -472,9 +587,13 @@ export function layout(events, opts = {}) {
         break;
     }
   }
-  for (const tm of openTimer.values()) key(tm.due);
+  // A timer still running does not stretch the axis to when it is due
+  // (a paused run would otherwise end in a long empty stretch): its bracket
+  // reaches a little past the last event, open-ended.
 
-  const map = buildTimeMap(slots, m, compress);
+  const phaseList = o.phases === false ? [] : phasesOf(evs);
+  const headers = new Set(phaseList.map((p) => num(evs[p.first].t_ms)));
+  const map = buildTimeMap(slots, m, compress, headers);
   const { timeToY, yToTime, rowY } = map;
   const contentEnd = map.end;
 
@@ -580,7 +699,7 @@ export function layout(events, opts = {}) {
   const timers = timerRaw.map((tm) => {
     const y1 = timeToY(tm.t);
     const pending = tm.end === null;
-    const y2 = pending ? timeToY(tm.due) : timeToY(tm.end);
+    const y2 = pending ? Math.max(y1 + m.lineH, Math.min(timeToY(tm.due), contentEnd + m.lineH)) : timeToY(tm.end);
     const ends = colEnd[tm.endpoint];
     let col = ends.findIndex((yEnd) => yEnd <= y1);
     if (col < 0) col = ends.length;
@@ -652,6 +771,24 @@ export function layout(events, opts = {}) {
   // its own, the middle of its own arrow first.
   const grid = new Grid(4 * m.lineH);
   const lines = new Grid(4 * m.lineH);
+
+  // Phases: a name above the first segment of each, between the
+  // lifelines (in the room buildTimeMap left for it), and a band to the
+  // end of its last segment. The name's box is taken before the segments'
+  // labels look for places.
+  const segOf = new Map(segments.map((s) => [s.index, s]));
+  const phases = phaseList.map((p) => {
+    const segs = p.segments.map((i) => segOf.get(i)).filter(Boolean);
+    const top = Math.min(...segs.map((s) => s.y1));
+    const end = Math.max(...segs.map((s) => Math.max(s.y1, s.y2, s.ya)));
+    const labelY = top - 0.55 * m.lineH;
+    const key = phaseKey(p);
+    const item = { phase: p.phase, variant: p.variant, key, index: p.first, last: p.last, x1: clientX, x2: serverX, y1: top - m.phaseGap * 0.9, y2: end, labelX: (clientX + serverX) / 2, labelY, top: 0, bottom: 0 };
+    item.top = item.y1;
+    item.bottom = item.y2;
+    return item;
+  });
+  for (const p of phases) grid.add([p.x1, p.labelY - 0.8 * m.fontPx, p.x2, p.labelY + 0.3 * m.fontPx]);
   for (const s of segments) lines.add([Math.min(s.x1, s.x2), Math.min(s.y1, s.y2), Math.max(s.x1, s.x2), Math.max(s.y1, s.y2), s]);
   const innerLo = clientX + m.bandHalf + m.charW;
   const innerHi = serverX - m.bandHalf - m.charW;
@@ -757,7 +894,7 @@ export function layout(events, opts = {}) {
     tk.bottom = tk.y + lh / 2;
   }
 
-  const lists = { segments, states, timers, calls, notes, breaks, ticks };
+  const lists = { segments, states, timers, calls, notes, breaks, ticks, phases };
   let maxBottom = contentEnd;
   for (const name of ITEM_LISTS) for (const it of lists[name]) if (it.bottom > maxBottom) maxBottom = it.bottom;
   const height = Math.ceil(maxBottom + m.padBottom);
@@ -779,6 +916,8 @@ export function layout(events, opts = {}) {
     notes,
     breaks,
     ticks,
+    phases,
+    vScale,
     index: buildIndex(lists, height),
   };
   Object.defineProperty(out, 'timeToY', { value: timeToY });

@@ -145,13 +145,12 @@ export class ShareDialog {
     const { app } = this;
     const s = app.store;
     const id = s.scenarioId;
-    const cats = app.tr.catalogues;
     const title = app.titleOf(id);
     const base = { id, builtin: false, scenario: null, rebuilt: false, calls: 0, drops: 0, title };
     const plain = id === 'sandbox' ? base : id === 'custom' ? { ...base, scenario: app.custom } : { ...base, builtin: true };
     if (s.live.length === 0) return plain;
     const loaded = s.scenario ?? (id === 'sandbox' ? app.sandboxScenario() : app.custom);
-    const suffix = { en: cats.en['export.changed_suffix'], zh: cats.zh['export.changed_suffix'] };
+    const suffix = app.bilingual('export.changed_suffix');
     const eff = liveScenario(loaded, s.live.map((r) => r.live), { suffix });
     // Actions stepped back over are gone: then the run is the scenario's.
     if (eff.calls === 0 && eff.drops === 0) return plain;
@@ -313,7 +312,10 @@ export class ShareDialog {
   async diagramEvents() {
     const s = this.app.store;
     const whole = this.dialog.querySelector('input[name="share-scope"]:checked')?.value === 'whole';
-    if (s.done || !whole || s.events.length === 0) return { events: s.events, endpoints: s.endpoints };
+    if (s.done || !whole) return { events: s.events, endpoints: s.endpoints };
+    // The ladder's plan is the whole run already (right after opening, too).
+    const plan = this.app.wholeRun();
+    if (plan) return plan;
     const src = this.source;
     let res;
     if (src.builtin) {

@@ -176,6 +176,24 @@ func cases(synAcceptAfter time.Duration) []captureCase {
 			run: blindDataInjection,
 		},
 		{
+			name: "close-syn-received", filter: "tcp port 40430", tail: 500 * time.Millisecond,
+			title: text{"Linux: closing before accept() drops the half-open connection", "Linux：accept() 之前关闭会丢弃半开连接"},
+			summary: text{
+				"Captured from Linux on loopback. An iptables rule drops the client's handshake ACK, so the server's connection stays in SYN-RECEIVED; the server closes its listening socket, which drops the half-open connection without sending anything. The client's data then finds no socket and gets RST.",
+				"在 Linux 回环接口上抓取。一条 iptables 规则丢弃了客户端握手的 ACK，服务器一侧的连接停在 SYN-RECEIVED；服务器关闭监听套接字，半开连接被悄悄丢弃，不发送任何报文段。随后客户端的数据找不到套接字，得到 RST。",
+			},
+			run: closeSynReceived,
+		},
+		{
+			name: "syn-lost-rtt", filter: "tcp port 40440", tail: 500 * time.Millisecond,
+			title: text{"Linux: after a lost SYN, lost data goes again within about 200 ms", "Linux：SYN 丢失之后，丢失的数据约 200 毫秒内重传"},
+			summary: text{
+				"Captured from Linux on loopback. iptables drops the client's first SYN and, later, its first data segment. The SYN,ACK echoes the retransmitted SYN's timestamp, which gives the kernel an RTT sample (tcp_rtt_tsopt_us), so the RTO is about 200 ms and not RFC 6298's 3 s fallback: the data goes again about 200 ms after it was lost.",
+				"在 Linux 回环接口上抓取。iptables 丢弃客户端的第一个 SYN，之后又丢弃它的第一个数据报文段。SYN,ACK 回显了重传 SYN 的时间戳，内核由此得到一个往返时间样本（tcp_rtt_tsopt_us），所以 RTO 约为 200 毫秒，而不是 RFC 6298 的 3 秒后备值：数据在丢失约 200 毫秒后重传。",
+			},
+			run: synLostRTT,
+		},
+		{
 			name: "time-wait", filter: "tcp port 40300", tail: 500 * time.Millisecond,
 			title: text{"Linux: the active closer ends in TIME-WAIT", "Linux：主动关闭方进入 TIME-WAIT"},
 			summary: text{
@@ -694,5 +712,86 @@ func blindDataInjection(e *env) *result {
 	check(e.close("client", cfd))
 	e.rec.sleepUntil(300)
 	check(e.close("server", sfd))
+	return res
+}
+
+// closeSynReceived drops the client's handshake ACK with iptables (the
+// server side stays in SYN-RECEIVED), closes the listener, and has the
+// client send data.
+func closeSynReceived(e *env) *result {
+	const port = 40430
+	res := &result{}
+	lfd, err := boundSocket(port)
+	check(err)
+	cfd, err := newSocket()
+	check(err)
+	defer syscall.Close(cfd)
+	// The rule drops pure ACKs to the port: while it is in place, the only
+	// one is the handshake's.
+	rule := []string{"INPUT", "-p", "tcp", "--dport", fmt.Sprint(port), "--tcp-flags", "ALL", "ACK", "-j", "DROP"}
+	check(iptables(append([]string{"-I"}, rule...)...))
+	defer func() { _ = iptables(append([]string{"-D"}, rule...)...) }()
+	e.rec.begin()
+	check(e.listen("server", lfd, 16))
+	check(e.connect("client", cfd, port))
+	check(iptables(append([]string{"-D"}, rule...)...))
+	res.conns = []conn{{a: port, b: localPort(cfd)}}
+	res.faults = append(res.faults, fault{Drop: &dropFault{From: "client", Flags: []string{"ACK"}, Nth: 1}})
+
+	e.rec.sleepUntil(100)
+	check(e.close("server", lfd))
+	e.rec.sleepUntil(200)
+	check(e.send("client", cfd, "hello"))
+	return res
+}
+
+// iptables runs iptables with args.
+func iptables(args ...string) error {
+	out, err := exec.Command("iptables", args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("iptables %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// synLostRTT drops the client's first SYN and its first data segment with
+// iptables rules, each removed once the segment has gone.
+func synLostRTT(e *env) *result {
+	const port = 40440
+	res := &result{}
+	lfd, err := boundSocket(port)
+	check(err)
+	defer syscall.Close(lfd)
+	cfd, err := newSocket()
+	check(err)
+	synRule := []string{"INPUT", "-p", "tcp", "--dport", fmt.Sprint(port), "--tcp-flags", "ALL", "SYN", "-j", "DROP"}
+	dataRule := []string{"INPUT", "-p", "tcp", "--dport", fmt.Sprint(port), "--tcp-flags", "ALL", "PSH,ACK", "-j", "DROP"}
+	check(iptables(append([]string{"-I"}, synRule...)...))
+	defer func() { _ = iptables(append([]string{"-D"}, synRule...)...) }()
+	e.rec.begin()
+	check(e.listen("server", lfd, 16))
+	connected := make(chan error, 1)
+	go func() { connected <- e.connect("client", cfd, port) }()
+	e.rec.sleepUntil(500)
+	check(iptables(append([]string{"-D"}, synRule...)...))
+	check(<-connected)
+	sfd, err := accept(lfd)
+	check(err)
+	res.conns = []conn{{a: port, b: localPort(cfd)}}
+
+	check(iptables(append([]string{"-I"}, dataRule...)...))
+	defer func() { _ = iptables(append([]string{"-D"}, dataRule...)...) }()
+	e.rec.sleepUntil(1100)
+	check(e.send("client", cfd, "lost"))
+	e.rec.sleepUntil(1150)
+	check(iptables(append([]string{"-D"}, dataRule...)...))
+	e.rec.sleepUntil(1600)
+	check(e.close("client", cfd))
+	e.rec.sleepUntil(1700)
+	check(e.close("server", sfd))
+	res.faults = []fault{
+		{Drop: &dropFault{From: "client", Flags: []string{"SYN"}, Nth: 1}},
+		{Drop: &dropFault{From: "client", Flags: []string{"PSH", "ACK"}, Nth: 1}},
+	}
 	return res
 }

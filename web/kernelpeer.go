@@ -1,0 +1,124 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/synack/synack/engine"
+	"github.com/synack/synack/kernelpeer"
+	"github.com/synack/synack/scenarios"
+	"github.com/synack/synack/templates"
+)
+
+// This file puts the Linux kernel of the machine the server runs on at the
+// server's end of a scenario (-kernel-peer, Config.KernelPeer): the app page
+// offers it to a teacher ("this is what your own computer does"), and these
+// routes run it. kernelpeer does the work; each run has a network namespace
+// and a TUN device of its own, removed when the run ends.
+//
+//	GET  /api/kernel/scenarios/{id}/trace   a built-in scenario
+//	POST /api/kernel/run                    a posted scenario
+//
+// Both answer a trace as GET /api/scenarios/{id}/trace and POST /api/run do,
+// with the same ?format= and &lang=, once the run is over: the kernel's
+// timers run in real time, so a run takes as long as it covers, at most
+// kernelHorizon.
+
+// kernelHorizon is the virtual (and real) time a run against the kernel
+// covers at most: the first retransmissions, not TIME-WAIT's 60 s.
+const kernelHorizon = 5 * time.Second
+
+// defaultMaxKernelRuns bounds runs against the kernel at once: each holds a
+// namespace, a device and a thread for up to kernelHorizon.
+const defaultMaxKernelRuns = 2
+
+// kernelRuns admits runs against the kernel, a bounded number at once.
+type kernelRuns struct {
+	slots chan struct{}
+}
+
+// setupKernelPeer checks that this machine can run the kernel as a peer
+// when Config.KernelPeer asks for it: a server told to offer it that cannot
+// says so at start, not to the first teacher who tries.
+func (s *Server) setupKernelPeer() error {
+	if !s.cfg.KernelPeer {
+		return nil
+	}
+	if err := kernelpeer.Available(); err != nil {
+		return fmt.Errorf("-kernel-peer: %w", err)
+	}
+	n := s.cfg.MaxKernelRuns
+	if n <= 0 {
+		n = defaultMaxKernelRuns
+	}
+	s.kernel = &kernelRuns{slots: make(chan struct{}, n)}
+	return nil
+}
+
+// kernelPage tells the app page whether to offer the kernel, and whether
+// this page (?peer=kernel) runs its scenarios against it.
+func (s *Server) kernelPage(cfg *templates.Config, r *http.Request) {
+	cfg.KernelPeer = s.kernel != nil
+	cfg.OnKernel = cfg.KernelPeer && r.URL.Query().Get("peer") == "kernel"
+}
+
+// kernelRoutes mounts the routes under /api, when the kernel peer is on.
+func (s *Server) kernelRoutes(r chi.Router) {
+	if s.kernel == nil {
+		return
+	}
+	r.Get("/kernel/scenarios/{id}/trace", s.errorsTo(s.kernelTrace))
+	r.With(s.limitBody(engine.MaxScenarioBytes, &http.MaxBytesError{Limit: engine.MaxScenarioBytes})).
+		Post("/kernel/run", s.errorsTo(s.kernelRunPosted))
+}
+
+// kernelTrace answers GET /api/kernel/scenarios/{id}/trace.
+func (s *Server) kernelTrace(w http.ResponseWriter, r *http.Request) error {
+	id := chi.URLParam(r, "id")
+	sc, ok := scenarios.Get(id)
+	if !ok {
+		return unknownScenario(id)
+	}
+	return s.runOnKernel(w, r, sc)
+}
+
+// kernelRunPosted answers POST /api/kernel/run.
+func (s *Server) kernelRunPosted(w http.ResponseWriter, r *http.Request) error {
+	if err := checkJSON(r.Header.Get("Content-Type")); err != nil {
+		return err
+	}
+	sc, err := engine.ParseScenario(http.MaxBytesReader(w, r.Body, engine.MaxScenarioBytes))
+	if err != nil {
+		return fmt.Errorf("reading the posted scenario: %w", err)
+	}
+	return s.runOnKernel(w, r, sc)
+}
+
+// runOnKernel runs sc with the kernel as the server and answers its trace.
+// A run that finds every slot taken is answered 503 at once: waiting for
+// one would take seconds.
+func (s *Server) runOnKernel(w http.ResponseWriter, r *http.Request, sc *engine.Scenario) error {
+	out, err := parseOutput(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	select {
+	case s.kernel.slots <- struct{}{}:
+		defer func() { <-s.kernel.slots }()
+	default:
+		return fmt.Errorf("%w: %d runs against the kernel already", errBusy, cap(s.kernel.slots))
+	}
+	rep, err := kernelpeer.Run(r.Context(), sc, engine.Server, kernelpeer.Options{Horizon: kernelHorizon})
+	if err != nil {
+		return fmt.Errorf("running %q against the kernel: %w", sc.ID, err)
+	}
+	rd, err := render(rep.Trace, out, sc.ID)
+	if err != nil {
+		return err
+	}
+	rd.write(w)
+	return nil
+}
