@@ -68,6 +68,13 @@ type Behaviours struct {
 	// whose SYN was retransmitted gives an RTT sample from the echoed
 	// timestamp; RFC 6298 5.7 sets the RTO to 3 s instead.
 	TCPRttTsopt bool `cite:"tcp_rtt_tsopt_us"`
+	// TCPTimeWait: TIME-WAIT is a mini-socket the application no longer
+	// holds; abort (SO_LINGER 0) leaves it in place, where RFC 9293's
+	// ABORT in TIME-WAIT deletes the TCB.
+	TCPTimeWait bool `cite:"tcp_time_wait"`
+	// TCPResetCheck: in CLOSE-WAIT, LAST-ACK and CLOSING a RST at
+	// RCV.NXT-1 resets; RFC 9293 drops it (outside the window).
+	TCPResetCheck bool `cite:"tcp_reset_check"`
 
 	// RFC9293OpenInListen: an active OPEN on a listening socket turns it
 	// active (3.10.1); Linux's connect() on a listener fails.
@@ -101,6 +108,8 @@ func linuxBehaviours() Behaviours {
 		TCPClose:                  true,
 		InetCskListenStop:         true,
 		TCPRttTsopt:               true,
+		TCPTimeWait:               true,
+		TCPResetCheck:             true,
 	}
 }
 

@@ -16,11 +16,11 @@ import (
 type Budget struct {
 	// Events bounds the events of the trace.
 	Events int
-	// Work bounds the engine's work, its CPU time: one unit for each step
-	// (a segment arriving, timers firing, a call, an inject, one SYN of a
-	// flood) and one for each connection that step had to look at, so that
-	// a listener with a thousand half-open connections costs what it
-	// costs.
+	// Work bounds the engine's work, its CPU time: stepWork units for
+	// each step (a segment arriving, timers firing, a call, an inject, one
+	// SYN of a flood) and one for each connection that step had to look
+	// at, so that a listener with a thousand half-open connections costs
+	// what it costs.
 	Work int64
 	// HeldBytes bounds the memory the run holds: its events and their
 	// parts, the segments' bytes and data, the connections, the agenda and
@@ -51,10 +51,14 @@ var DefaultBudget = Budget{
 	Agenda:    MaxSteps + MaxFaults,
 }
 
+// stepWork is a step's work apart from the connections it looks at: a
+// step costs about what looking at 16 connections does (about 1 µs).
+const stepWork = 16
+
 // The limits of DefaultBudget that the scenario's own limits do not give.
 const (
 	MaxWork      = 800_000
-	MaxHeldBytes = 1792 << 10 // 1.75 MiB: with what the account leaves out, under 2 MiB
+	MaxHeldBytes = 1536 << 10 // 1.5 MiB: with what the account leaves out and a session, under 2 MiB
 )
 
 // ErrBudget is what errors.Is finds in the error of a run that reached its
@@ -83,7 +87,7 @@ func (e *BudgetError) Error() string {
 	case BudgetEvents:
 		return fmt.Sprintf("the run reached the limit of %d events", e.Limit)
 	case BudgetWork:
-		return fmt.Sprintf("the run reached the limit of work one run may do (%d engine steps and connections looked at)", e.Limit)
+		return fmt.Sprintf("the run reached the limit of work one run may do (%d units: 16 a step, 1 a connection looked at)", e.Limit)
 	case BudgetHeld:
 		return fmt.Sprintf("the run reached the limit of %d KiB of memory one run may hold", e.Limit>>10)
 	case BudgetCalls:

@@ -84,10 +84,12 @@ func TestBudgetBoundsHostileScenarios(t *testing.T) {
 			if held > 2<<20 {
 				t.Errorf("the run holds %d KiB, more than 2 MiB", held>>10)
 			}
-			if account > MaxHeldBytes+64<<10 {
+			// One step can pass the budget by what it makes, and by the
+			// growth of the event slice (a quarter of it, past 256).
+			if account > MaxHeldBytes+MaxHeldBytes/8 {
 				t.Errorf("the account says %d KiB, past the budget by more than a step", account>>10)
 			}
-			if work > MaxWork+2000 {
+			if work > MaxWork+stepWork+2000 {
 				t.Errorf("work %d, past the budget by more than a step", work)
 			}
 			if runErr != nil && !errors.Is(runErr, ErrBudget) {

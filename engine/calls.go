@@ -232,6 +232,13 @@ func (c *conn) close(now time.Duration, why cause) callResult {
 
 // abort is ABORT (close with SO_LINGER 0): a RST where the peer has state.
 func (c *conn) abort(now time.Duration, why cause) callResult {
+	if c.state == TimeWait && c.h.cfg.TCPTimeWait {
+		// Linux: a connection in TIME-WAIT is a timewait mini-socket the
+		// application no longer holds (tcp_time_wait): SO_LINGER 0 and
+		// close() leave it, and its timer, in place.
+		c.orphan = true
+		return ok()
+	}
 	switch c.state {
 	case Listen, SynSent, Closing, LastAck, TimeWait:
 		c.setState(now, Closed, why)

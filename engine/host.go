@@ -43,6 +43,7 @@ func (h *host) newConn(now time.Duration, remote netip.AddrPort, traced bool) *c
 		rcvSpace: uint32(h.cfg.RcvBuf),
 		peerMSS:  536, // RFC 9293 3.7.1: the default without an MSS option
 	}
+	c.sentEnds = c.sentBuf[:0]
 	if !remote.IsValid() {
 		return c // a listener: no peer, no sequence numbers
 	}

@@ -102,6 +102,10 @@ func (c *conn) segmentArrives(now time.Duration, seg *wire.Segment, why cause) {
 		if c.synRetransmitted(now, seg, why) {
 			return
 		}
+	case FinWait2:
+		if c.orphan && c.h.cfg.TCPTimewaitStateProcess && c.orphanFinWait2(now, seg, why) {
+			return
+		}
 	}
 	simAck := c.simultaneousSynAck(seg)
 	if !simAck && !c.sequenceCheck(now, seg, why) {
@@ -260,8 +264,43 @@ func (c *conn) linuxTimeWait(now time.Duration, seg *wire.Segment, why cause) bo
 	case exact && seg.Len() == 0 && seg.Flags&(wire.RST|wire.SYN|wire.FIN) == 0:
 		c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
 		return true
+	case len(seg.Payload) > 0 && seg.Flags&(wire.RST|wire.SYN|wire.FIN) == 0:
+		// Data is "out of window" for the timewait socket, even at
+		// RCV.NXT: an ACK restarts the timer, and every such segment is
+		// ACKed, at most once per 500 ms (tcp_timewait_check_oow_rate_limit).
+		if seg.Flags&wire.ACK != 0 {
+			c.setTimer(now, timerTimeWait, 2*c.h.cfg.MSL)
+		}
+		why.reason = ReasonDataInTimeWait
+		if !c.oowRateLimited(now) {
+			c.sendFlags(now, wire.ACK, c.SndNxt, why, ReasonAckOutOfWindow)
+		}
+		return true
 	}
 	return false
+}
+
+// orphanFinWait2 is Linux's FIN-WAIT-2 after close(): a timewait
+// mini-socket (tcp_timewait_state_process, TCP_FIN_WAIT2 substate). An
+// in-window RST kills it without a word, exact or not, and an in-window SYN
+// at or above RCV.NXT is answered with a RST and kills it too. It reports
+// whether the segment was consumed; the rest goes the usual way.
+func (c *conn) orphanFinWait2(now time.Duration, seg *wire.Segment, why cause) bool {
+	if !c.sequenceCheck(now, seg, why) {
+		return true
+	}
+	switch {
+	case seg.Flags&wire.RST != 0:
+		why.reason = ReasonRSTInOrphanFinWait2
+	case seg.Flags&wire.SYN != 0 && !Seq(seg.Seq).LT(c.RcvNxt):
+		why.reason = ReasonSynInOrphanFinWait2
+		c.h.closedArrives(now, c.remote.Addr(), seg, why)
+	default:
+		return false
+	}
+	c.setState(now, Closed, why)
+	c.destroy(now)
+	return true
 }
 
 // synRetransmitted answers the peer's retransmitted SYN in SYN-RECEIVED the
@@ -286,7 +325,7 @@ func (c *conn) synRetransmitted(now time.Duration, seg *wire.Segment, why cause)
 // receive window? An unacceptable segment is answered with an ACK (unless it
 // is a RST) and dropped.
 func (c *conn) sequenceCheck(now time.Duration, seg *wire.Segment, why cause) bool {
-	if c.acceptable(seg) {
+	if c.acceptable(seg) || c.resetCheck(seg) {
 		return true
 	}
 	c.duplicate(seg)
@@ -324,7 +363,7 @@ func (c *conn) acceptable(seg *wire.Segment) bool {
 func (c *conn) rstArrives(now time.Duration, seg *wire.Segment, why cause) {
 	cfg := c.h.cfg
 	linuxHalfOpen := cfg.TCPCheckReq && c.state == SynReceived && c.listener != nil
-	if cfg.ChallengeAck && Seq(seg.Seq) != c.RcvNxt && !linuxHalfOpen {
+	if cfg.ChallengeAck && Seq(seg.Seq) != c.RcvNxt && !linuxHalfOpen && !c.resetCheck(seg) {
 		// Linux drops a half-open connection on any in-window RST
 		// (tcp_check_req); everyone else challenges an inexact one.
 		why.reason = ReasonChallengeAck
@@ -355,6 +394,17 @@ func (c *conn) rstArrives(now time.Duration, seg *wire.Segment, why cause) {
 	}
 	c.setState(now, Closed, why)
 	c.destroy(now)
+}
+
+// resetCheck is Linux's tcp_reset_check: once the peer's FIN is in, a RST
+// at RCV.NXT-1 (the FIN's own number, as a peer that has not seen our ACK
+// of it would send) resets in CLOSE-WAIT, LAST-ACK and CLOSING, though it
+// is outside the window.
+func (c *conn) resetCheck(seg *wire.Segment) bool {
+	if !c.h.cfg.TCPResetCheck || seg.Flags&wire.RST == 0 || !c.rcvFIN || Seq(seg.Seq) != c.RcvNxt-1 {
+		return false
+	}
+	return c.state == CloseWait || c.state == LastAck || c.state == Closing
 }
 
 // backToListen returns a passive connection in SYN-RECEIVED to the listener

@@ -227,3 +227,90 @@ func TestScriptDefectRTTAfterSynRetransmit(t *testing.T) {
 		}},
 	})
 }
+
+// Defect 9 (in part): on Linux, SO_LINGER 0 in TIME-WAIT leaves TIME-WAIT in
+// place, and data at RCV.NXT in TIME-WAIT is ACKed and restarts the timer.
+// testdata/linux/time-wait-abort.
+func TestScriptDefectLinuxTimeWait(t *testing.T) {
+	runScripts(t, []scriptCase{
+		{name: "abort and data in TIME-WAIT", endpoint: Client, profs: []prof{linuxProf}, run: func(sc *script, p prof) {
+			activeOpen(sc, p)
+			sc.ok(200, CallShutdown)
+			sc.expect(200, "F. 1001:1001(0) ack 5001")
+			sc.recv(300, ". 5001:5001(0) ack 1002 win 65535")
+			sc.recv(400, "F. 5001:5001(0) ack 1002 win 65535")
+			sc.expect(400, ". 1002:1002(0) ack 5002")
+			sc.expectState(TimeWait)
+			sc.ok(500, CallAbort)
+			sc.expectState(TimeWait)
+			sc.expectTimer("time-wait", 400+p.twoMSL)
+			sc.recv(600, `P. 5002:5006(4) ack 1002 win 65535 "late"`)
+			sc.expect(600, ". 1002:1002(0) ack 5002")
+			sc.expectTimer("time-wait", 600+p.twoMSL)
+		}},
+		{name: "abort in TIME-WAIT", endpoint: Client, profs: []prof{rfcProf}, run: func(sc *script, p prof) {
+			activeOpen(sc, p)
+			sc.ok(200, CallShutdown)
+			sc.expect(200, "F. 1001:1001(0) ack 5001")
+			sc.recv(300, ". 5001:5001(0) ack 1002 win 65535")
+			sc.recv(400, "F. 5001:5001(0) ack 1002 win 65535")
+			sc.expect(400, ". 1002:1002(0) ack 5002")
+			sc.ok(500, CallAbort)
+			sc.expectState(Closed)
+		}},
+	})
+}
+
+// Defect 8: on Linux an orphaned FIN-WAIT-2 (after close()) is a timewait
+// mini-socket: an in-window RST that is not exact kills it silently, and a
+// SYN at or above RCV.NXT gets RST,ACK; after shutdown() the full socket
+// stays and challenge-ACKs. testdata/linux/fin-wait-2-orphan-rst.
+func TestScriptDefectOrphanFinWait2(t *testing.T) {
+	toFinWait2 := func(sc *script, p prof, call string) {
+		activeOpen(sc, p)
+		sc.ok(200, call)
+		sc.expect(200, "F. 1001:1001(0) ack 5001")
+		sc.recv(300, ". 5001:5001(0) ack 1002 win 65535")
+		sc.expectState(FinWait2)
+	}
+	runScripts(t, []scriptCase{
+		{name: "inexact RST after close", endpoint: Client, profs: []prof{linuxProf}, run: func(sc *script, p prof) {
+			toFinWait2(sc, p, CallClose)
+			sc.recv(400, "R 5011:5011(0)")
+			sc.expectNothing()
+			sc.expectState(Closed)
+		}},
+		{name: "SYN after close", endpoint: Client, profs: []prof{linuxProf}, run: func(sc *script, p prof) {
+			toFinWait2(sc, p, CallClose)
+			sc.recv(400, "S 5011:5011(0) win 65535")
+			sc.expect(400, "R. 0:0(0) ack 5012")
+			sc.expectState(Closed)
+		}},
+		{name: "inexact RST after shutdown", endpoint: Client, profs: []prof{linuxProf}, run: func(sc *script, p prof) {
+			toFinWait2(sc, p, CallShutdown)
+			sc.recv(400, "R 5011:5011(0)")
+			sc.expect(400, ". 1002:1002(0) ack 5001")
+			sc.expectState(FinWait2)
+		}},
+	})
+}
+
+// Defect 9 (in part): on Linux a RST at RCV.NXT-1 in CLOSE-WAIT resets
+// (tcp_reset_check); RFC 9293 drops it as outside the window.
+// testdata/linux/close-wait-rst-fin-seq.
+func TestScriptDefectRSTAtFinSeq(t *testing.T) {
+	runScripts(t, []scriptCase{
+		{name: "CLOSE-WAIT", endpoint: Server, run: func(sc *script, p prof) {
+			passiveOpen(sc, p)
+			sc.recv(200, "F. 1001:1001(0) ack 5001 win 65535")
+			sc.expectState(CloseWait)
+			sc.expect(200+p.noDataAckDelay, ". 5001:5001(0) ack 1002")
+			sc.recv(300, "R 1001:1001(0)")
+			if p.name == ProfileRFC {
+				sc.expectState(CloseWait)
+				return
+			}
+			sc.expectState(Closed)
+		}},
+	})
+}

@@ -126,9 +126,11 @@ func NewSimBudget(sc *Scenario, b Budget) (*Sim, error) {
 		until: until,
 		delay: time.Duration(sc.Network.OneWayDelayMs * float64(time.Millisecond)),
 		rng:   rand.New(rand.NewPCG(sc.Seed, 0x73796e61636b)),
-		// A call leads to about six events on average: size for that, up
-		// to sizeSteps calls; a longer run grows as it goes.
-		events:   make([]Event, 0, 8+6*min(len(sc.Steps), sizeSteps)),
+		// A call leads to about seven events on average (the linux
+		// profile's loss-probe timer is set and cancelled behind each
+		// data segment and FIN): size for that, up to sizeSteps calls; a
+		// longer run grows as it goes.
+		events:   make([]Event, 0, 8+7*min(len(sc.Steps), sizeSteps)),
 		inFlight: make([]flight, 0, 4),
 		budget:   b,
 	}
@@ -285,7 +287,7 @@ func (s *Sim) Step() bool {
 		return true
 	}
 	s.steps++
-	s.spent.work += int64(1 + len(s.client.conns) + len(s.server.conns))
+	s.spent.work += stepWork + int64(len(s.client.conns)+len(s.server.conns))
 	s.now = max(s.now, t)
 	if len(s.inFlight) > 0 && s.inFlight[0].arrive == t {
 		f := s.inFlight[0]

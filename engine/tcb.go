@@ -82,6 +82,8 @@ type conn struct {
 	rttSeq    Seq
 	rttStart  time.Duration
 	retries   int
+	// sentBuf holds the first sentEnds without an allocation.
+	sentBuf [4]Seq
 	// synTS is the timestamp clock when the SYN or SYN,ACK last went out.
 	synTS uint32
 	// sentEnds are the end sequence numbers of the data and FIN segments

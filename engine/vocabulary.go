@@ -89,6 +89,9 @@ const (
 	ReasonSynQueueEntryExpired Reason = "syn-queue-entry-expired"
 	ReasonDroppedInFlight      Reason = "dropped-in-flight"
 	ReasonListenerClosed       Reason = "listener-closed"
+	ReasonDataInTimeWait       Reason = "data-in-time-wait"
+	ReasonRSTInOrphanFinWait2  Reason = "rst-in-orphaned-fin-wait-2"
+	ReasonSynInOrphanFinWait2  Reason = "syn-in-orphaned-fin-wait-2"
 )
 
 // Field is a part of an event whose values come from the vocabulary.
@@ -222,6 +225,9 @@ var vocabulary = []Term{
 	reason(ReasonSynQueueEntryExpired, sysctl("tcp_synack_retries"), kernel("reqsk_timer_handler")),
 	reason(ReasonDroppedInFlight, rfc(6298, "5")),
 	reason(ReasonKernel, rfc(9293, "3.10.7")),
+	reason(ReasonDataInTimeWait, kernel("tcp_timewait_state_process")),
+	reason(ReasonRSTInOrphanFinWait2, kernel("tcp_timewait_state_process"), rfc(5961, "3.2")),
+	reason(ReasonSynInOrphanFinWait2, kernel("tcp_timewait_state_process"), rfc(5961, "4.2")),
 	reason(ReasonListenerClosed, kernel("inet_csk_listen_stop"), rfc(9293, "3.10.4")),
 	// A timer that fires names itself as the reason of what it causes.
 	reason(Reason(timerTimeWait.name()), rfc(9293, "3.10.8"), rfc(9293, "3.6")),

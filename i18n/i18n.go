@@ -91,6 +91,19 @@ func (c Catalogue) Without(prefixes []string, keep ...string) Catalogue {
 	return Catalogue{lang: c.lang, messages: kept}
 }
 
+// Only returns a copy of the catalogue with only the keys that start with
+// one of the prefixes: the words a page's script fetches when it needs
+// them, rather than carrying them in every page.
+func (c Catalogue) Only(prefixes ...string) Catalogue {
+	kept := map[string]string{}
+	for k, v := range c.messages {
+		if slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(k, p) }) {
+			kept[k] = v
+		}
+	}
+	return Catalogue{lang: c.lang, messages: kept}
+}
+
 func (c Catalogue) MarshalJSON() ([]byte, error) {
 	return json.Marshal(c.messages)
 }

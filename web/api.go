@@ -88,7 +88,11 @@ func (s *Server) runScenario(w http.ResponseWriter, r *http.Request) error {
 	if err := checkJSON(r.Header.Get("Content-Type")); err != nil {
 		return err
 	}
-	sc, err := engine.ParseScenario(r.Body) // bounded by limitBody
+	body, err := readBody(w, r, engine.MaxScenarioBytes) // and limitBody
+	if err != nil {
+		return fmt.Errorf("reading the posted scenario: %w", err)
+	}
+	sc, err := engine.DecodeScenario(body)
 	if err != nil {
 		return fmt.Errorf("reading the posted scenario: %w", err)
 	}

@@ -212,7 +212,13 @@ func (h *liveHub) shutdown() {
 	}
 	h.mu.Unlock()
 
+	// Rooms end first, so that their viewers read why before their
+	// connections close (room.end queues the message, then the close).
+	h.rooms.endAll(endedShutdown)
 	for _, c := range conns {
+		if m := c.member.Load(); m != nil && !m.presenter {
+			continue
+		}
 		c.closeWith(websocket.CloseGoingAway, "the server is shutting down")
 	}
 	wait := time.NewTimer(h.cfg.ShutdownWait)

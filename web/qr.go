@@ -26,6 +26,10 @@ func (s *Server) roomQR(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return badRequest("code: a room code is %d letters and digits, such as ABC234", roomCodeLen)
 	}
+	if len(r.Host) > maxHostLen {
+		return &requestError{status: http.StatusBadRequest,
+			msg: fmt.Sprintf("Host: at most %d characters, a host name and a port", maxHostLen)}
+	}
 	svg, err := qrSVG(roomURL(s.proxy.publicBase(r), code))
 	if err != nil {
 		return fmt.Errorf("QR code of room %s: %w", code, err)
@@ -36,6 +40,10 @@ func (s *Server) roomQR(w http.ResponseWriter, r *http.Request) error {
 	_, _ = w.Write(svg)
 	return nil
 }
+
+// maxHostLen is the longest Host a room's link is made with: a DNS name
+// (253) and a port.
+const maxHostLen = 253 + len(":65535")
 
 // qrSVG draws text as a QR code (error correction level M) in SVG: one
 // path of dark modules on a light square with a quiet zone, crisp at any

@@ -416,6 +416,20 @@ func (r *room) end(reason string) {
 	r.presenter.hub.log.Info("room ended", "room", r.code, "reason", reason)
 }
 
+// endAll ends every open room for reason: at shutdown, each viewer is told
+// (room, ended) before its connection closes.
+func (h *roomHub) endAll(reason string) {
+	h.mu.Lock()
+	open := make([]*room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		open = append(open, r)
+	}
+	h.mu.Unlock()
+	for _, r := range open {
+		r.end(reason)
+	}
+}
+
 // leaveRoom takes a closing connection out of its room: a presenter's room
 // ends, a viewer leaves.
 func (c *wsConn) leaveRoom() {

@@ -154,12 +154,15 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 			r.Get("/scenarios/{id}", s.errorsTo(getScenario))
 			r.Get("/scenarios/{id}/trace", s.errorsTo(s.getTrace))
 			r.Get("/lessons", listLessons)
+			r.Get("/strings/capture", captureStrings)
 			r.Get("/vocabulary", getVocabulary)
 			r.Get("/lessons/{id}", s.errorsTo(getLesson))
 			r.Get("/rooms/{code}/qr.svg", s.errorsTo(s.roomQR))
 		})
 		r.With(s.limitBody(engine.MaxScenarioBytes, &http.MaxBytesError{Limit: engine.MaxScenarioBytes})).
 			Post("/run", s.errorsTo(s.runScenario))
+		// A capture file: its own limit, checked in the handler.
+		r.Post("/captures", s.errorsTo(s.postCapture))
 		s.kernelRoutes(r)
 	})
 

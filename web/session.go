@@ -181,6 +181,16 @@ type session struct {
 	play playback
 	// doneSent: the user has been told that nothing more will happen.
 	doneSent bool
+	// ahead: a back or seek that undid no action only moved the cursor
+	// back, and the Sim is still where it was, at the end of its events.
+	// They are delivered again from the Sim's list, so a back costs no more
+	// than the step it undoes. What needs the Sim's state at the cursor (a
+	// call, a fault, play at a speed) replays it first (catchUp). Once the
+	// cursor is back at the end of the Sim's events, it is not ahead.
+	ahead bool
+	// actEvents holds, for each call and fault of the user's still in the
+	// run, how many events the user had when making it.
+	actEvents []int
 
 	stopTimer func() bool
 	timerGen  int
@@ -192,6 +202,11 @@ type session struct {
 	// replays bounds the replays of back with the runs of /api/run; nil
 	// (in tests) leaves them unbounded.
 	replays limiter
+	// allowance bounds how fast the session makes the engine work
+	// (allowance.go); nil (in tests) leaves it unbounded. charged is the
+	// Sim's work already taken from it.
+	allowance *workAllowance
+	charged   int64
 }
 
 // limiter gives out a fixed number of slots to run the engine in.
@@ -228,6 +243,7 @@ func (s *session) reset() error {
 func (s *session) restart() {
 	s.stopPlay()
 	s.sim, s.cursor, s.at, s.doneSent = nil, 0, 0, false
+	s.charged, s.ahead, s.actEvents = 0, false, nil
 	s.send(loadedMessage{Type: msgLoaded, Scenario: s.sc, Endpoints: s.endpoints})
 }
 
@@ -238,6 +254,10 @@ func (s *session) step() error {
 	if s.sc == nil {
 		return errNotLoaded
 	}
+	if err := s.afford(); err != nil {
+		return err
+	}
+	defer s.account()
 	s.pauseLocked()
 	sim := s.run()
 	for s.cursor == len(sim.Events()) {
@@ -247,8 +267,52 @@ func (s *session) step() error {
 		}
 	}
 	s.deliverOne()
-	s.at = max(s.at, sim.Now())
+	s.settleAt()
 	return nil
+}
+
+// settleAt moves at to the time of the events delivered: the Sim's clock,
+// or while the Sim is ahead of the cursor, the last delivered event's time.
+func (s *session) settleAt() {
+	if s.ahead {
+		if s.cursor < len(s.sim.Events()) {
+			s.at = s.deliveredAt(s.cursor)
+			return
+		}
+		s.ahead = false
+	}
+	s.at = max(s.at, s.sim.Now())
+}
+
+// deliveredAt is the virtual time after the first n events: that of the
+// last of them.
+func (s *session) deliveredAt(n int) time.Duration {
+	if n == 0 {
+		return 0
+	}
+	return time.Duration(s.sim.Events()[n-1].T)
+}
+
+// moveBack steps back to the first n events. When it undoes none of the
+// user's calls and faults it only moves the cursor (the Sim stays ahead);
+// else it replays.
+func (s *session) moveBack(n int) error {
+	if k := len(s.actEvents); k > 0 && s.actEvents[k-1] >= n {
+		return s.rewind(n)
+	}
+	s.ahead, s.cursor, s.doneSent = true, n, false
+	s.at = s.deliveredAt(n)
+	return nil
+}
+
+// catchUp replays the run to the cursor when the Sim is ahead of it, for
+// what needs the Sim's state at the cursor.
+func (s *session) catchUp() error {
+	if !s.ahead || s.cursor >= len(s.sim.Events()) {
+		s.ahead = false
+		return nil
+	}
+	return s.rewind(s.cursor)
 }
 
 // playAt starts or re-paces play: at speed virtual ms per real ms, or as
@@ -259,8 +323,18 @@ func (s *session) playAt(speed float64, fastest bool) error {
 	if s.sc == nil {
 		return errNotLoaded
 	}
+	if err := s.afford(); err != nil {
+		return err
+	}
+	defer s.account()
 	s.pauseLocked()
 	s.run()
+	if !fastest {
+		// Play at a speed paces the events by their times.
+		if err := s.catchUp(); err != nil {
+			return err
+		}
+	}
 	s.play = playback{on: true, max: fastest, speed: speed, wall0: s.clock.Now(), virt0: s.at}
 	s.doneSent = false
 	s.tickLocked(0)
@@ -306,11 +380,15 @@ func (s *session) back() error {
 	if s.sc == nil {
 		return errNotLoaded
 	}
+	if err := s.afford(); err != nil {
+		return err
+	}
+	defer s.account()
 	s.pauseLocked()
 	if s.cursor == 0 {
 		return userErrorf("at-start", nil, "This is the start of the run: there is nothing to step back over.")
 	}
-	if err := s.rewind(s.cursor - 1); err != nil {
+	if err := s.moveBack(s.cursor - 1); err != nil {
 		return err
 	}
 	s.send(rewoundMessage{Type: msgRewound, Cursor: s.cursor})
@@ -327,13 +405,17 @@ func (s *session) seek(n int) error {
 	if s.sc == nil {
 		return errNotLoaded
 	}
+	if err := s.afford(); err != nil {
+		return err
+	}
+	defer s.account()
 	s.pauseLocked()
 	if n < 0 || n > engine.MaxEvents {
 		return badCursor(n)
 	}
 	switch {
 	case n < s.cursor:
-		if err := s.rewind(n); err != nil {
+		if err := s.moveBack(n); err != nil {
 			return err
 		}
 	case n > s.cursor:
@@ -392,9 +474,14 @@ func (s *session) replayTo(n int, forget bool) error {
 	}
 	if forget {
 		sim.ForgetLive()
+		for len(s.actEvents) > 0 && s.actEvents[len(s.actEvents)-1] >= n {
+			s.actEvents = s.actEvents[:len(s.actEvents)-1]
+		}
 	}
 	s.sim, s.cursor, s.doneSent = sim, n, false
-	s.at = sim.Now()
+	s.at, s.ahead = sim.Now(), false
+	// The replay's work is all new: the caller's account charges it.
+	s.charged = 0
 	return nil
 }
 
@@ -418,7 +505,15 @@ func (s *session) act(do func(*engine.Sim) error) error {
 	if s.sc == nil {
 		return errNotLoaded
 	}
-	sim := s.run()
+	if err := s.afford(); err != nil {
+		return err
+	}
+	defer s.account()
+	s.run()
+	if err := s.catchUp(); err != nil {
+		return err
+	}
+	sim := s.sim
 	t := s.now()
 	if t >= sim.Until() {
 		ms := sim.Until().Milliseconds()
@@ -432,6 +527,7 @@ func (s *session) act(do func(*engine.Sim) error) error {
 	if err := do(sim); err != nil {
 		return s.actionError(err)
 	}
+	s.actEvents = append(s.actEvents, events)
 	live := sim.Scenario().Live
 	s.send(recordedMessage{Type: msgRecorded, Live: &live[len(live)-1], Events: events})
 	s.doneSent = false
@@ -659,7 +755,7 @@ func (s *session) tickLocked(reached time.Duration) {
 		limit = max(s.now(), reached)
 	}
 	result := s.produce(limit, true)
-	s.at = max(s.at, s.sim.Now())
+	s.settleAt()
 	switch result {
 	case produceSought:
 		s.stopPlay()
@@ -725,6 +821,7 @@ func (s *session) onTimer(gen int) {
 	}
 	s.stopTimer = nil
 	s.tickLocked(s.play.target)
+	s.account()
 }
 
 // deliverOne sends the next event.

@@ -91,6 +91,7 @@ func newWSConn(h *liveHub, conn *websocket.Conn, queue int) *wsConn {
 	}
 	c.sess = newSession(c, wallClock{})
 	c.sess.replays = h.srv.runs
+	c.sess.allowance = newWorkAllowance(now)
 	return c
 }
 

@@ -3,6 +3,7 @@
 //
 //	server [-addr :8080] [-public-url URL] [-allowed-origins A,B] [-trusted-proxies CIDR,...]
 //	       [-log-level info] [-log-format text|json] [-debug-addr 127.0.0.1:6060] [-kernel-peer]
+//	       [-max-conns 4000]
 //	server -healthcheck [-addr :8080]
 //	server -version
 //
@@ -40,6 +41,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"github.com/synack/synack/web"
 )
 
@@ -51,8 +54,17 @@ const (
 	readTimeout       = 30 * time.Second
 	writeTimeout      = 60 * time.Second
 	idleTimeout       = 120 * time.Second
-	shutdownTimeout   = 15 * time.Second
-	healthTimeout     = 3 * time.Second
+	// shutdownGrace is how long requests in progress have to finish at
+	// shutdown; connections still open after it (a slow upload) are
+	// closed. Runs take at most the engine's budget, far less.
+	shutdownGrace = 3 * time.Second
+	// hooksTimeout bounds the wait for the live sessions to close, which
+	// take up to web.LiveConfig.ShutdownWait and a write's wait.
+	hooksTimeout  = 15 * time.Second
+	healthTimeout = 3 * time.Second
+	// maxHeaderBytes bounds a request's header (Go's default is 1 MiB);
+	// past it the answer is 431.
+	maxHeaderBytes = 32 << 10
 )
 
 func main() {
@@ -87,6 +99,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	ln = netutil.LimitListener(ln, opts.maxConns)
 	if opts.debugAddr != "" {
 		dln, err := net.Listen("tcp", opts.debugAddr)
 		if err != nil {
@@ -158,10 +171,11 @@ func serve(ctx context.Context, ln net.Listener, cfg web.Config, logger *slog.Lo
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	// Shutdown starts the hooks (closing live sessions with 1001) but
-	// does not wait for them; serve does, within shutdownTimeout.
+	// does not wait for them; serve does, within hooksTimeout.
 	hooksDone := make(chan struct{})
 	srv.RegisterOnShutdown(func() {
 		defer close(hooksDone)
@@ -182,15 +196,22 @@ func serve(ctx context.Context, ln net.Listener, cfg web.Config, logger *slog.Lo
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	graceCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	if err := srv.Shutdown(graceCtx); errors.Is(err, context.DeadlineExceeded) {
+		// A client still sending its request, or reading its answer, too
+		// slowly: its connection is closed. Not a failure of the server's.
+		logger.Warn("closing the connections still open after the grace period", "grace", shutdownGrace)
+		_ = srv.Close()
+	} else if err != nil {
 		return fmt.Errorf("shutting down: %w", err)
 	}
+	hooksWait := time.NewTimer(hooksTimeout)
+	defer hooksWait.Stop()
 	select {
 	case <-hooksDone:
-	case <-shutdownCtx.Done():
-		return fmt.Errorf("shutting down live sessions: %w", shutdownCtx.Err())
+	case <-hooksWait.C:
+		return fmt.Errorf("shutting down live sessions: not done after %v", hooksTimeout)
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serving: %w", err)

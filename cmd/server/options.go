@@ -28,8 +28,13 @@ type options struct {
 	healthcheck bool
 	version     bool
 	proxy       web.ProxyConfig
+	maxConns    int
 	kernelPeer  bool
 }
+
+// defaultMaxConns is -max-conns's default: the 2,000 live sessions and as
+// many HTTP connections.
+const defaultMaxConns = 4000
 
 // parseOptions reads the flags from args, then, for every flag args do not
 // set, the environment variable SYNACK_<FLAG> (the command line wins); then
@@ -45,6 +50,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	flags.BoolVar(&o.kernelPeer, "kernel-peer", false, "offer this machine's Linux kernel as the server of a scenario on the app page (needs root; docs/kernel-peer.md)")
 	flags.BoolVar(&o.healthcheck, "healthcheck", false, "check the health of the server at the address it would listen on and exit")
 	flags.BoolVar(&o.version, "version", false, "print the version and exit")
+	flags.IntVar(&o.maxConns, "max-conns", defaultMaxConns, "most `connections` open at once; more wait to be accepted")
 	flags.Func("public-url", "the `URL` users reach the server at, for room links, QR codes, embed snippets and the WebSocket origin check (default: each request's own host)",
 		func(s string) (err error) {
 			o.proxy.PublicURL, err = web.ParsePublicURL(s)
@@ -84,6 +90,9 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	})
 	if envErr != nil {
 		return nil, envErr
+	}
+	if o.maxConns < 1 {
+		return nil, fmt.Errorf("-max-conns: must be at least 1, not %d", o.maxConns)
 	}
 	if port := getenv("PORT"); port != "" && !set["addr"] {
 		if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {

@@ -184,6 +184,13 @@ func putOptions(b []byte, opts []Option) {
 	}
 }
 
+// ParseOptions decodes the options area of a TCP header (the bytes between
+// the fixed 20-byte header and the data offset), as ParsePacket does: NOPs
+// are kept, EOL ends the list, and a malformed option is an error that names
+// it. The result does not alias b. It is for TCP headers that ParsePacket
+// cannot take whole, such as IPv6 packets in a user's capture.
+func ParseOptions(b []byte) ([]Option, error) { return parseOptions(b) }
+
 // parseOptions decodes the options area of a TCP header. The result does not
 // alias b.
 func parseOptions(b []byte) ([]Option, error) {

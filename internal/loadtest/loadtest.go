@@ -61,9 +61,9 @@ var (
 )
 
 // Start runs the server binary bin with -debug-addr, both on free loopback
-// ports, and waits until it serves.
-func Start(ctx context.Context, bin string) (*Server, error) {
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-debug-addr", "127.0.0.1:0")
+// ports, and args, and waits until it serves.
+func Start(ctx context.Context, bin string, args ...string) (*Server, error) {
+	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0", "-debug-addr", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err

@@ -55,6 +55,20 @@ class App {
     if (this.mode === 'embed') this.startEmbed();
     document.getElementById('share-open')?.addEventListener('click', () => this.openShare());
     document.getElementById('room-open')?.addEventListener('click', () => this.openRoom());
+    // "Open a capture…" (capture.js, loaded on demand): the button, or a
+    // file dropped anywhere on the app page.
+    document.getElementById('capture-open')?.addEventListener('click', () => this.openCapture());
+    if (this.mode === 'app') {
+      addEventListener('dragover', (e) => {
+        if (e.dataTransfer?.types?.includes('Files')) e.preventDefault();
+      });
+      addEventListener('drop', (e) => {
+        const file = e.dataTransfer?.files?.[0];
+        if (!file) return;
+        e.preventDefault();
+        this.openCapture(file);
+      });
+    }
     if (config.onKernel) {
       import('./kernel.js').then(({ startKernel }) => startKernel(this.session, this.tr.t));
     } else {
@@ -430,6 +444,14 @@ class App {
     this.schedule();
   }
 
+  /** openCapture shows capture.js's view of a capture: file, or one the reader picks. */
+  async openCapture(file) {
+    const { CaptureView } = await import('./capture.js');
+    this.captureView ??= await (this.capturePending ??= CaptureView.create(this));
+    if (file) this.captureView.open(file);
+    else this.captureView.pick();
+  }
+
   /** bilingual is a message in every language: {en, zh}. */
   bilingual(key) {
     const both = this.config.bilingual?.[key];
@@ -470,6 +492,7 @@ class App {
     if (s.error && s.errorMsg) s.error = errorText(s.errorMsg, this.tr.t);
     this.showStatus();
     this.relayout();
+    this.captureView?.relabel();
   }
 
   /** relayout rebuilds the views, after the language or the type size changed. */

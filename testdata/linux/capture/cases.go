@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/synack/synack/engine/wire"
 )
 
 // captureCase is one capture: the calls to make and what to call the files.
@@ -192,6 +194,33 @@ func cases(synAcceptAfter time.Duration) []captureCase {
 				"在 Linux 回环接口上抓取。iptables 丢弃客户端的第一个 SYN，之后又丢弃它的第一个数据报文段。SYN,ACK 回显了重传 SYN 的时间戳，内核由此得到一个往返时间样本（tcp_rtt_tsopt_us），所以 RTO 约为 200 毫秒，而不是 RFC 6298 的 3 秒后备值：数据在丢失约 200 毫秒后重传。",
 			},
 			run: synLostRTT,
+		},
+		{
+			name: "time-wait-abort", filter: "tcp port 40450", tail: 500 * time.Millisecond,
+			title: text{"Linux: SO_LINGER 0 leaves TIME-WAIT in place; data there is ACKed", "Linux：SO_LINGER 0 不会清除 TIME-WAIT；到达的数据会被确认"},
+			summary: text{
+				"Captured from Linux on loopback. The client half-closes, the server closes, and the client, in TIME-WAIT, sets SO_LINGER 0 and closes: nothing is sent and TIME-WAIT stays. A raw socket then injects data from the server at the client's RCV.NXT: the timewait socket answers with an ACK (tcp_timewait_state_process).",
+				"在 Linux 回环接口上抓取。客户端半关闭，服务器关闭，处于 TIME-WAIT 的客户端设置 SO_LINGER 0 后关闭：不发送任何报文段，TIME-WAIT 依然存在。随后用原始套接字以服务器的身份在客户端的 RCV.NXT 注入数据：timewait 套接字回以一个 ACK（tcp_timewait_state_process）。",
+			},
+			run: timeWaitAbort,
+		},
+		{
+			name: "fin-wait-2-orphan-rst", filter: "tcp port 40460", tail: 500 * time.Millisecond,
+			title: text{"Linux: an inexact RST silently ends FIN-WAIT-2 after close()", "Linux：close() 之后，不精确的 RST 悄然结束 FIN-WAIT-2"},
+			summary: text{
+				"Captured from Linux on loopback. The client closes; once its FIN is ACKed it waits in FIN-WAIT-2 as a timewait mini-socket. A raw socket injects, from the server, a RST 10 bytes into the window: the kernel drops the connection without a challenge ACK. An ACK injected next finds no socket and gets RST.",
+				"在 Linux 回环接口上抓取。客户端关闭；FIN 被确认后，它以 timewait 小套接字的形式在 FIN-WAIT-2 等待。用原始套接字以服务器身份注入一个落在窗口内 10 字节处的 RST：内核不发挑战 ACK，直接删除连接。随后注入的 ACK 找不到套接字，得到 RST。",
+			},
+			run: finWait2OrphanRST,
+		},
+		{
+			name: "close-wait-rst-fin-seq", filter: "tcp port 40470", tail: 500 * time.Millisecond,
+			title: text{"Linux: a RST at the FIN's sequence number resets CLOSE-WAIT", "Linux：序号等于 FIN 的 RST 复位 CLOSE-WAIT"},
+			summary: text{
+				"Captured from Linux on loopback. The client shuts down its sending half; the server, in CLOSE-WAIT, ACKs the FIN. A raw socket injects, from the client, a RST at the FIN's own sequence number, RCV.NXT-1: the kernel resets the connection (tcp_reset_check), so the server's close() sends nothing.",
+				"在 Linux 回环接口上抓取。客户端关闭发送方向；处于 CLOSE-WAIT 的服务器确认了 FIN。用原始套接字以客户端身份注入一个序号等于 FIN 自身序号（RCV.NXT-1）的 RST：内核复位连接（tcp_reset_check），所以服务器的 close() 什么也不发送。",
+			},
+			run: closeWaitRSTFinSeq,
 		},
 		{
 			name: "time-wait", filter: "tcp port 40300", tail: 500 * time.Millisecond,
@@ -705,7 +734,7 @@ func blindDataInjection(e *env) *result {
 	const below = 100000
 	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
 	in := injectFault{AtMs: at, From: "client", Flags: []string{"PSH", "ACK"}, RelSeq: 1, RelAck: 1 - below, Window: 64, Data: "evil"}
-	check(injectRaw(cport, port, clientISN+1, serverISN+1-below, in.Window, []byte(in.Data)))
+	check(injectRaw(cport, port, wire.PSH|wire.ACK, clientISN+1, serverISN+1-below, in.Window, []byte(in.Data)))
 	res.faults = append(res.faults, fault{Inject: &in})
 
 	e.rec.sleepUntil(200)
@@ -793,5 +822,107 @@ func synLostRTT(e *env) *result {
 		{Drop: &dropFault{From: "client", Flags: []string{"SYN"}, Nth: 1}},
 		{Drop: &dropFault{From: "client", Flags: []string{"PSH", "ACK"}, Nth: 1}},
 	}
+	return res
+}
+
+// timeWaitAbort aborts a client in TIME-WAIT, then injects data from the
+// server at the client's RCV.NXT.
+func timeWaitAbort(e *env) *result {
+	const port = 40450
+	res := &result{}
+	lfd, cfd, sfd := establish(e, port)
+	defer syscall.Close(lfd)
+	cport := localPort(cfd)
+	res.conns = []conn{{a: port, b: cport}}
+
+	e.rec.sleepUntil(100)
+	check(e.shutdown("client", cfd))
+	e.rec.sleepUntil(200)
+	check(e.close("server", sfd))
+	e.rec.sleepUntil(300)
+	check(e.abort("client", cfd))
+	e.rec.sleepUntil(400)
+	segs, err := readPcap(e.rawPcap)
+	check(err)
+	var clientISN, serverISN uint32
+	for _, sg := range segs {
+		if sg.flags&flagSYN != 0 && sg.src == cport {
+			clientISN = sg.seq
+		}
+		if sg.flags&flagSYN != 0 && sg.src == port {
+			serverISN = sg.seq
+		}
+	}
+	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
+	in := injectFault{AtMs: at, From: "server", Flags: []string{"PSH", "ACK"}, RelSeq: 2, RelAck: 2, Window: 64, Data: "late"}
+	check(injectRaw(port, cport, wire.PSH|wire.ACK, serverISN+2, clientISN+2, in.Window, []byte(in.Data)))
+	res.faults = append(res.faults, fault{Inject: &in})
+	return res
+}
+
+// finWait2OrphanRST closes the client (FIN-WAIT-2, orphaned), injects an
+// inexact in-window RST from the server, then a bare ACK.
+func finWait2OrphanRST(e *env) *result {
+	const port = 40460
+	res := &result{}
+	lfd, cfd, sfd := establish(e, port)
+	defer syscall.Close(lfd)
+	defer syscall.Close(sfd)
+	cport := localPort(cfd)
+	res.conns = []conn{{a: port, b: cport}}
+
+	e.rec.sleepUntil(100)
+	check(e.close("client", cfd))
+	e.rec.sleepUntil(200)
+	segs, err := readPcap(e.rawPcap)
+	check(err)
+	var clientISN, serverISN uint32
+	for _, sg := range segs {
+		if sg.flags&flagSYN != 0 && sg.src == cport {
+			clientISN = sg.seq
+		}
+		if sg.flags&flagSYN != 0 && sg.src == port {
+			serverISN = sg.seq
+		}
+	}
+	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
+	rst := injectFault{AtMs: at, From: "server", Flags: []string{"RST"}, RelSeq: 11, RelAck: 0, Window: 0}
+	check(injectRaw(port, cport, wire.RST, serverISN+11, 0, 0, nil))
+	e.rec.sleepUntil(300)
+	at = time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
+	ack := injectFault{AtMs: at, From: "server", Flags: []string{"ACK"}, RelSeq: 1, RelAck: 2, Window: 64}
+	check(injectRaw(port, cport, wire.ACK, serverISN+1, clientISN+2, 64, nil))
+	res.faults = append(res.faults, fault{Inject: &rst}, fault{Inject: &ack})
+	return res
+}
+
+// closeWaitRSTFinSeq puts the server in CLOSE-WAIT, injects a RST at the
+// client's FIN's sequence number, and closes the server.
+func closeWaitRSTFinSeq(e *env) *result {
+	const port = 40470
+	res := &result{}
+	lfd, cfd, sfd := establish(e, port)
+	defer syscall.Close(lfd)
+	defer syscall.Close(cfd)
+	cport := localPort(cfd)
+	res.conns = []conn{{a: port, b: cport}}
+
+	e.rec.sleepUntil(100)
+	check(e.shutdown("client", cfd))
+	e.rec.sleepUntil(200)
+	segs, err := readPcap(e.rawPcap)
+	check(err)
+	var clientISN uint32
+	for _, sg := range segs {
+		if sg.flags&flagSYN != 0 && sg.src == cport {
+			clientISN = sg.seq
+		}
+	}
+	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
+	rst := injectFault{AtMs: at, From: "client", Flags: []string{"RST"}, RelSeq: 1, RelAck: 0, Window: 0}
+	check(injectRaw(cport, port, wire.RST, clientISN+1, 0, 0, nil))
+	res.faults = append(res.faults, fault{Inject: &rst})
+	e.rec.sleepUntil(300)
+	check(e.close("server", sfd))
 	return res
 }

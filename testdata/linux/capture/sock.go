@@ -298,9 +298,9 @@ func netstat() map[string]int64 {
 	return out
 }
 
-// injectRaw sends a TCP segment (PSH,ACK with data) from 127.0.0.1:src to
-// 127.0.0.1:dst through a raw socket, as if the socket on src had sent it.
-func injectRaw(src, dst uint16, seq, ack uint32, window uint16, data []byte) error {
+// injectRaw sends a TCP segment from 127.0.0.1:src to 127.0.0.1:dst through
+// a raw socket, as if the socket on src had sent it.
+func injectRaw(src, dst uint16, flags wire.Flags, seq, ack uint32, window uint16, data []byte) error {
 	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, syscall.IPPROTO_RAW)
 	if err != nil {
 		return fmt.Errorf("raw socket: %w", err)
@@ -309,7 +309,7 @@ func injectRaw(src, dst uint16, seq, ack uint32, window uint16, data []byte) err
 	lo := netip.AddrFrom4(loopbackAddr)
 	pkt := wire.Packet{Src: lo, Dst: lo, TCP: wire.Segment{
 		SrcPort: src, DstPort: dst, Seq: seq, Ack: ack,
-		Flags: wire.PSH | wire.ACK, Window: window, Payload: data,
+		Flags: flags, Window: window, Payload: data,
 	}}
 	b, err := pkt.Marshal()
 	if err != nil {

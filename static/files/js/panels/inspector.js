@@ -43,8 +43,14 @@ export function decode(b) {
   add('ip', 'checksum', 10, 12, { v: hex(u16(b, 10), 4) });
   add('ip', 'src', 12, 16, { v: ip(b, 12) });
   add('ip', 'dst', 16, 20, { v: ip(b, 16) });
-  const o = ihl;
-  if (b[9] !== 6 || b.length < o + 20) return fields;
+  if (b[9] !== 6) return fields;
+  return decodeTCP(b, ihl, fields, add);
+}
+
+/** decodeTCP splits the TCP header and payload that start at offset o,
+ * adding them to fields with add(layer, key, start, end, vars). */
+export function decodeTCP(b, o, fields, add) {
+  if (b.length < o + 20) return fields;
   add('tcp', 'src_port', o, o + 2, { v: u16(b, o) });
   add('tcp', 'dst_port', o + 2, o + 4, { v: u16(b, o + 2) });
   add('tcp', 'seq', o + 4, o + 8, { v: u32(b, o + 4) });
@@ -101,9 +107,12 @@ function printable(bytes) {
 }
 
 export class Inspector {
-  constructor(root, { t }) {
+  /** decoder splits a segment's bytes into fields (decode by default; the
+   * capture view's also reads IPv6). */
+  constructor(root, { t, decoder = decode }) {
     this.root = root;
     this.t = t;
+    this.decode = decoder;
     this.shown = null;
   }
 
@@ -153,7 +162,7 @@ export class Inspector {
   body(seg, store, refs) {
     const { t } = this;
     const bytes = hexBytes(seg.bytes);
-    const fields = decode(bytes);
+    const fields = this.decode(bytes);
     const table = document.createElement('table');
     table.className = 'fields';
     const caption = table.createCaption();
