@@ -136,6 +136,9 @@ func (h *roomHub) join(c *wsConn, raw, ip string) {
 		h.mu.Lock()
 		r = h.rooms[code]
 		h.mu.Unlock()
+		if r == nil {
+			r = h.bus.follow(h, code) // held by another instance, if any
+		}
 	}
 	if r == nil || !r.admit(c) {
 		h.refusedJoins.Add(1)
@@ -202,9 +205,19 @@ func (h *roomHub) open(r *room) error {
 	}
 	for {
 		r.code = newRoomCode()
-		if _, taken := h.rooms[r.code]; !taken {
+		if _, taken := h.rooms[r.code]; taken {
+			continue
+		}
+		free, err := h.bus.claim(r.code) // unique across instances too
+		if err != nil {
+			return userErrorf("rooms-unreachable", nil, "Rooms cannot be opened right now: this server cannot reach the others; try again in a moment.")
+		}
+		if free {
 			break
 		}
+	}
+	if err := r.link.open(r.code); err != nil {
+		return userErrorf("rooms-unreachable", nil, "Rooms cannot be opened right now: this server cannot reach the others; try again in a moment.")
 	}
 	h.rooms[r.code] = r
 	return nil

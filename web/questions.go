@@ -185,6 +185,9 @@ func (r *room) reveal() error {
 // answer counts viewer c's answer to the open question: one per viewer per
 // question.
 func (r *room) answer(c *wsConn, raw json.RawMessage) error {
+	if r.follows != nil {
+		return r.answerRemote(c, raw) // the presenter's instance counts it
+	}
 	var choice int
 	if err := json.Unmarshal(raw, &choice); err != nil {
 		return userErrorf("bad-choice", errArgs{"value": clip(string(raw))}, "choice: must be the index of an option (0, 1, …), not %s.", clip(string(raw)))

@@ -122,6 +122,8 @@ type roomHub struct {
 
 	mu    sync.Mutex
 	rooms map[string]*room
+	// bus carries rooms to other instances (roombus.go).
+	bus roomBus
 }
 
 func newRoomHub(live *liveHub, cfg RoomConfig) *roomHub {
@@ -130,6 +132,7 @@ func newRoomHub(live *liveHub, cfg RoomConfig) *roomHub {
 		cfg:   cfg,
 		live:  live,
 		rooms: make(map[string]*room),
+		bus:   inProcessBus{},
 		joins: joinLimiter{rate: cfg.FailedJoins / 60, burst: cfg.FailedJoinsBurst, ips: map[string]*tokenBucket{}},
 		stats: fanoutStats{samples: make([]time.Duration, 0, fanoutSamples)},
 	}
@@ -139,7 +142,11 @@ func newRoomHub(live *liveHub, cfg RoomConfig) *roomHub {
 type room struct {
 	code      string
 	hub       *roomHub
-	presenter *wsConn
+	presenter *wsConn // nil in a room followed from another instance
+	// link carries a room held here to other instances; follows is set in
+	// a room held by another instance (roombus.go).
+	link    roomLink
+	follows *busFollower
 
 	mu      sync.Mutex
 	ended   bool
@@ -172,6 +179,7 @@ func (c *wsConn) share() error {
 	}
 	h := c.hub.rooms
 	r := &room{hub: h, presenter: c, viewers: make(map[*wsConn]*viewer)}
+	r.link = h.bus.carry(r)
 	// The room's history starts with a snapshot of the session, and
 	// every message after it is relayed.
 	err := c.sess.share(r, func(snap snapshot) error {
@@ -209,12 +217,14 @@ func (r *room) seed(snap snapshot) error {
 		return err
 	}
 	r.loaded = &sharedFrame{pm: loaded}
+	r.publish(*snap.loaded)
 	for i := range snap.events {
 		pm, err := prepare(eventMessage{Type: msgEvent, Event: &snap.events[i]})
 		if err != nil {
 			return err
 		}
 		r.events = append(r.events, &sharedFrame{pm: pm})
+		r.publish(eventMessage{Type: msgEvent, Event: &snap.events[i]})
 	}
 	if snap.done {
 		done, err := prepare(doneMessage{Type: msgDone})
@@ -222,6 +232,7 @@ func (r *room) seed(snap snapshot) error {
 			return err
 		}
 		r.done = &sharedFrame{pm: done}
+		r.publish(doneMessage{Type: msgDone})
 	}
 	return nil
 }
@@ -269,6 +280,7 @@ func (r *room) relay(msg any) {
 		r.done = kept
 	}
 	r.fanOut(pm, start)
+	r.publish(msg)
 }
 
 // truncate keeps the first n events of the history. Late joiners' backlogs
@@ -309,7 +321,10 @@ func (r *room) tellAll(msg any) *sharedFrame {
 		panic(fmt.Sprintf("web: preparing a message: %v", err))
 	}
 	r.fanOut(pm, time.Now())
-	r.presenter.enqueue(frame{text: b})
+	r.publish(b)
+	if r.presenter != nil {
+		r.presenter.enqueue(frame{text: b})
+	}
 	return &sharedFrame{pm: pm}
 }
 
@@ -360,10 +375,14 @@ func (r *room) changed() {
 
 // update tells the presenter what changed. r.mu is held.
 func (r *room) update() {
+	if r.follows != nil {
+		r.followerUpdate()
+		return
+	}
 	r.lastUpdate = time.Now()
 	if r.countDirty {
 		r.countDirty = false
-		r.presenter.tell(roomMessage{Type: msgRoom, State: roomOpen, Room: r.code, Viewers: len(r.viewers)})
+		r.presenter.tell(roomMessage{Type: msgRoom, State: roomOpen, Room: r.code, Viewers: len(r.viewers) + r.link.viewers()})
 	}
 	if q := r.question; r.answersDirty && q != nil {
 		r.answersDirty = false
@@ -412,6 +431,7 @@ func (r *room) end(reason string) {
 	r.ended = true
 	r.viewers = nil
 	r.loaded, r.events, r.done, r.question = nil, nil, nil, nil
+	r.link.release()
 	r.presenter.member.Store(nil)
 	r.presenter.hub.log.Info("room ended", "room", r.code, "reason", reason)
 }

@@ -46,6 +46,10 @@ type Config struct {
 	KernelPeer bool
 	// MaxKernelRuns bounds runs against the kernel at once. Default 2.
 	MaxKernelRuns int
+	// NATSURL, when set, carries classroom rooms across every instance
+	// connected to that NATS server (-nats-url; roombus_nats.go). New
+	// fails when it cannot connect.
+	NATSURL string
 }
 
 func (c Config) withDefaults() Config {
@@ -107,6 +111,14 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.router = s.routes(assets)
+	if cfg.NATSURL != "" {
+		bus, err := dialNATS(cfg.NATSURL, logger)
+		if err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		s.live.rooms.bus = bus
+		s.OnShutdown(bus.close)
+	}
 	return s, nil
 }
 

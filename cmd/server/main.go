@@ -2,7 +2,7 @@
 // files. It stops gracefully on SIGINT or SIGTERM.
 //
 //	server [-addr :8080] [-public-url URL] [-allowed-origins A,B] [-trusted-proxies CIDR,...]
-//	       [-log-level info] [-log-format text|json] [-debug-addr 127.0.0.1:6060] [-kernel-peer]
+//	       [-log-level info] [-log-format text|json] [-debug-addr 127.0.0.1:6060] [-kernel-peer] [-nats-url nats://host:4222]
 //	       [-max-conns 4000]
 //	server -healthcheck [-addr :8080]
 //	server -version
@@ -109,7 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		stop := serveDebug(dln, logger)
 		defer stop()
 	}
-	cfg := web.Config{Proxy: opts.proxy, KernelPeer: opts.kernelPeer}
+	cfg := web.Config{Proxy: opts.proxy, KernelPeer: opts.kernelPeer, NATSURL: opts.natsURL}
 	if cfg.Proxy.PublicURL == "" {
 		cfg.Proxy.LANURL = web.LANURL(ln.Addr())
 	}

@@ -30,6 +30,7 @@ type options struct {
 	proxy       web.ProxyConfig
 	maxConns    int
 	kernelPeer  bool
+	natsURL     string
 }
 
 // defaultMaxConns is -max-conns's default: the 2,000 live sessions and as
@@ -48,6 +49,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	flags.Var(&o.logFormat, "log-format", "log `format`: text (key=value lines) or json (one object a line)")
 	flags.StringVar(&o.debugAddr, "debug-addr", "", "also serve expvar and pprof on `host:port` (default off; keep it private)")
 	flags.BoolVar(&o.kernelPeer, "kernel-peer", false, "offer this machine's Linux kernel as the server of a scenario on the app page (needs root; docs/kernel-peer.md)")
+	flags.StringVar(&o.natsURL, "nats-url", "", "share classroom rooms across every instance connected to the NATS server at `nats://host:port` (default: rooms live in this process)")
 	flags.BoolVar(&o.healthcheck, "healthcheck", false, "check the health of the server at the address it would listen on and exit")
 	flags.BoolVar(&o.version, "version", false, "print the version and exit")
 	flags.IntVar(&o.maxConns, "max-conns", defaultMaxConns, "most `connections` open at once; more wait to be accepted")

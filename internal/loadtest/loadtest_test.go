@@ -48,7 +48,7 @@ func TestMain(m *testing.M) {
 
 // startServer builds and starts the server binary, stopped when the test
 // ends.
-func startServer(tb testing.TB) *Server {
+func startServer(tb testing.TB, args ...string) *Server {
 	tb.Helper()
 	if testing.Short() {
 		tb.Skip("builds and starts the server binary")
@@ -64,7 +64,7 @@ func startServer(tb testing.TB) *Server {
 	if binary.err != nil {
 		tb.Fatal(binary.err)
 	}
-	s, err := Start(ctx, binary.path)
+	s, err := Start(ctx, binary.path, args...)
 	if err != nil {
 		tb.Fatal(err)
 	}

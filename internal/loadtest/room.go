@@ -53,14 +53,20 @@ type RoomReport struct {
 	// presenter's command read to the last viewer's copy written.
 	Fanout        []time.Duration
 	P50, P99, Max time.Duration
-	Errors        []error // the first few
+	// EndToEnd holds, for each relayed message, the time from the
+	// presenter's command sent to the last viewer's copy read by its
+	// client: with viewers on several instances, the fan-out through NATS.
+	EndToEnd               []time.Duration
+	E2EP50, E2EP99, E2EMax time.Duration
+	Errors                 []error // the first few
 }
 
 func (r RoomReport) String() string {
 	return fmt.Sprintf("1 presenter, %d viewers, %d complete; %d messages (%d events) each, %d lost, %d viewers dropped; "+
 		"joined in %v, stepped in %v; fan-out (command read → last viewer's copy written) over %d messages: p50 %v, p99 %v, max %v",
 		r.Viewers, r.Complete, r.Messages, r.Events, r.Lost, r.Dropped, r.Join.Round(time.Millisecond), r.Wall.Round(time.Millisecond),
-		len(r.Fanout), r.P50, r.P99, r.Max)
+		len(r.Fanout), r.P50, r.P99, r.Max) +
+		fmt.Sprintf("; end to end (command sent → last viewer's copy read): p50 %v, p99 %v, max %v", r.E2EP50, r.E2EP99, r.E2EMax)
 }
 
 // roomClient is one connection of a room: the presenter's or a viewer's.
@@ -133,6 +139,12 @@ const stepEvery = 25 * time.Millisecond
 // every relayed message, byte for byte and in order; the server's fan-out
 // times come from its expvar.
 func (s *Server) RoomFanout(ctx context.Context, n int, ids []string) (RoomReport, error) {
+	return s.RoomFanoutAcross(ctx, []*Server{s}, n, ids)
+}
+
+// RoomFanoutAcross is RoomFanout with the presenter on s and viewer i on
+// viewersOn[i % len(viewersOn)]: instances that share rooms on NATS.
+func (s *Server) RoomFanoutAcross(ctx context.Context, viewersOn []*Server, n int, ids []string) (RoomReport, error) {
 	r := RoomReport{}
 	p, err := s.dialRoom(ctx, "")
 	if err != nil {
@@ -158,7 +170,7 @@ func (s *Server) RoomFanout(ctx context.Context, n int, ids []string) (RoomRepor
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			v, err := s.dialRoom(ctx, "?room="+shared.Room)
+			v, err := viewersOn[i%len(viewersOn)].dialRoom(ctx, "?room="+shared.Room)
 			if err == nil {
 				var m roomMessage
 				if m, _, err = v.read(); err == nil && (m.Type != "room" || m.State != "joined") {
@@ -218,6 +230,7 @@ func (s *Server) RoomFanout(ctx context.Context, n int, ids []string) (RoomRepor
 	relay := func(cmd string, types ...string) (roomMessage, error) {
 		time.Sleep(time.Until(last.Add(stepEvery)))
 		last = time.Now()
+		sent := last
 		if err := p.send(cmd); err != nil {
 			return roomMessage{}, err
 		}
@@ -234,6 +247,7 @@ func (s *Server) RoomFanout(ctx context.Context, n int, ids []string) (RoomRepor
 			}
 			time.Sleep(50 * time.Microsecond)
 		}
+		r.EndToEnd = append(r.EndToEnd, time.Since(sent))
 		return m, nil
 	}
 	for _, id := range ids {
@@ -275,6 +289,8 @@ func (s *Server) RoomFanout(ctx context.Context, n int, ids []string) (RoomRepor
 	}
 	sorted := slices.Sorted(slices.Values(r.Fanout))
 	r.P50, r.P99, r.Max = percentile(sorted, 50), percentile(sorted, 99), sorted[len(sorted)-1]
+	sorted = slices.Sorted(slices.Values(r.EndToEnd))
+	r.E2EP50, r.E2EP99, r.E2EMax = percentile(sorted, 50), percentile(sorted, 99), sorted[len(sorted)-1]
 
 	for i := range viewers {
 		inOrder := 0

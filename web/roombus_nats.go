@@ -1,0 +1,503 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/nats-io/nats.go"
+)
+
+// Rooms across instances, on NATS (-nats-url). The instance the presenter
+// is connected to holds the room, as without NATS; the bus carries it to
+// the others, on four subjects per room:
+//
+//	synack.room.CODE.msg     every message the room's viewers receive, in order, numbered (header Synack-Seq)
+//	synack.room.CODE.join    request: the room's history, for an instance whose first viewer joins
+//	synack.room.CODE.answer  request: a viewer's answer, counted on the presenter's instance
+//	synack.room.CODE.count   how many viewers an instance has, for the presenter's count
+//
+// An instance whose viewer joins a room it does not hold follows it: it
+// subscribes to .msg, then asks .join for the history (its numbered
+// chunks), and applies the messages numbered after the history's last,
+// so a late joiner sees every message once and in order. A code is
+// claimed by asking .join: no responder means no instance holds it.
+
+// Subjects and headers of the bus.
+const (
+	natsSubjectPrefix = "synack.room."
+	natsSeqHeader     = "Synack-Seq"
+	natsChunksHeader  = "Synack-Chunks"
+	natsInboxHeader   = "Synack-Inbox"
+	natsProbeHeader   = "Synack-Probe"
+	// natsChunkBytes bounds one chunk of a history reply, under NATS's
+	// default 1 MiB payload.
+	natsChunkBytes = 512 << 10
+	// natsWait is how long an instance waits for another's answer.
+	natsWait = 2 * time.Second
+)
+
+func natsSubject(code, what string) string { return natsSubjectPrefix + code + "." + what }
+
+// natsBus is the bus of rooms on a NATS connection.
+type natsBus struct {
+	nc  *nats.Conn
+	id  string // this instance, in the viewer counts
+	log *slog.Logger
+
+	mu      sync.Mutex
+	follows map[string]*room // rooms of other instances followed here, by code
+}
+
+// DialNATS connects to the NATS server at url for rooms across instances.
+func dialNATS(url string, log *slog.Logger) (*natsBus, error) {
+	nc, err := nats.Connect(url, nats.Name("synack"), nats.MaxReconnects(-1),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			log.Warn("NATS disconnected: rooms on other instances wait", "err", err)
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("NATS reconnected", "url", nc.ConnectedUrl()) }))
+	if err != nil {
+		return nil, fmt.Errorf("-nats-url %s: %w", url, err)
+	}
+	return &natsBus{nc: nc, id: nats.NewInbox(), log: log, follows: map[string]*room{}}, nil
+}
+
+func (b *natsBus) close() { b.nc.Close() }
+
+func (b *natsBus) claim(code string) (bool, error) {
+	msg := nats.NewMsg(natsSubject(code, "join"))
+	msg.Header.Set(natsProbeHeader, "1")
+	_, err := b.nc.RequestMsg(msg, natsWait)
+	switch {
+	case errors.Is(err, nats.ErrNoResponders):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("asking NATS whether room %s is taken: %w", code, err)
+	}
+	return false, nil
+}
+
+// natsLink carries a room held here.
+type natsLink struct {
+	bus *natsBus
+	r   *room
+
+	mu     sync.Mutex
+	code   string // "" until the room has its code
+	seq    uint64 // the last message's number
+	hist   history
+	subs   []*nats.Subscription
+	remote map[string]int // viewers of other instances, by instance
+	// answered is the last question each remote viewer answered. r.mu.
+	answered map[string]int
+}
+
+func (b *natsBus) carry(r *room) roomLink {
+	return &natsLink{bus: b, r: r, remote: map[string]int{}, answered: map[string]int{}}
+}
+
+// open starts answering for the room, under its new code.
+func (l *natsLink) open(code string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.code = code
+	for what, handle := range map[string]nats.MsgHandler{"join": l.join, "answer": l.answer, "count": l.count} {
+		sub, err := l.bus.nc.Subscribe(natsSubject(code, what), handle)
+		if err != nil {
+			for _, s := range l.subs {
+				_ = s.Unsubscribe()
+			}
+			return fmt.Errorf("room %s on NATS: %w", code, err)
+		}
+		l.subs = append(l.subs, sub)
+	}
+	return nil
+}
+
+func (l *natsLink) publish(b []byte) {
+	var w busWire
+	if json.Unmarshal(b, &w) != nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.hist.add(w, b)
+	l.seq++
+	if l.code == "" {
+		return
+	}
+	msg := nats.NewMsg(natsSubject(l.code, "msg"))
+	msg.Header.Set(natsSeqHeader, strconv.FormatUint(l.seq, 10))
+	msg.Data = b
+	if err := l.bus.nc.PublishMsg(msg); err != nil {
+		l.bus.log.Warn("room message not published", "room", l.code, "err", err)
+	}
+}
+
+func (l *natsLink) viewers() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, v := range l.remote {
+		n += v
+	}
+	return n
+}
+
+func (l *natsLink) release() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range l.subs {
+		_ = s.Unsubscribe()
+	}
+	l.subs = nil
+}
+
+// join answers an instance that follows the room: its history in chunks,
+// the first as the reply, the others to the inbox it names, each
+// numbered with the last message the history holds.
+func (l *natsLink) join(m *nats.Msg) {
+	if m.Header.Get(natsProbeHeader) != "" {
+		_ = m.Respond(nil)
+		return
+	}
+	l.mu.Lock()
+	frames, seq := l.hist.frames(), l.seq
+	l.mu.Unlock()
+	var chunks [][]byte
+	start, size := 0, 0
+	for i, f := range frames {
+		if size+len(f) > natsChunkBytes && i > start {
+			chunks = append(chunks, encodeChunk(frames[start:i]))
+			start, size = i, 0
+		}
+		size += len(f)
+	}
+	chunks = append(chunks, encodeChunk(frames[start:]))
+	inbox := m.Header.Get(natsInboxHeader)
+	for i, c := range chunks {
+		out := nats.NewMsg(m.Reply)
+		if i > 0 {
+			out.Subject = inbox
+		}
+		out.Header.Set(natsSeqHeader, strconv.FormatUint(seq, 10))
+		out.Header.Set(natsChunksHeader, strconv.Itoa(len(chunks)))
+		out.Data = c
+		if out.Subject == "" || l.bus.nc.PublishMsg(out) != nil {
+			return
+		}
+	}
+}
+
+func encodeChunk(frames [][]byte) []byte {
+	raw := make([]json.RawMessage, len(frames))
+	for i, f := range frames {
+		raw[i] = f
+	}
+	b, _ := json.Marshal(raw) // frames are JSON objects
+	return b
+}
+
+// natsAnswer is a viewer's answer, from its instance to the presenter's.
+type natsAnswer struct {
+	Viewer string `json:"viewer"`
+	ID     int    `json:"id"`
+	Choice int    `json:"choice"`
+}
+
+// natsAnswerReply is the presenter's instance's word on an answer.
+type natsAnswerReply struct {
+	Error *errorMessage `json:"error,omitempty"`
+}
+
+// answer counts a remote viewer's answer, as room.answer counts a local one's.
+func (l *natsLink) answer(m *nats.Msg) {
+	var a natsAnswer
+	reply := natsAnswerReply{}
+	if err := json.Unmarshal(m.Data, &a); err != nil {
+		reply.Error = new(userErrorf("bad-choice", errArgs{"value": clip(string(m.Data))}, "choice: must be the index of an option (0, 1, …), not %s.", clip(string(m.Data))).message())
+	} else if err := l.r.answerFrom(a, l.answered); err != nil {
+		var ue *userError
+		if errors.As(err, &ue) {
+			reply.Error = new(ue.message())
+		}
+	}
+	b, _ := json.Marshal(reply)
+	_ = m.Respond(b)
+}
+
+// answerFrom counts a remote viewer's answer.
+func (r *room) answerFrom(a natsAnswer, answered map[string]int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	q := r.question
+	switch {
+	case r.ended || q == nil || q.id != a.ID:
+		return userErrorf("no-question", nil, "There is no question to answer right now.")
+	case q.revealed != nil:
+		return userErrorf("revealed", nil, "The answer has been shown: this question takes no more answers.")
+	case answered[a.Viewer] == q.id:
+		return userErrorf("answered", nil, "You have answered this question already: one answer each.")
+	case a.Choice < 0 || a.Choice >= len(q.counts):
+		return userErrorf("choice-range", errArgs{"max": len(q.counts) - 1, "value": a.Choice}, "choice: must be 0 to %d for this question, not %d.", len(q.counts)-1, a.Choice)
+	}
+	for v, id := range answered {
+		if id != q.id {
+			delete(answered, v) // the answers to earlier questions: bounded by the viewers
+		}
+	}
+	answered[a.Viewer] = q.id
+	q.counts[a.Choice]++
+	q.total++
+	r.answersDirty = true
+	r.changed()
+	return nil
+}
+
+// natsCount is how many viewers of a room an instance has.
+type natsCount struct {
+	Instance string `json:"instance"`
+	Viewers  int    `json:"viewers"`
+}
+
+func (l *natsLink) count(m *nats.Msg) {
+	var c natsCount
+	if json.Unmarshal(m.Data, &c) != nil || c.Instance == "" {
+		return
+	}
+	l.mu.Lock()
+	if c.Viewers <= 0 {
+		delete(l.remote, c.Instance)
+	} else {
+		l.remote[c.Instance] = c.Viewers
+	}
+	l.mu.Unlock()
+	r := l.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.ended {
+		r.countDirty = true
+		r.changed()
+	}
+}
+
+// busFollower is this instance's side of a room held by another.
+type busFollower struct {
+	bus *natsBus
+	sub *nats.Subscription
+	// Guarded by the room's mu.
+	ready   bool
+	last    uint64      // the number of the last message applied
+	pending []*nats.Msg // messages that came before the history
+}
+
+// follow finds the room code on the bus and follows it here.
+func (b *natsBus) follow(h *roomHub, code string) *room {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if r := b.follows[code]; r != nil {
+		return r
+	}
+	f := &busFollower{bus: b}
+	r := &room{code: code, hub: h, viewers: make(map[*wsConn]*viewer), follows: f}
+	sub, err := b.nc.Subscribe(natsSubject(code, "msg"), func(m *nats.Msg) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if !f.ready {
+			f.pending = append(f.pending, m)
+			return
+		}
+		r.applyRemote(m, true)
+	})
+	if err != nil {
+		b.log.Warn("following a room", "room", code, "err", err)
+		return nil
+	}
+	f.sub = sub
+	if !r.fetchHistory() {
+		_ = sub.Unsubscribe()
+		return nil
+	}
+	b.follows[code] = r
+	return r
+}
+
+// fetchHistory asks the presenter's instance for the room's history, and
+// applies it and the messages that came meanwhile.
+func (r *room) fetchHistory() bool {
+	f := r.follows
+	inbox := nats.NewInbox()
+	rest, err := f.bus.nc.SubscribeSync(inbox)
+	if err != nil {
+		return false
+	}
+	defer rest.Unsubscribe()
+	req := nats.NewMsg(natsSubject(r.code, "join"))
+	req.Header.Set(natsInboxHeader, inbox)
+	first, err := f.bus.nc.RequestMsg(req, natsWait)
+	if err != nil {
+		if !errors.Is(err, nats.ErrNoResponders) {
+			f.bus.log.Warn("asking for a room's history", "room", r.code, "err", err)
+		}
+		return false
+	}
+	seq, err := strconv.ParseUint(first.Header.Get(natsSeqHeader), 10, 64)
+	n, err2 := strconv.Atoi(first.Header.Get(natsChunksHeader))
+	if err != nil || err2 != nil || n < 1 {
+		return false
+	}
+	chunks := []*nats.Msg{first}
+	for len(chunks) < n {
+		m, err := rest.NextMsg(natsWait)
+		if err != nil {
+			return false
+		}
+		chunks = append(chunks, m)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range chunks {
+		var frames []json.RawMessage
+		if json.Unmarshal(c.Data, &frames) != nil {
+			return false
+		}
+		for _, b := range frames {
+			r.applyFrame(b, false)
+		}
+	}
+	f.last, f.ready = seq, true
+	for _, m := range f.pending {
+		r.applyRemote(m, false)
+	}
+	f.pending = nil
+	return !r.ended
+}
+
+// applyRemote applies one numbered message of the room, once. r.mu is held.
+func (r *room) applyRemote(m *nats.Msg, fan bool) {
+	f := r.follows
+	seq, err := strconv.ParseUint(m.Header.Get(natsSeqHeader), 10, 64)
+	if err != nil || seq <= f.last {
+		return
+	}
+	f.last = seq
+	r.applyFrame(m.Data, fan)
+}
+
+// applyFrame keeps a followed room's history as room.relay keeps a held
+// one's, and fans the message out to this instance's viewers. r.mu is held.
+func (r *room) applyFrame(b []byte, fan bool) {
+	if r.ended {
+		return
+	}
+	var w busWire
+	if json.Unmarshal(b, &w) != nil {
+		return
+	}
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, b)
+	if err != nil {
+		return
+	}
+	kept := &sharedFrame{pm: pm}
+	switch w.Type {
+	case msgLoaded:
+		r.loaded, r.done = kept, nil
+		r.truncate(0)
+	case msgEvent:
+		r.events, r.done = append(r.events, kept), nil
+	case msgRewound:
+		r.done = nil
+		r.truncate(w.Cursor)
+	case msgDone:
+		r.done = kept
+	case msgQuestion:
+		r.question = &roomQuestion{id: w.ID, msg: kept}
+	case msgReveal:
+		if r.question != nil && r.question.id == w.ID {
+			r.question.revealed = kept
+		}
+	}
+	if fan {
+		r.fanOut(pm, time.Now())
+	}
+	if w.Type == msgRoom && w.State == roomEnded {
+		bye := frame{bye: &closeFrame{code: websocket.CloseNormalClosure, reason: "the room has ended"}}
+		for c := range r.viewers {
+			c.enqueue(bye)
+		}
+		r.stopFollowing()
+	}
+}
+
+// stopFollowing forgets a followed room. r.mu is held.
+func (r *room) stopFollowing() {
+	if r.ended {
+		return
+	}
+	r.ended = true
+	r.viewers = nil
+	r.loaded, r.events, r.done, r.question = nil, nil, nil, nil
+	f := r.follows
+	go func() {
+		f.bus.mu.Lock()
+		if f.bus.follows[r.code] == r {
+			delete(f.bus.follows, r.code)
+		}
+		f.bus.mu.Unlock()
+		_ = f.sub.Unsubscribe()
+	}()
+}
+
+// followerUpdate tells the presenter's instance how many viewers this
+// one has; the last viewer gone, it stops following. r.mu is held.
+func (r *room) followerUpdate() {
+	r.lastUpdate = time.Now()
+	if !r.countDirty {
+		return
+	}
+	r.countDirty = false
+	b, _ := json.Marshal(natsCount{Instance: r.follows.bus.id, Viewers: len(r.viewers)})
+	_ = r.follows.bus.nc.Publish(natsSubject(r.code, "count"), b)
+	if len(r.viewers) == 0 {
+		r.stopFollowing()
+	}
+}
+
+// answerRemote sends viewer c's answer to the presenter's instance.
+func (r *room) answerRemote(c *wsConn, raw json.RawMessage) error {
+	var choice int
+	if err := json.Unmarshal(raw, &choice); err != nil {
+		return userErrorf("bad-choice", errArgs{"value": clip(string(raw))}, "choice: must be the index of an option (0, 1, …), not %s.", clip(string(raw)))
+	}
+	r.mu.Lock()
+	q, v := r.question, r.viewers[c]
+	r.mu.Unlock()
+	switch {
+	case q == nil || v == nil:
+		return userErrorf("no-question", nil, "There is no question to answer right now.")
+	case q.revealed != nil:
+		return userErrorf("revealed", nil, "The answer has been shown: this question takes no more answers.")
+	}
+	b, _ := json.Marshal(natsAnswer{Viewer: fmt.Sprintf("%s/%p", r.follows.bus.id, c), ID: q.id, Choice: choice})
+	m, err := r.follows.bus.nc.Request(natsSubject(r.code, "answer"), b, natsWait)
+	if err != nil {
+		return userErrorf("room-unreachable", nil, "Your answer could not reach the presenter's server; try again in a moment.")
+	}
+	var reply natsAnswerReply
+	if json.Unmarshal(m.Data, &reply) != nil {
+		return userErrorf("room-unreachable", nil, "Your answer could not reach the presenter's server; try again in a moment.")
+	}
+	if e := reply.Error; e != nil {
+		return &userError{code: e.Code, args: e.Args, msg: e.Message}
+	}
+	r.mu.Lock()
+	v.answered = q.id
+	r.mu.Unlock()
+	c.tell(answeredMessage{Type: msgAnswered, ID: q.id, Choice: choice})
+	return nil
+}
