@@ -79,6 +79,11 @@ func TestAccessibility(t *testing.T) {
 		setup      func(p *page)
 	}{
 		{"app loaded", "/", nil},
+		{"app stepped by segment zh", "/?lang=zh", func(p *page) {
+			p.do(chromedp.Click(chromedp.ID("step")), chromedp.Click(chromedp.ID("step")))
+			p.waitFor(`document.querySelectorAll('#diagram [data-kind="segment"]').length >= 2`, 5*time.Second, "two segments")
+		}},
+		{"app textbook notation, timers hidden", "/?scenario=client-closes-first&numbering=symbolic&flags=bits&timers=0", played},
 		{"app played", "/?scenario=client-closes-first", played},
 		{"app zh played", "/?lang=zh&scenario=client-closes-first", played},
 		{"app segment selected", "/?scenario=fin-lost", func(p *page) {

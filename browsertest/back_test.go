@@ -68,7 +68,7 @@ func TestStepBack(t *testing.T) {
 	}
 
 	p := newPage(t)
-	p.open("/?scenario=" + id)
+	p.open("/?step=event&scenario=" + id) // one event a step
 
 	back := func(how string, press chromedp.Action[chromedp.Void], last int, kind string) {
 		t.Helper()

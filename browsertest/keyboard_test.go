@@ -91,7 +91,7 @@ const progressJS = `parseInt(document.getElementById('progress').textContent.mat
 // visible, and every action must have its effect.
 func TestKeyboard(t *testing.T) {
 	p := newPage(t)
-	p.open("/")
+	p.open("/?step=event") // the walk counts events one a step
 	first := eval[string](p, `document.getElementById('scenario').value`)
 
 	// The first Tab stop is the skip link.

@@ -86,7 +86,7 @@ func TestLanguage(t *testing.T) {
 	})
 	t.Run("switch", func(t *testing.T) {
 		p := newPage(t)
-		p.open("/?scenario=client-closes-first")
+		p.open("/?step=event&scenario=client-closes-first")
 		p.stepTo(3)
 		checkUI(t, p, "en", "/")
 		// A mark that a reload would wipe out.

@@ -35,7 +35,7 @@ func TestLoseInFlight(t *testing.T) {
 		}
 		fin := tr.Events[at]
 		p := newPage(t)
-		p.open("/?scenario=" + id)
+		p.open("/?step=event&scenario=" + id)
 		// Stepped to the FIN's sending, the page is paused while it flies.
 		p.stepTo(at + 1)
 		if !eval[bool](p, `document.querySelector('`+inFlight(fin.ID)+`') !== null`) {

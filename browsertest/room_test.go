@@ -63,7 +63,7 @@ func sameView(t *testing.T, name string, presenter, viewer *page) {
 // room ends.
 func TestRoom(t *testing.T) {
 	presenter := newPage(t)
-	presenter.open("/?scenario=client-closes-first&lang=en")
+	presenter.open("/?step=event&scenario=client-closes-first&lang=en") // one event a step
 	presenter.click("#room-open")
 	presenter.waitFor(`document.querySelector('[data-room-code]') !== null`, 10*time.Second, "the room to open")
 	code := eval[string](presenter, `document.querySelector('[data-room-code]').dataset.roomCode`)

@@ -72,8 +72,8 @@ type Config struct {
 	Scenarios []ScenarioInfo `json:"scenarios"`
 	// Autoplay starts playing once loaded (embed only).
 	Autoplay bool `json:"autoplay,omitempty"`
-	// Speed is the initial speed: a number (virtual ms per real ms) or
-	// "max"; nil for the default.
+	// Speed is the initial speed: a pace ("teaching", "fast"), a number
+	// (virtual ms per real ms) or "max"; nil for the default.
 	Speed any `json:"speed,omitempty"`
 	// ParentOrigin is the exact origin an embedded page reports its height
 	// and progress to; empty to fall back to the referrer's origin.

@@ -28,6 +28,9 @@ const (
 type RoomConfig struct {
 	// MaxRooms bounds the rooms open at once. Default 200.
 	MaxRooms int
+	// MaxRoomsPerClient bounds the rooms whose presenters share one
+	// client address. Default a tenth of MaxRooms.
+	MaxRoomsPerClient int
 	// MaxViewers bounds the viewers of one room. Default 1000.
 	MaxViewers int
 	// ViewerQueue is how many messages may wait for a viewer; one more
@@ -50,6 +53,9 @@ type RoomConfig struct {
 func (c RoomConfig) withDefaults() RoomConfig {
 	if c.MaxRooms <= 0 {
 		c.MaxRooms = 200
+	}
+	if c.MaxRoomsPerClient <= 0 {
+		c.MaxRoomsPerClient = max(c.MaxRooms/10, 1)
 	}
 	if c.MaxViewers <= 0 {
 		c.MaxViewers = 1000
@@ -202,6 +208,16 @@ func (h *roomHub) open(r *room) error {
 	defer h.mu.Unlock()
 	if len(h.rooms) >= h.cfg.MaxRooms {
 		return userErrorf("too-many-rooms", errArgs{"max": h.cfg.MaxRooms}, "The server has %d rooms open, the most it allows; try again later.", h.cfg.MaxRooms)
+	}
+	own := 0
+	for _, other := range h.rooms {
+		if other.presenter.client == r.presenter.client {
+			own++
+		}
+	}
+	if own >= h.cfg.MaxRoomsPerClient {
+		return userErrorf("client-rooms", errArgs{"max": h.cfg.MaxRoomsPerClient},
+			"This address has %d rooms open, the most one address may have; end one first.", h.cfg.MaxRoomsPerClient)
 	}
 	for {
 		r.code = newRoomCode()

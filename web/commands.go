@@ -222,6 +222,10 @@ func (c *wsConn) run(kind int, data []byte) error {
 	if kind != websocket.TextMessage {
 		return userErrorf("not-text", nil, "Send commands as JSON text messages, such as {\"type\": \"step\"}.")
 	}
+	if key, found := duplicateKey(data); found {
+		shown := quoteShort(key)
+		return userErrorf("duplicate-key", errArgs{"key": shown}, "The key %s appears twice in one object of the command; give each key once.", shown)
+	}
 	var env struct {
 		Type string `json:"type"`
 	}

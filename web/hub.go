@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -18,6 +19,10 @@ type LiveConfig struct {
 	// MaxSessions bounds the sessions open at once; past it /ws answers
 	// 503 without upgrading. Default 2000.
 	MaxSessions int
+	// MaxSessionsPerClient bounds the sessions (a room's viewers
+	// included) of one client address (proxy.clientKey); past it /ws
+	// answers 429 without upgrading. Default a tenth of MaxSessions.
+	MaxSessionsPerClient int
 	// CommandRate and CommandBurst bound each connection's commands: a
 	// token bucket of CommandBurst tokens refilled at CommandRate a
 	// second. A command over it is refused with an error message; more
@@ -39,6 +44,9 @@ type LiveConfig struct {
 func (c LiveConfig) withDefaults() LiveConfig {
 	if c.MaxSessions <= 0 {
 		c.MaxSessions = 2000
+	}
+	if c.MaxSessionsPerClient <= 0 {
+		c.MaxSessionsPerClient = max(c.MaxSessions/10, 1)
 	}
 	if c.CommandRate <= 0 {
 		c.CommandRate = 50
@@ -67,9 +75,11 @@ type liveHub struct {
 	mu       sync.Mutex
 	conns    map[*wsConn]struct{}
 	reserved int // slots taken: sessions open or being opened
-	closing  bool
-	idle     chan struct{} // closed when closing and no slot is taken
-	refused  atomic.Int64  // requests refused at the limit or on shutdown
+	// perClient counts the slots each client address has taken.
+	perClient map[string]int
+	closing   bool
+	idle      chan struct{} // closed when closing and no slot is taken
+	refused   atomic.Int64  // requests refused at the limit or on shutdown
 }
 
 // newLiveHub makes the /ws handler of srv and has srv's shutdown close its
@@ -107,8 +117,9 @@ func (h *liveHub) upgradeError(w http.ResponseWriter, r *http.Request, status in
 // and an idle session keeps only what it needs.
 func (h *liveHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	joining, err := h.rooms.admit(w, r)
+	client := h.srv.proxy.clientKey(r)
 	if err == nil {
-		err = h.reserve()
+		err = h.reserve(client)
 	}
 	if err != nil {
 		h.srv.fail(w, r, err)
@@ -116,7 +127,7 @@ func (h *liveHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	conn, err := h.upgrader.Upgrade(w, r, nil)
 	if err != nil {
-		h.release() // upgradeError has answered
+		h.release(client) // upgradeError has answered
 		return
 	}
 	queue := h.cfg.SendQueue
@@ -124,16 +135,18 @@ func (h *liveHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		queue = h.rooms.cfg.ViewerQueue
 	}
 	c := newWSConn(h, conn, queue)
+	c.client = client
 	h.add(c)
 	h.rooms.attach(c, r, joining)
 	go c.writeLoop()
 	go c.readLoop()
 }
 
-func (h *liveHub) reserve() error {
+func (h *liveHub) reserve(client string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closing || h.reserved >= h.cfg.MaxSessions {
+	own := h.perClient[client] >= h.cfg.MaxSessionsPerClient
+	if h.closing || h.reserved >= h.cfg.MaxSessions || own {
 		h.refused.Add(1)
 	}
 	switch {
@@ -141,18 +154,28 @@ func (h *liveHub) reserve() error {
 		return &requestError{status: http.StatusServiceUnavailable, msg: "the server is shutting down; try again in a moment"}
 	case h.reserved >= h.cfg.MaxSessions:
 		return &requestError{status: http.StatusServiceUnavailable, msg: "the server has too many live sessions open; try again in a moment"}
+	case own:
+		return &requestError{status: http.StatusTooManyRequests,
+			msg: fmt.Sprintf("this address has %d live sessions open, the most one address may have; close some first", h.cfg.MaxSessionsPerClient)}
 	}
 	h.reserved++
+	if h.perClient == nil {
+		h.perClient = map[string]int{}
+	}
+	h.perClient[client]++
 	return nil
 }
 
-func (h *liveHub) release() {
+func (h *liveHub) release(client string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.releaseLocked()
+	h.releaseLocked(client)
 }
 
-func (h *liveHub) releaseLocked() {
+func (h *liveHub) releaseLocked(client string) {
+	if h.perClient[client]--; h.perClient[client] <= 0 {
+		delete(h.perClient, client)
+	}
 	h.reserved--
 	if h.closing && h.reserved == 0 && h.idle != nil {
 		close(h.idle)
@@ -176,7 +199,7 @@ func (h *liveHub) remove(c *wsConn) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.conns, c)
-	h.releaseLocked()
+	h.releaseLocked(c.client)
 }
 
 // isClosing reports that the server is shutting down.

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"encoding/json"
+	"flag"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -9,7 +11,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/synack/synack/engine"
+	"github.com/synack/synack/scenarios"
 )
+
+// updateJSGolden rewrites the JavaScript tests' golden files
+// (static/jstest/testdata/*.golden.txt) from what the modules give now.
+var updateJSGolden = flag.Bool("update", false, "rewrite the JavaScript tests' golden files")
 
 // jsDir holds the browser's modules; testDir their unit tests (*.test.js)
 // and fixtures, kept apart so that they are not embedded in the binary.
@@ -57,11 +66,39 @@ func TestJavaScript(t *testing.T) {
 	}
 
 	cmd := exec.CommandContext(t.Context(), node, append([]string{"--test"}, tests...)...)
+	// The notation's rules are checked on every built-in scenario's trace,
+	// made here by the engine rather than kept as copies.
+	cmd.Env = append(os.Environ(), "SYNACK_TRACES="+writeBuiltinTraces(t))
+	if *updateJSGolden {
+		cmd.Env = append(cmd.Env, "SYNACK_UPDATE=1")
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("node --test: %v\n%s", err, out)
 	}
 	t.Logf("node --test %s: %s", strings.Join(relative(tests), " "), summary(string(out)))
+}
+
+// writeBuiltinTraces writes the trace of every built-in scenario, as
+// GET /api/scenarios/{id}/trace gives it, to {id}.json in a new directory,
+// and returns the directory.
+func writeBuiltinTraces(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, sc := range scenarios.All() {
+		tr, err := engine.Run(sc)
+		if err != nil {
+			t.Fatalf("%s: %v", sc.ID, err)
+		}
+		doc, err := json.Marshal(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, sc.ID+".json"), doc, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 // nodeMajor reads the major version from `node --version` ("v20.11.1").

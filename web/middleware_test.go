@@ -163,7 +163,7 @@ func TestRequestLog(t *testing.T) {
 // refused runs, sessions and joins.
 func TestCounters(t *testing.T) {
 	srv := newTestServer(t, Config{MaxRuns: 1, RunQueueWait: time.Millisecond,
-		Live: LiveConfig{MaxSessions: 3, CommandRate: 1e6, CommandBurst: 1e6}})
+		Live: LiveConfig{MaxSessions: 3, MaxSessionsPerClient: 3, CommandRate: 1e6, CommandBurst: 1e6}})
 	ts := httptest.NewServer(srv.Handler())
 	defer func() {
 		srv.Shutdown()

@@ -79,10 +79,12 @@ func pageLanguage(r *http.Request) i18n.Catalogue {
 	return i18n.For(i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language")))
 }
 
-// parseEmbedSpeed reads the speed query parameter: "max" or a number of virtual
-// ms per real ms. Anything else is nil, which leaves the default.
+// parseEmbedSpeed reads the speed query parameter: a pace the page plays at
+// by itself ("teaching", the default, or "fast"), "max", or a number of
+// virtual ms per real ms. Anything else is nil, which leaves the default.
 func parseEmbedSpeed(v string) any {
-	if v == "max" {
+	switch v {
+	case "max", "teaching", "fast":
 		return v
 	}
 	f, err := strconv.ParseFloat(v, 64)

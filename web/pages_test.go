@@ -328,8 +328,8 @@ func TestParseOrigin(t *testing.T) {
 
 func TestParseEmbedSpeed(t *testing.T) {
 	tests := map[string]any{
-		"max": "max", "1": 1.0, "0.1": 0.1, "10000": 10000.0,
-		"": nil, "0": nil, "-2": nil, "10001": nil, "NaN": nil, "Inf": nil, "fast": nil, "MAX": nil,
+		"max": "max", "teaching": "teaching", "fast": "fast", "1": 1.0, "0.1": 0.1, "10000": 10000.0,
+		"": nil, "0": nil, "-2": nil, "10001": nil, "NaN": nil, "Inf": nil, "slow": nil, "MAX": nil, "Teaching": nil,
 	}
 	for in, want := range tests {
 		if got := parseEmbedSpeed(in); got != want {

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -39,6 +41,9 @@ const (
 	// write.
 	readBufferSize  = 1024
 	writeBufferSize = 4096
+	// pingRate and pingBurst bound the pongs a user's pings get.
+	pingRate  = 10
+	pingBurst = 20
 )
 
 // wsConn is one session's WebSocket connection.
@@ -47,6 +52,8 @@ type wsConn struct {
 	conn    *websocket.Conn
 	sess    *session
 	started time.Time
+	// client is the user's address as per-client limits count it.
+	client string
 
 	send chan frame // encoded messages for the writer
 	// backlog is written before the queue: a late joiner's history of its
@@ -164,6 +171,23 @@ func (c *wsConn) readLoop() {
 	c.conn.SetPongHandler(func(string) error {
 		return c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	})
+	// The user's pings are answered at most pingRate a second: a flood of
+	// pings gets no more pongs, and costs no more writes.
+	pings := newTokenBucket(pingRate, pingBurst, time.Now())
+	c.conn.SetPingHandler(func(msg string) error {
+		if !pings.take(time.Now()) {
+			return nil
+		}
+		err := c.conn.WriteControl(websocket.PongMessage, []byte(msg), time.Now().Add(writeWait))
+		if err == nil || errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		var netErr net.Error
+		if errors.As(err, &netErr) && netErr.Timeout() {
+			return nil
+		}
+		return err
+	})
 	for {
 		kind, data, err := c.conn.ReadMessage()
 		if err != nil {
@@ -174,6 +198,12 @@ func (c *wsConn) readLoop() {
 		}
 		if c.closing() {
 			continue // waiting for the user's close frame
+		}
+		if kind == websocket.TextMessage && !utf8.Valid(data) {
+			// RFC 6455 section 8.1: a text frame that is not UTF-8 fails
+			// the connection, with 1007.
+			c.closeWith(websocket.CloseInvalidFramePayloadData, "text messages must be UTF-8")
+			continue
 		}
 		c.command(kind, data)
 	}

@@ -815,7 +815,7 @@ func (n *nonFatal) Fatalf(format string, args ...any) {
 }
 
 func TestLiveSessionLimit(t *testing.T) {
-	lt := newLiveTest(t, LiveConfig{MaxSessions: 2})
+	lt := newLiveTest(t, LiveConfig{MaxSessions: 2, MaxSessionsPerClient: 2})
 	a := lt.dial()
 	lt.dial()
 	waitFor(t, "both sessions to register", func() bool { return lt.hub.count() == 2 })

@@ -110,6 +110,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		defer stop()
 	}
 	cfg := web.Config{Proxy: opts.proxy, KernelPeer: opts.kernelPeer, NATSURL: opts.natsURL}
+	cfg.Live.MaxSessionsPerClient = opts.sessionsPerClient
 	if cfg.Proxy.PublicURL == "" {
 		cfg.Proxy.LANURL = web.LANURL(ln.Addr())
 	}

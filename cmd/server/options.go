@@ -29,8 +29,11 @@ type options struct {
 	version     bool
 	proxy       web.ProxyConfig
 	maxConns    int
-	kernelPeer  bool
-	natsURL     string
+	// sessionsPerClient is web.LiveConfig.MaxSessionsPerClient; 0 takes
+	// its default.
+	sessionsPerClient int
+	kernelPeer        bool
+	natsURL           string
 }
 
 // defaultMaxConns is -max-conns's default: the 2,000 live sessions and as
@@ -53,6 +56,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	flags.BoolVar(&o.healthcheck, "healthcheck", false, "check the health of the server at the address it would listen on and exit")
 	flags.BoolVar(&o.version, "version", false, "print the version and exit")
 	flags.IntVar(&o.maxConns, "max-conns", defaultMaxConns, "most `connections` open at once; more wait to be accepted")
+	flags.IntVar(&o.sessionsPerClient, "max-sessions-per-client", 0, "most live `sessions` (room viewers included) of one client address (default 200, a tenth of all)")
 	flags.Func("public-url", "the `URL` users reach the server at, for room links, QR codes, embed snippets and the WebSocket origin check (default: each request's own host)",
 		func(s string) (err error) {
 			o.proxy.PublicURL, err = web.ParsePublicURL(s)

@@ -64,7 +64,8 @@ func startServer(tb testing.TB, args ...string) *Server {
 	if binary.err != nil {
 		tb.Fatal(binary.err)
 	}
-	s, err := Start(ctx, binary.path, args...)
+	// Every session of a load test comes from one address.
+	s, err := Start(ctx, binary.path, append([]string{"-max-sessions-per-client", "2000"}, args...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -107,8 +107,8 @@ test('describe: text for the screen and words for the live region', () => {
   const view = { t: tr.t, numbering: 'symbolic', refs: isnRefs(endpoints, events) };
   const synack = events.find((e) => e.kind === 'segment' && e.flags.join() === 'SYN,ACK');
   const d = describe(synack, view);
-  assert.match(d.text, /^#2 Server → Client: SYN,ACK seq=y ack=x\+1/);
-  assert.match(d.spoken, /^Server to Client: SYN,ACK seq=y ack=x\+1/);
+  assert.match(d.text, /^#2 Server → Client: SYN, ACK seq=y ack=x\+1/);
+  assert.match(d.spoken, /^Server to Client: SYN, ACK seq=y ack=x\+1/);
   const state = events.find((e) => e.kind === 'state' && e.to === 'ESTABLISHED');
   assert.equal(describe(state, view).spoken, 'Client enters ESTABLISHED');
   const send = events.find((e) => e.kind === 'call' && e.call === 'send');
@@ -217,6 +217,7 @@ test('session: the store follows the server, back and reset', () => {
   const sent = [];
   const session = new Session(store, { t: tr.t, totals: { demo: 3 } });
   session.transport = { send: (m) => sent.push(m) };
+  store.stepBy = 'event'; // one event a step, as the protocol's step and back
   const changes = [];
   store.on((c) => changes.push(c.what));
   session.load('demo');

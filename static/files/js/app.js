@@ -10,8 +10,8 @@ import { Ladder } from './ladder.js';
 import { Controls, prefs } from './controls.js';
 import { Keyboard } from './keyboard.js';
 import { Announcer } from './announce.js';
-import { describe } from './describe.js';
-import { isnRefs } from './numbers.js';
+import { describe, shownEvents } from './describe.js';
+import { isnRefs, notationOf, segmentLabels } from './numbers.js';
 import { EventList } from './panels/eventlist.js';
 import { PlayRange } from './range.js';
 
@@ -37,6 +37,8 @@ class App {
     this.store = new Store();
     const totals = Object.fromEntries(config.scenarios.filter((s) => s.events).map((s) => [s.id, s.events]));
     this.session = new SessionType(this.store, { t: this.tr.t, totals });
+    // The run the page carries is the one Step and Play pace by.
+    if (this.plan) this.session.setScript?.(config.scenario, this.plan.events);
     this.announcer = new Announcer(document.getElementById('announcer'), this.tr.t);
     this.vt = 0; // the virtual time shown, in ms
     this.base = { vt: 0, real: 0 };
@@ -89,10 +91,12 @@ class App {
     root.replaceChildren();
     this.ladder = new Ladder(root, {
       t,
-      onSelect: (i) => this.store.select(i),
+      // The diagram may show fewer events than the store has (timers
+      // hidden): its indices are those of view().shown.
+      onSelect: (i) => this.store.select(this.view().shown?.[i] ?? i),
       onDrop: (id) => this.session.drop(id),
     });
-    this.ladder.setNumbering(this.store.numbering);
+    this.ladder.setNumbering(this.store.numbering, this.store.flagStyle);
     this.showPlan();
     this.drawnVersion = -1;
     const events = document.getElementById('events');
@@ -141,7 +145,7 @@ class App {
       return;
     }
     if (this.planFor === id) {
-      this.ladder.setPlan(this.plan && { events: this.plan.events, endpoints: isnRefs(this.plan.endpoints, this.plan.events) });
+      this.ladder.setPlan(this.plan && { events: this.planShown(), endpoints: isnRefs(this.plan.endpoints, this.plan.events) });
       return;
     }
     this.ladder.setPlan(null);
@@ -152,9 +156,19 @@ class App {
       .then((tr) => {
         if (!tr || this.planFor !== id) return;
         this.plan = tr.truncated ? null : { events: tr.events, endpoints: tr.endpoints };
+        if (this.plan) this.session.setScript?.(id, tr.events);
         this.showPlan();
       })
       .catch(() => {}); // without it, the run is drawn as it plays
+  }
+
+  /** planShown is the plan's events the diagram draws: without timer
+   * bookkeeping when it is hidden, as the events so far are. */
+  planShown() {
+    const evs = this.plan.events;
+    if (!this.store.hideTimers) return evs;
+    if (this.planShownCache?.from !== evs) this.planShownCache = { from: evs, events: shownEvents(evs).map((i) => evs[i]) };
+    return this.planShownCache.events;
   }
 
   /** wholeRun is the plan of the run on the page, while the reader has not
@@ -165,12 +179,24 @@ class App {
     return { events: this.plan.events, endpoints: this.plan.endpoints };
   }
 
-  /** view is what describing events needs. */
+  /**
+   * view is what describing events needs: the translator, the notation, the
+   * ISN references, each segment's label as the diagram writes it (labels,
+   * by event) and, when timer bookkeeping is hidden, the indices of the
+   * events shown (shown; else null).
+   */
   view() {
-    if (!this.refsCache || this.refsCache.version !== this.eventsVersion) {
-      this.refsCache = { version: this.eventsVersion, refs: isnRefs(this.store.endpoints, this.store.events) };
+    const s = this.store;
+    const key = `${this.eventsVersion}:${s.numbering}:${s.flagStyle}:${s.hideTimers}`;
+    if (!this.refsCache || this.refsCache.key !== key) {
+      const refs = isnRefs(s.endpoints, s.events);
+      const all = segmentLabels(s.events, s.notation, refs);
+      const labels = new Map();
+      s.events.forEach((ev, i) => all[i] !== null && labels.set(ev, all[i]));
+      this.refsCache = { key, refs, labels, shown: s.hideTimers ? shownEvents(s.events) : null };
     }
-    return { t: this.tr.t, numbering: this.store.numbering, refs: this.refsCache.refs };
+    const { refs, labels, shown } = this.refsCache;
+    return { t: this.tr.t, numbering: s.numbering, notation: s.notation, refs, labels, shown };
   }
 
   changed(c) {
@@ -188,7 +214,9 @@ class App {
         break;
       case 'event':
         this.eventsVersion++;
-        if (this.animating()) {
+        if (this.session.pacing) {
+          // Play at a pace: its clock says the time.
+        } else if (this.animating()) {
           if (c.event.t_ms > this.vt) this.base = { vt: c.event.t_ms, real: now };
         } else {
           this.vt = c.event.t_ms;
@@ -233,7 +261,7 @@ class App {
   watchQuiet() {
     clearTimeout(this.quietTimer);
     const s = this.store;
-    if (!s.playing || s.speed === 'max') return;
+    if (!s.playing || s.speed === 'max' || this.session.pacing) return;
     this.quietTimer = setTimeout(() => {
       if (!s.playing || s.done) return;
       if (this.inFlight().length) {
@@ -245,9 +273,11 @@ class App {
     }, maxQuietMs);
   }
 
-  /** animating: virtual time runs smoothly between events. */
+  /** animating: virtual time runs smoothly between events (the server
+   * plays at a speed); at a pace, the page's own clock runs it. */
   animating() {
     const s = this.store;
+    if (this.session.pacing) return true;
     return s.playing && s.speed !== 'max' && !reducedMotion.matches;
   }
 
@@ -274,22 +304,27 @@ class App {
   frame() {
     this.raf = 0;
     const s = this.store;
-    if (this.animating()) {
-      const run = this.base.vt + (performance.now() - this.base.real) * s.speed;
+    if (this.session.pacing) {
+      // Without motion, the time shown moves from event to event.
+      this.vt = reducedMotion.matches ? (s.events.at(-1)?.t_ms ?? 0) : s.clock;
+    } else if (this.animating()) {
+      const speed = typeof s.speed === 'number' ? s.speed : this.session.paceRate(s.speed);
+      const run = this.base.vt + (performance.now() - this.base.real) * speed;
       this.vt = Math.max(this.vt, run);
     }
     const view = this.view();
     if (this.ladder) {
-      if (this.drawnVersion !== this.eventsVersion) {
-        this.ladder.setEvents(s.events, view.refs);
-        this.drawnVersion = this.eventsVersion;
+      const key = `${this.eventsVersion}:${s.hideTimers}`;
+      if (this.drawnVersion !== key) {
+        this.ladder.setEvents(view.shown ? view.shown.map((i) => s.events[i]) : s.events, view.refs);
+        this.drawnVersion = key;
       }
       this.ladder.setTime(this.vt);
-      this.ladder.select(s.selected);
+      this.ladder.select(view.shown ? shownPosition(view.shown, s.selected) : s.selected);
     }
     // The panels show the selected event: redraw them when it, the events,
     // the numbering or the views change, not on every animation frame.
-    const key = `${this.eventsVersion}:${s.selected}:${s.numbering}:${this.viewsVersion}`;
+    const key = `${this.eventsVersion}:${s.selected}:${s.numbering}:${s.flagStyle}:${s.hideTimers}:${this.viewsVersion}`;
     if (key !== this.panelsKey) {
       this.panelsKey = key;
       const p = this.panels;
@@ -435,11 +470,41 @@ class App {
   }
 
   setNumbering(n) {
-    if (!['absolute', 'relative', 'symbolic'].includes(n)) return;
-    this.store.numbering = n;
-    for (const r of document.querySelectorAll('input[name="numbering"]')) r.checked = r.value === n;
-    if (this.mode === 'app') prefs.set('numbering', n);
-    this.ladder?.setNumbering(n);
+    this.setNotation({ numbering: n, flags: this.store.flagStyle });
+  }
+
+  /**
+   * setNotation chooses how segments are written, {numbering, flags}
+   * (numbers.js): the one setting a room's viewers follow. The store says
+   * "notation" when it changes.
+   */
+  setNotation(notation, { save = this.mode === 'app' } = {}) {
+    const { numbering, flags } = notationOf(notation);
+    const s = this.store;
+    if (numbering === s.numbering && flags === s.flagStyle) return;
+    s.numbering = numbering;
+    s.flagStyle = flags;
+    for (const r of document.querySelectorAll('input[name="numbering"]')) r.checked = r.value === numbering;
+    const bits = document.getElementById('flag-bits');
+    if (bits) bits.checked = flags === 'bits';
+    if (save) {
+      prefs.set('numbering', numbering);
+      prefs.set('flags', flags === 'bits' ? 'bits' : null);
+    }
+    this.ladder?.setNumbering(numbering, flags);
+    this.panels.events?.invalidate();
+    s.emit('notation');
+    this.schedule();
+  }
+
+  /** setTimersShown shows or hides timer bookkeeping (?timers=0). */
+  setTimersShown(on) {
+    const s = this.store;
+    if (s.hideTimers === !on) return;
+    s.hideTimers = !on;
+    const box = document.getElementById('show-timers');
+    if (box) box.checked = on;
+    this.showPlan();
     this.panels.events?.invalidate();
     this.schedule();
   }
@@ -514,6 +579,15 @@ class App {
     const inner = root.querySelector('[tabindex="0"]');
     (inner || root).focus();
   }
+}
+
+/** shownPosition is the position in shown (indices of the events shown) of
+ * event index, or of the last event shown before it; -1 when none. */
+function shownPosition(shown, index) {
+  if (index < 0) return -1;
+  let pos = -1;
+  for (let i = 0; i < shown.length && shown[i] <= index; i++) pos = i;
+  return pos;
 }
 
 const config = readJSON('synack-config');

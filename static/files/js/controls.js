@@ -1,8 +1,17 @@
-// The page's controls: scenario picker, playback toolbar, speed, numbering,
-// the sandbox's socket calls, dropping a segment in flight, and the display
-// preferences (language, theme, projector mode). Preferences are kept in
-// localStorage; the language is kept in the address (?lang=), which the
-// server reads first.
+// The page's controls: scenario picker, playback toolbar, speed, notation,
+// timers shown or not, the sandbox's socket calls, dropping a segment in
+// flight, and the display preferences (language, theme, projector mode).
+// Preferences are kept in localStorage; the language is kept in the address
+// (?lang=), which the server reads first. The address also sets the
+// notation (?numbering=absolute|relative|symbolic, ?flags=names|bits), what
+// one Step moves by (?step=segment|event) and ?timers=0; an address wins
+// over a saved preference.
+
+import { FLAG_STYLES, NUMBERINGS } from './numbers.js';
+import { isPace } from './session.js';
+
+/** stepModes are what one Step moves by (pace.js STEP_MODES). */
+const stepModes = ['segment', 'event'];
 
 const store = {
   get(key) {
@@ -26,16 +35,33 @@ export const prefs = store;
 
 const themes = ['auto', 'light', 'dark'];
 
-/** parseSpeed reads a speed option value: a number or "max". */
+/** parseSpeed reads a speed option value: a pace ("teaching", "fast"),
+ * "max" or a number. */
 export function parseSpeed(v) {
-  if (v === 'max') return 'max';
+  if (v === 'max' || isPace(v)) return v;
   const n = Number(v);
-  return n > 0 ? n : null;
+  return v != null && v !== '' && n > 0 ? n : null;
+}
+
+/**
+ * pageOptions reads the options the address gives ({numbering, flags,
+ * stepBy, timers}), each undefined when absent or not one of its values.
+ */
+export function pageOptions(search = location.search) {
+  const q = new URLSearchParams(search);
+  const pick = (name, values) => (values.includes(q.get(name)) ? q.get(name) : undefined);
+  const timers = q.get('timers');
+  return {
+    numbering: pick('numbering', NUMBERINGS),
+    flags: pick('flags', FLAG_STYLES),
+    stepBy: pick('step', stepModes),
+    timers: timers === '0' ? false : timers === '1' ? true : undefined,
+  };
 }
 
 /** speedValue is the option value of a speed. */
 function speedValue(speed) {
-  return speed === 'max' ? 'max' : String(speed);
+  return String(speed);
 }
 
 export class Controls {
@@ -67,6 +93,8 @@ export class Controls {
     for (const radio of document.querySelectorAll('input[name="numbering"]')) {
       radio.addEventListener('change', (e) => app.setNumbering(e.target.value));
     }
+    $('flag-bits')?.addEventListener('change', (e) => app.setNotation({ numbering: app.store.numbering, flags: e.target.checked ? 'bits' : 'names' }));
+    $('show-timers')?.addEventListener('change', (e) => app.setTimersShown(e.target.checked));
     $('drop')?.addEventListener('click', () => this.dropFirst());
     $('theme')?.addEventListener('click', () => this.cycleTheme());
     $('projector')?.addEventListener('click', () => this.toggleProjector());
@@ -95,13 +123,19 @@ export class Controls {
     this.showProjector();
   }
 
-  /** restore applies the saved numbering and speed. */
+  /** restore applies the address's options, then the saved notation and
+   * speed (the app's only: an embed is as its address says). */
   restore(speedFromPage) {
     const { app, $ } = this;
-    const numbering = prefs.get('numbering');
-    if (numbering && app.mode === 'app') app.setNumbering(numbering);
-    const saved = app.mode === 'app' ? parseSpeed(prefs.get('speed')) : null;
-    const speed = speedFromPage ?? saved;
+    const given = pageOptions();
+    const saved = app.mode === 'app';
+    app.setNotation({
+      numbering: given.numbering ?? (saved ? prefs.get('numbering') : null),
+      flags: given.flags ?? (saved ? prefs.get('flags') : null),
+    }, { save: false });
+    app.store.stepBy = given.stepBy ?? 'segment';
+    app.setTimersShown(given.timers ?? true);
+    const speed = speedFromPage ?? (saved ? parseSpeed(prefs.get('speed')) : null);
     if (speed != null) {
       const sel = $('speed');
       if (sel && ![...sel.options].some((o) => o.value === speedValue(speed))) {
@@ -110,7 +144,7 @@ export class Controls {
       if (sel) sel.value = speedValue(speed);
       app.store.speed = speed;
     } else {
-      app.store.speed = parseSpeed($('speed')?.value) ?? 0.1;
+      app.store.speed = parseSpeed($('speed')?.value) ?? 'teaching';
     }
   }
 

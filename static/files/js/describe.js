@@ -6,9 +6,10 @@ import { formatTime } from './format.js';
 import { formatSegmentLabel } from './layout.js';
 
 /**
- * View is what describing an event needs: the translator, the numbering
- * chosen, and both endpoints' ISN references (numbers.js isnRefs).
- * @typedef {{t: Function, numbering: string, refs: object}} View
+ * View is what describing an event needs: the translator, the notation
+ * chosen ({numbering, flags}, numbers.js), both endpoints' ISN references
+ * (numbers.js isnRefs) and, optionally, the run's segment labels by event.
+ * @typedef {{t: Function, numbering: string, notation?: object, refs: object, labels?: Map}} View
  */
 
 /** endpointName is "Client" or "Server" in the page's language. */
@@ -21,9 +22,26 @@ export function timeText(t, ms) {
   return formatTime(ms);
 }
 
-/** segmentLabel is "SYN,ACK seq=y ack=x+1", as the diagram labels it. */
+/** segmentLabel is "SYN, ACK seq=y ack=x+1", as the diagram labels it:
+ * view.labels has the run's labels (numbers.js segmentLabels, whose letters
+ * depend on what came before); alone, a segment is written from the ISNs. */
 export function segmentLabel(ev, view) {
-  return formatSegmentLabel(ev, view.numbering, view.refs);
+  return view.labels?.get(ev) ?? formatSegmentLabel(ev, view.notation ?? view.numbering, view.refs);
+}
+
+/** isTimerBookkeeping: a timer set, restarted or cancelled, which a first
+ * lesson leaves out (?timers=0). A timer that fires stays: it explains the
+ * retransmission or the close that follows. */
+export function isTimerBookkeeping(ev) {
+  return ev?.kind === 'timer' && ev.action !== 'fire';
+}
+
+/** shownEvents lists the indices of the events shown when timer
+ * bookkeeping is hidden. */
+export function shownEvents(events) {
+  const shown = [];
+  events.forEach((ev, i) => isTimerBookkeeping(ev) || shown.push(i));
+  return shown;
 }
 
 /** segmentNotes are the words after a segment: lost, retransmission, … */

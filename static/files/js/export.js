@@ -56,6 +56,7 @@ function cross(x, y, r) {
  *   title      the scenario's name, written above the diagram
  *   endpoints  the trace's endpoints (addresses, ISNs)
  *   numbering  'absolute' | 'relative' | 'symbolic'
+ *   flags      'names' ("FIN, ACK") | 'bits' ("FIN=1, ACK=1")
  *   white      a white background and the light colours (for slides and
  *              print); otherwise the colours of theme on its background
  *   theme      'light' | 'dark' (without white)
@@ -70,6 +71,7 @@ export function diagramSVG(events, opts = {}) {
   if (!opts.white && opts.theme !== 'dark') c.bg = '#fdfdfc';
   const L = layout(events, {
     numbering: opts.numbering,
+    flags: opts.flags,
     endpoints: opts.endpoints || undefined,
     width: opts.width > 0 ? opts.width : 960,
     fontPx: opts.fontPx > 0 ? opts.fontPx : 13,

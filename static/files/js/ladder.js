@@ -307,9 +307,12 @@ export class Ladder {
     this.schedule();
   }
 
-  setNumbering(mode) {
-    if (mode === this.numbering) return;
+  // setNumbering chooses the notation of segment labels (numbers.js):
+  // numbering mode and flag style ('names' or 'bits').
+  setNumbering(mode, flags = 'names') {
+    if (mode === this.numbering && flags === this.flags) return;
     this.numbering = mode;
+    this.flags = flags;
     this.dirty = true;
     this.urgent = true;
     this.schedule();
@@ -425,6 +428,7 @@ export class Ladder {
     const lineH = Math.round(1.45 * this.fontPx);
     const L = layout(this.drawn, {
       numbering: this.numbering,
+      flags: this.flags,
       endpoints: (planned ? this.plan.endpoints : this.endpoints) || undefined,
       width: this.width,
       fontPx: this.fontPx,

@@ -23,11 +23,13 @@
 // timeToY is strictly increasing; yToTime is its inverse (and is constant
 // over the sub-rows of one time).
 
-import { formatDuration, formatSeq, formatTime } from './format.js';
+import { formatDuration, formatTime } from './format.js';
+import { NUMBERINGS, Notation, segmentLabels } from './numbers.js';
 import { phaseKey, phases as phasesOf } from './phases.js';
 
-// The numbering modes of sequence numbers.
-export const NUMBERINGS = Object.freeze(['absolute', 'relative', 'symbolic']);
+// The numbering modes and the labels are numbers.js's notation, which the
+// event list and the panels share.
+export { NUMBERINGS, segmentLabels };
 
 // The lists of drawable items, in the order visibleRange reports them.
 export const ITEM_LISTS = Object.freeze(['segments', 'states', 'timers', 'calls', 'notes', 'breaks', 'ticks', 'phases']);
@@ -178,79 +180,13 @@ export function wrapText(text, max) {
 }
 
 const num = (v, d = 0) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
-const has = (flags, f) => Array.isArray(flags) && flags.includes(f);
 const otherSide = (e) => (e === 'server' ? 'client' : 'server');
 const side = (e) => (e === 'server' ? 'server' : 'client');
 
-// formatSegmentLabel writes a segment the way textbooks and Wireshark do:
-// its flags, then seq, then ack (only when the ACK flag is set: without it
-// the field means nothing), then len. numbering is 'absolute', 'relative'
-// (counted from each side's ISN) or 'symbolic' (x for the client's ISN, y
-// for the server's: "SYN seq=x", "SYN,ACK seq=y ack=x+1", "ACK seq=x+1
-// ack=y+1"; len only when not 0). endpoints is {client: {isn, symbol?,
-// known?}, server: {…}}; an ISN of 0 without known: true counts as unknown
-// (a host that never opened a connection), and then numbers stay absolute,
-// as they do for spoofed segments, which belong to no connection.
-export function formatSegmentLabel(ev, numbering, endpoints) {
-  const mode = NUMBERINGS.includes(numbering) ? numbering : 'relative';
-  const spoofed = Boolean(ev.spoofed) || ev.drop_reason === 'unreachable';
-  const ref = (who) => {
-    if (spoofed || !endpoints) return null;
-    const e = endpoints[who];
-    if (!e) return null;
-    const known = e.known ?? (Number.isFinite(e.isn) && e.isn !== 0);
-    return { isn: e.isn, known, symbol: e.symbol || (who === 'server' ? 'y' : 'x') };
-  };
-  const flags = Array.isArray(ev.flags) && ev.flags.length ? ev.flags.join(',') : 'none';
-  const parts = [flags, `seq=${formatSeq(num(ev.seq), mode, ref(side(ev.from)))}`];
-  if (has(ev.flags, 'ACK')) parts.push(`ack=${formatSeq(num(ev.ack), mode, ref(side(ev.to)))}`);
-  const len = num(ev.len);
-  if (mode !== 'symbolic' || len !== 0) parts.push(`len=${len}`);
-  return parts.join(' ');
-}
-
-// Numbering follows connections: a SYN from an endpoint (not injected, not
-// spoofed) with a new sequence number starts a new connection, whose ISN
-// then counts, and whose letter gets a prime (x′, y′), as a new stream does
-// in Wireshark and in the Mermaid export.
-class ISNTracker {
-  constructor(endpoints) {
-    const eps = endpoints || {};
-    const of = (e) => ({ isn: num(eps[e]?.isn), known: eps[e]?.known ?? num(eps[e]?.isn) !== 0, gen: 0 });
-    this.sides = { client: of('client'), server: of('server') };
-    this.ctx = null;
-  }
-
-  // see takes a segment event, in order, and returns the endpoints to
-  // number it with (shared between segments while no ISN changes).
-  see(ev) {
-    const unreachable = ev.drop_reason === 'unreachable';
-    if (has(ev.flags, 'SYN') && !ev.injected && !ev.spoofed && !unreachable) {
-      const s = this.sides[side(ev.from)];
-      const seq = num(ev.seq) >>> 0;
-      if (!s.known || s.isn >>> 0 !== seq) {
-        if (s.known) s.gen++;
-        s.isn = seq;
-        s.known = true;
-        this.ctx = null;
-      }
-    }
-    const { client, server } = this.sides;
-    this.ctx ??= {
-      client: { isn: client.isn, known: client.known, symbol: 'x' + '′'.repeat(client.gen) },
-      server: { isn: server.isn, known: server.known, symbol: 'y' + '′'.repeat(server.gen) },
-    };
-    return this.ctx;
-  }
-}
-
-// segmentLabels gives, for each event, the label the diagram writes on it
-// (formatSegmentLabel with the ISNs of the connection it belongs to), or
-// null for an event that is not a segment, so that the event list and the
-// panels can read exactly as the diagram does.
-export function segmentLabels(events, numbering, endpoints) {
-  const isns = new ISNTracker(endpoints);
-  return (Array.isArray(events) ? events : []).map((ev) => (ev && ev.kind === 'segment' ? formatSegmentLabel(ev, numbering, isns.see(ev)) : null));
+// formatSegmentLabel writes one segment alone, numbered from endpoints'
+// ISNs (numbers.js Notation; a whole run is segmentLabels').
+export function formatSegmentLabel(ev, notation, endpoints) {
+  return new Notation(notation, endpoints).label(ev);
 }
 
 // callText writes a socket call as code: "connect()", "send("hello")",
@@ -466,6 +402,7 @@ const TIMER_STEPS = [0, 0.5, -0.5, 1, -1, 1.5, -1.5, 2, -2, 2.5, -2.5, 3, -3];
 
 // layout computes the diagram of events. opts:
 //   numbering   'absolute' | 'relative' | 'symbolic' (default 'relative')
+//   flags       'names' ("FIN, ACK", the default) | 'bits' ("FIN=1, ACK=1")
 //   endpoints   {client: {isn, addr, port}, server: {…}} as the trace gives them
 //   pxPerMs     pixels per virtual millisecond outside compressed gaps
 //   width       the width to fill (the layout may be wider: it never squeezes
@@ -506,7 +443,7 @@ export function layout(events, opts = {}) {
 function layoutAt(events, o, vScale) {
   const evs = Array.isArray(events) ? events : [];
   const m = metrics(o, vScale);
-  const numbering = NUMBERINGS.includes(o.numbering) ? o.numbering : 'relative';
+  const notation = new Notation({ numbering: o.numbering, flags: o.flags }, o.endpoints);
   const compress = o.compressGaps !== false;
   const eps = o.endpoints || {};
 
@@ -528,7 +465,6 @@ function layoutAt(events, o, vScale) {
     if ((slots.get(t) ?? -1) < slot) slots.set(t, slot);
   };
   const sentAt = new Map(); // "from time" → segments sent so far
-  const isns = new ISNTracker(eps);
   const segRaw = []; // {ev, index, slot, label}
   const segAt = new Map(); // segment id → position in segRaw
   const dropOf = new Map(); // segment id → {index, t}
@@ -547,13 +483,12 @@ function layoutAt(events, o, vScale) {
         const slot = sentAt.get(sk) || 0;
         sentAt.set(sk, slot + 1);
         key(t, slot);
-        const ctx = isns.see(ev);
         const arrive = ev.fate === 'dropped' || !Number.isFinite(ev.arrive_ms) ? t + delay : ev.arrive_ms;
         key(arrive, slot);
         row.list = 'segments';
         row.at = segRaw.length;
         if (!segAt.has(ev.id)) segAt.set(ev.id, segRaw.length);
-        segRaw.push({ ev, index, slot, arrive, label: formatSegmentLabel(ev, numbering, ctx) });
+        segRaw.push({ ev, index, slot, arrive, label: notation.label(ev) });
         break;
       }
       case 'drop':
@@ -904,7 +839,7 @@ function layoutAt(events, o, vScale) {
   const out = {
     width,
     height,
-    numbering,
+    numbering: notation.numbering,
     lanes,
     metrics: m,
     delayMs: delay,

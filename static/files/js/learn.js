@@ -474,7 +474,7 @@ class LessonPage {
   }
 
   async boot() {
-    const [{ Store, Session }, { Ladder }, { isnRefs }, { describe }, embed] = await Promise.all([
+    const [{ Store, Session }, { Ladder }, { isnRefs, notationOf, segmentLabels }, { describe }, embed] = await Promise.all([
       import('./session.js'),
       import('./ladder.js'),
       import('./numbers.js'),
@@ -482,6 +482,10 @@ class LessonPage {
       import('./embed.js'),
     ]);
     this.isnRefs = isnRefs;
+    this.segmentLabels = segmentLabels;
+    // ?numbering= and ?flags= choose the notation, as on the app's page.
+    const q = new URLSearchParams(location.search);
+    this.notation = notationOf({ numbering: q.get('numbering'), flags: q.get('flags') });
     this.describe = describe;
     this.embed = embed;
     // Embedded, the frame tells the course page around it its height and
@@ -506,6 +510,7 @@ class LessonPage {
       },
       onDrop: (id) => this.dropSegment(id),
     });
+    this.ladder.setNumbering(this.notation.numbering, this.notation.flags);
     this.session.connect();
     const v = this.view;
     this.session.load(v.scenario_id || v.id, v.scenario_id ? undefined : v.scenario);
@@ -840,8 +845,12 @@ class LessonPage {
   }
 
   describeView() {
-    const refs = this.isnRefs(this.store.endpoints, this.store.events);
-    return { t: this.t, numbering: 'relative', refs };
+    const s = this.store;
+    const refs = this.isnRefs(s.endpoints, s.events);
+    const all = this.segmentLabels(s.events, this.notation, refs);
+    const labels = new Map();
+    s.events.forEach((ev, i) => all[i] !== null && labels.set(ev, all[i]));
+    return { t: this.t, numbering: this.notation.numbering, notation: this.notation, refs, labels };
   }
 
   async openEvents() {

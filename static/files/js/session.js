@@ -5,10 +5,17 @@
 
 import { errorText } from './i18n.js';
 
+/** paceTickMs is how often play at a pace moves its clock on (the drawing
+ * runs at the frame rate and reads the clock in between). */
+const paceTickMs = 40;
+
+/** isPace: speed is one of pace.js's paces, which the page plays itself. */
+export const isPace = (speed) => speed === 'teaching' || speed === 'fast';
+
 /**
  * Store is the page's state. It dispatches a "change" event whose detail
- * names what changed: loaded, event, rewound, recorded, select, play, done, error,
- * numbering, lang, connection.
+ * names what changed: loaded, event, rewound, recorded, select, play, done,
+ * error, notation, lang, connection, script.
  */
 export class Store extends EventTarget {
   constructor() {
@@ -19,11 +26,26 @@ export class Store extends EventTarget {
     this.events = [];
     this.selected = -1;
     this.playing = false;
-    this.speed = 0.1;
+    /** speed is a pace ('teaching', 'fast': pace.js), 'max', or a number
+     * of virtual ms per real ms (the server paces those). */
+    this.speed = 'teaching';
+    /** stepBy is what one Step moves by: 'segment' or 'event'. */
+    this.stepBy = 'segment';
+    /** hideTimers leaves timer bookkeeping out of the diagram and the
+     * event list (?timers=0), for a first lesson. */
+    this.hideTimers = false;
+    /** clock is the virtual time play at a pace has reached. */
+    this.clock = 0;
+    /** script is the whole run's events when they are known beforehand (a
+     * built-in's or a custom scenario's trace), else null. */
+    this.script = null;
     this.done = false;
     /** total is how many events the run will have, when known beforehand. */
     this.total = null;
+    /** numbering and flagStyle are the notation (numbers.js); read and
+     * set them together as notation. */
     this.numbering = 'relative';
+    this.flagStyle = 'names';
     this.connection = 'connecting';
     this.error = '';
     /** errorMsg is the server's last error message, as it came. */
@@ -36,6 +58,18 @@ export class Store extends EventTarget {
      * before it. A back or seek to that many or fewer undoes it.
      */
     this.live = [];
+  }
+
+  /** notation is how segments are written, one setting: {numbering,
+   * flags} (numbers.js), which a room's viewers follow. */
+  get notation() {
+    return { numbering: this.numbering, flags: this.flagStyle };
+  }
+
+  /** known is the run's whole event list while it is known beforehand:
+   * not once the reader has changed the run. */
+  get known() {
+    return this.altered || !this.script || this.script.length < this.events.length ? null : this.script;
   }
 
   emit(what, extra = {}) {
@@ -78,6 +112,17 @@ export class Session {
     this.everOpened = false;
     this.retries = 0;
     this.lastLoad = null;
+    /** pacer is play at a pace: {clock, requested, last, timer}. */
+    this.pacer = null;
+    /** untilSegment: a Step by segment without a known run steps on until
+     * a segment comes. */
+    this.untilSegment = false;
+    this.loadToken = 0;
+  }
+
+  /** pacing: the page plays at a pace by itself. */
+  get pacing() {
+    return this.pacer !== null;
   }
 
   /** path is the WebSocket's address on this server (room.js follows a room). */
@@ -122,6 +167,7 @@ export class Session {
       // The server's engine went with the connection: start again from
       // the scenario's beginning once a new one is open.
       this.setConnection('reconnecting');
+      this.stopPacer();
       this.store.playing = false;
       this.store.emit('play');
       const wait = backoffMs[Math.min(this.retries++, backoffMs.length - 1)];
@@ -155,6 +201,8 @@ export class Session {
     const s = this.store;
     switch (msg.type) {
       case 'loaded':
+        this.stopPacer();
+        this.untilSegment = false;
         s.scenario = msg.scenario;
         s.endpoints = msg.endpoints;
         s.events = [];
@@ -169,6 +217,10 @@ export class Session {
         s.selected = s.latest;
         s.error = ''; // the run went on: an earlier refusal is old news
         s.emit('event', { event: msg.event, index: s.latest });
+        if (this.untilSegment) {
+          if (msg.event.kind === 'segment') this.untilSegment = false;
+          else this.send({ type: 'step' });
+        }
         break;
       case 'rewound': {
         const n = Math.max(0, Math.min(msg.cursor | 0, s.events.length));
@@ -185,12 +237,15 @@ export class Session {
         s.emit('recorded');
         break;
       case 'done':
+        this.untilSegment = false;
+        this.stopPacer();
         s.done = true;
         s.playing = false;
         if (s.total === null || s.altered) s.total = s.events.length;
         s.emit('done');
         break;
       case 'error':
+        this.untilSegment = false;
         s.errorMsg = msg; // kept to say it again in another language
         s.error = errorText(msg, this.t);
         s.emit('error');
@@ -210,24 +265,162 @@ export class Session {
     s.playing = false;
     s.emit('play');
     this.lastLoad = { type: 'load', scenario: scenario ?? id };
+    this.stopPacer();
     this.send(this.lastLoad);
+    this.store.script = null;
+    this.scriptFor = { token: ++this.loadToken, id, scenario, fetched: null };
   }
 
-  step() {
-    if (this.store.playing) this.pause();
+  /**
+   * ready loads what Step by segment and play at a pace need, the first
+   * time they do (so that the first load of the page carries neither):
+   * pace.js, and the whole run beforehand (fetchScript).
+   */
+  async ready() {
+    this.paceModule ??= import('./pace.js');
+    const f = this.scriptFor;
+    if (f) f.fetched ??= this.fetchScript(f.token, f.id, f.scenario);
+    const [pace] = await Promise.all([this.paceModule, f?.fetched]);
+    this.pace = pace;
+    return pace;
+  }
+
+  /**
+   * fetchScript gets the whole run beforehand, for Step by segment and play
+   * at a pace to know what comes next: a built-in's recorded trace (or the
+   * one the page carries), a custom scenario's run. The sandbox has none:
+   * what happens there is what the reader does.
+   */
+  async fetchScript(token, id, scenario) {
+    const s = this.store;
+    if (id === 'sandbox' || (scenario && !scenario.steps?.length)) return;
+    let events = this.scripts?.get(id) ?? null;
+    if (!events) {
+      try {
+        const res = scenario
+          ? await fetch('/api/run', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(scenario) })
+          : await fetch(`/api/scenarios/${encodeURIComponent(id)}/trace`);
+        if (!res.ok) return;
+        events = (await res.json()).events;
+      } catch {
+        return; // offline: steps go one event at a time until a segment
+      }
+      if (!Array.isArray(events)) return;
+      if (!scenario) (this.scripts ??= new Map()).set(id, events);
+    }
+    if (token !== this.loadToken) return;
+    s.script = events;
+    s.emit('script');
+  }
+
+  /** setScript gives the run of built-in id, when the page carries it. */
+  setScript(id, events) {
+    if (Array.isArray(events)) (this.scripts ??= new Map()).set(id, events);
+  }
+
+  /** goTo moves the run to just after its first cursor events (seek). */
+  goTo(cursor) {
+    this.send({ type: 'seek', cursor });
+  }
+
+  /** step moves on by one segment (with what belongs to it: pace.js) or,
+   * with stepBy 'event', by one event. */
+  async step() {
+    const s = this.store;
+    if (s.playing) this.pause();
+    if (s.stepBy !== 'event') {
+      const { nextStop } = await this.ready();
+      const known = s.known;
+      const target = known ? nextStop(known, s.events.length) : s.events.length;
+      if (target > s.events.length) {
+        this.goTo(target);
+        return;
+      }
+      // Not known beforehand: on until a segment comes.
+      if (!known) this.untilSegment = true;
+    }
     this.send({ type: 'step' });
   }
 
-  play(speed = this.store.speed) {
+  async play(speed = this.store.speed) {
     const s = this.store;
     if (s.done && !s.altered && s.scenarioId !== 'sandbox') this.reset();
+    this.stopPacer();
+    this.untilSegment = false;
     s.speed = speed;
     s.playing = true;
     s.emit('play');
-    this.send({ type: 'play', speed });
+    if (!isPace(speed)) {
+      this.send({ type: 'play', speed });
+      return;
+    }
+    const token = this.loadToken;
+    await this.ready();
+    // Paused, or another scenario, meanwhile.
+    if (!s.playing || s.speed !== speed || token !== this.loadToken || this.pacing) return;
+    const known = s.known;
+    if (known) {
+      this.startPacer(known, speed);
+      return;
+    }
+    // A run not known beforehand: the server plays it at the same flight
+    // time, without the pauses.
+    this.send({ type: 'play', speed: this.paceRate(speed) });
+  }
+
+  /** paceRate is a pace as a speed the server plays at (once pace.js is
+   * loaded, as it is whenever the page plays at a pace). */
+  paceRate(pace) {
+    const s = this.store;
+    const p = this.pace;
+    return p ? p.oneWayDelay(s.script ?? s.events) / p.PACES[pace].flightMs : 10 / 1500;
+  }
+
+  /** startPacer plays the known run at a pace: the page's clock says how
+   * many events to show, and seek brings them. */
+  startPacer(script, pace) {
+    const s = this.store;
+    const cursor = s.events.length;
+    const vt = cursor ? s.events[cursor - 1].t_ms : 0;
+    const p = { clock: new this.pace.PaceClock(script, pace, { vt, cursor }), requested: cursor, last: performance.now(), timer: 0 };
+    this.pacer = p;
+    s.clock = vt;
+    const tick = () => {
+      if (this.pacer !== p) return;
+      const now = performance.now();
+      // A tick the browser held back (a busy machine, a hidden tab) slows
+      // the clock down rather than skipping what it should have shown.
+      const r = p.clock.advance(Math.min(now - p.last, 4 * paceTickMs));
+      p.last = now;
+      s.clock = r.vt;
+      // Only ever forward: events the store already has (the server's,
+      // played before the run was known) are not taken back.
+      if (r.cursor > Math.max(p.requested, s.events.length)) {
+        p.requested = r.cursor;
+        this.goTo(r.cursor);
+      }
+      // The run's end, once the last seek has brought every event (a
+      // command before its answer would stop it short): the server says
+      // done.
+      if (r.done && s.events.length >= script.length) {
+        this.stopPacer();
+        this.send({ type: 'step' });
+        return;
+      }
+      p.timer = setTimeout(tick, paceTickMs);
+    };
+    tick();
+  }
+
+  stopPacer() {
+    if (!this.pacer) return;
+    clearTimeout(this.pacer.timer);
+    this.pacer = null;
   }
 
   pause() {
+    this.stopPacer();
+    this.untilSegment = false;
     this.store.playing = false;
     this.store.emit('play');
     this.send({ type: 'pause' });
@@ -245,21 +438,31 @@ export class Session {
    * ten minutes.)
    */
   skipGap() {
-    if (!this.store.playing) return;
+    const s = this.store;
+    if (!s.playing || this.pacing) return;
     this.send({ type: 'step' });
-    this.send({ type: 'play', speed: this.store.speed });
+    this.send({ type: 'play', speed: isPace(s.speed) ? this.paceRate(s.speed) : s.speed });
   }
 
   /** setSpeed changes the speed, at once when playing. */
   setSpeed(speed) {
     this.store.speed = speed;
-    if (this.store.playing) this.send({ type: 'play', speed });
-    this.store.emit('play');
+    if (this.store.playing) this.play(speed);
+    else this.store.emit('play');
   }
 
-  back() {
-    if (this.store.playing) this.pause();
-    if (this.store.events.length > 0) this.send({ type: 'back' });
+  /** back goes back over one segment (with what belongs to it) or, with
+   * stepBy 'event', over one event. */
+  async back() {
+    const s = this.store;
+    if (s.playing) this.pause();
+    if (s.events.length === 0) return;
+    if (s.stepBy === 'event') {
+      this.send({ type: 'back' });
+      return;
+    }
+    const { prevStop } = await this.ready();
+    this.goTo(prevStop(s.events, s.events.length));
   }
 
   /**
@@ -277,6 +480,7 @@ export class Session {
 
   reset() {
     const s = this.store;
+    this.stopPacer();
     if (s.playing) this.pause();
     this.send({ type: 'reset' });
     s.events.length = 0;
@@ -291,6 +495,9 @@ export class Session {
 
   /** call makes a socket call now (interactive mode). */
   call(endpoint, call, data) {
+    const pace = this.pacing ? this.store.speed : null;
+    this.stopPacer();
+    if (pace) this.send({ type: 'play', speed: this.paceRate(pace) });
     const msg = { type: 'call', endpoint, call };
     if (call === 'send') msg.data = data;
     this.store.altered = true;
@@ -300,8 +507,13 @@ export class Session {
 
   /** drop loses a segment that is in flight. */
   drop(segmentId) {
-    this.store.altered = true;
-    this.store.total = null;
+    const s = this.store;
+    const pace = this.pacing ? s.speed : null;
+    this.stopPacer();
+    s.altered = true;
+    s.total = null;
     this.send({ type: 'fault', drop: { segment: segmentId } });
+    // The run is no longer the one known beforehand: the server plays on.
+    if (pace) this.send({ type: 'play', speed: this.paceRate(pace) });
   }
 }

@@ -339,6 +339,7 @@ export class ShareDialog {
       title: this.source.title,
       endpoints,
       numbering: app.store.numbering,
+      flags: app.store.flagStyle,
       white: this.white.checked,
       theme: this.theme(),
       lang: app.tr.lang,

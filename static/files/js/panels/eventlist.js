@@ -66,16 +66,44 @@ export class EventList {
     resized.observe(this.probe);
   }
 
+  // The rows are the events shown (view.shown: their indices, when timer
+  // bookkeeping is hidden), else every event. A row's position and its
+  // event's index then differ: size() and at() count rows, posOf() finds
+  // the row of an event (or of the last shown before it).
+  size() {
+    return this.rows ? this.rows.length : (this.store?.events.length ?? 0);
+  }
+
+  at(pos) {
+    return this.rows ? this.rows[pos] : pos;
+  }
+
+  posOf(index) {
+    if (!this.rows) return index;
+    let lo = 0;
+    let hi = this.rows.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.rows[mid] <= index) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
   key(e) {
     const s = this.store;
     if (!s || !e.target.closest('button[data-index]')) return;
-    const i = +e.target.dataset.index;
+    const i = this.posOf(+e.target.dataset.index);
+    const last = this.size() - 1;
     const page = Math.max(1, Math.floor(this.scroller.clientHeight / (this.rowHeight || 32)) - 1);
-    const moves = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: s.latest, PageDown: i + page, PageUp: i - page };
+    const moves = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: last, PageDown: i + page, PageUp: i - page };
     if (!(e.key in moves)) return;
     e.preventDefault();
     e.stopPropagation();
-    const to = Math.max(0, Math.min(s.latest, moves[e.key]));
+    const to = this.at(Math.max(0, Math.min(last, moves[e.key])));
     this.onSelect(to);
     this.focusAfterDraw = to;
   }
@@ -88,6 +116,7 @@ export class EventList {
       return;
     }
     this.focusAfterDraw = s.selected >= 0 ? s.selected : s.latest;
+    if (this.rows) this.focusAfterDraw = this.at(Math.max(0, this.posOf(this.focusAfterDraw)));
     this.reveal(this.focusAfterDraw);
     this.draw();
   }
@@ -95,7 +124,8 @@ export class EventList {
   render(store, view) {
     this.store = store;
     this.view = view;
-    const n = store.events.length;
+    this.rows = view?.shown ?? null;
+    const n = this.size();
     this.count.textContent = this.t('events.count', { n });
     // The spacer's height first: revealing the last row needs room to scroll.
     this.spacer.style.height = `${n * this.measure()}px`;
@@ -120,7 +150,7 @@ export class EventList {
 
   reveal(index) {
     const h = this.measure();
-    const top = index * h;
+    const top = Math.max(0, this.posOf(index)) * h;
     const view = this.scroller.clientHeight;
     if (top < this.scroller.scrollTop) this.scroller.scrollTop = top;
     else if (top + h > this.scroller.scrollTop + view) this.scroller.scrollTop = top + h - view;
@@ -129,7 +159,7 @@ export class EventList {
   draw() {
     const s = this.store;
     if (!s) return;
-    const n = s.events.length;
+    const n = this.size();
     const h = this.measure();
     this.spacer.style.height = `${n * h}px`;
     const first = Math.max(0, Math.floor(this.scroller.scrollTop / h) - overscan);
@@ -140,9 +170,9 @@ export class EventList {
     this.drawn = key;
     this.list.start = first + 1;
     this.list.style.top = `${first * h}px`;
-    const tabIndex = s.selected >= 0 ? s.selected : n - 1;
+    const tabIndex = this.at(Math.max(0, this.posOf(s.selected >= 0 ? s.selected : s.latest)));
     const items = [];
-    for (let i = first; i < last; i++) items.push(this.row(s.events[i], i, n, tabIndex));
+    for (let p = first; p < last; p++) items.push(this.row(s.events[this.at(p)], this.at(p), p, n, tabIndex));
     this.list.replaceChildren(...items);
     this.afterDraw();
   }
@@ -154,10 +184,10 @@ export class EventList {
     b?.focus({ preventScroll: false });
   }
 
-  row(ev, i, n, tabIndex) {
+  row(ev, i, pos, n, tabIndex) {
     const { t } = this;
     const li = document.createElement('li');
-    li.setAttribute('aria-posinset', i + 1);
+    li.setAttribute('aria-posinset', pos + 1);
     li.setAttribute('aria-setsize', n);
     const b = document.createElement('button');
     b.type = 'button';
