@@ -126,6 +126,13 @@ func allowConsoleError(s string) pageOption {
 // no browser.
 func newPage(t *testing.T, opts ...pageOption) *page {
 	t.Helper()
+	return newPageWithin(t, pageTimeout, opts...)
+}
+
+// newPageWithin is newPage for a page that lives longer than pageTimeout:
+// one that a long test drives from start to end.
+func newPageWithin(t *testing.T, timeout time.Duration, opts ...pageOption) *page {
+	t.Helper()
 	if browser == nil {
 		t.Skip(noBrowser)
 	}
@@ -136,7 +143,7 @@ func newPage(t *testing.T, opts ...pageOption) *page {
 	if err := chromedp.Do(tab); err != nil { // opens the tab, with no deadline
 		t.Fatalf("opening a tab: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(tab, pageTimeout)
+	ctx, cancel := context.WithTimeout(tab, timeout)
 	t.Cleanup(cancel)
 	p := &page{t: t, ctx: ctx}
 	messages := chromedp.Console(tab)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -48,6 +49,10 @@ type RoomConfig struct {
 	// half full; after it the viewer no longer holds play back (and is
 	// dropped if its queue overflows). Default 250ms.
 	LagGrace time.Duration
+	// ResumeWithin is how long a room waits for its presenter after the
+	// presenter's connection dropped (the viewers are told
+	// "presenter-away"); then it ends. Default 5 minutes.
+	ResumeWithin time.Duration
 }
 
 func (c RoomConfig) withDefaults() RoomConfig {
@@ -74,6 +79,9 @@ func (c RoomConfig) withDefaults() RoomConfig {
 	}
 	if c.LagGrace <= 0 {
 		c.LagGrace = 250 * time.Millisecond
+	}
+	if c.ResumeWithin <= 0 {
+		c.ResumeWithin = 5 * time.Minute
 	}
 	return c
 }
@@ -127,15 +135,23 @@ func (h *roomHub) admit(w http.ResponseWriter, r *http.Request) (joining bool, e
 // the page's address for room links, and joins the room the request names.
 func (h *roomHub) attach(c *wsConn, r *http.Request, joining bool) {
 	c.base = h.live.srv.proxy.publicBase(r)
-	if joining {
-		h.join(c, r.URL.Query().Get("room"), h.live.srv.proxy.clientKey(r))
+	q := r.URL.Query()
+	switch {
+	case !joining:
+	case q.Has("resume"):
+		h.takeBack(c, q.Get("room"), q.Get("resume"), h.live.srv.proxy.clientKey(r))
+	default:
+		h.join(c, q.Get("room"), q.Get("viewer"), h.live.srv.proxy.clientKey(r))
 	}
 }
 
-// join makes c a viewer of the room code names. Its queue starts with what
-// a late joiner needs; an unknown code is answered with an error and the
-// connection closes.
-func (h *roomHub) join(c *wsConn, raw, ip string) {
+// resuming reports that a /ws request is a presenter taking its room back.
+func resuming(r *http.Request) bool { return r.URL.Query().Has("resume") }
+
+// takeBack makes c the presenter of room code again, if token is the
+// room's resume token and its presenter is away. Otherwise c is told and
+// the connection closes; the failure counts as a failed join.
+func (h *roomHub) takeBack(c *wsConn, raw, token, ip string) {
 	code, ok := normalizeCode(raw)
 	var r *room
 	if ok {
@@ -146,7 +162,35 @@ func (h *roomHub) join(c *wsConn, raw, ip string) {
 			r = h.bus.follow(h, code) // held by another instance, if any
 		}
 	}
-	if r == nil || !r.admit(c) {
+	if r != nil && r.takeBack(c, token) {
+		return
+	}
+	h.refusedJoins.Add(1)
+	h.joins.fail(ip, time.Now())
+	shown := code
+	if !ok {
+		shown = quoteShort(raw)
+	}
+	c.tell(userErrorf("resume-refused", errArgs{"room": shown},
+		"Room %s cannot be taken back: it has ended, or it is not waiting for its presenter. Share the session again.", shown).message())
+	c.enqueue(frame{bye: &closeFrame{code: websocket.ClosePolicyViolation, reason: "the room cannot be resumed"}})
+}
+
+// join makes c a viewer of the room code names. Its queue starts with what
+// a late joiner needs; an unknown code is answered with an error and the
+// connection closes.
+func (h *roomHub) join(c *wsConn, raw, viewerID, ip string) {
+	code, ok := normalizeCode(raw)
+	var r *room
+	if ok {
+		h.mu.Lock()
+		r = h.rooms[code]
+		h.mu.Unlock()
+		if r == nil {
+			r = h.bus.follow(h, code) // held by another instance, if any
+		}
+	}
+	if r == nil || !r.admit(c, viewerID) {
 		h.refusedJoins.Add(1)
 		h.joins.fail(ip, time.Now())
 		shown := code
@@ -161,7 +205,7 @@ func (h *roomHub) join(c *wsConn, raw, ip string) {
 
 // admit adds c to the viewers and gives it the history, or reports false
 // when the room has ended. A full room is answered here.
-func (r *room) admit(c *wsConn) bool {
+func (r *room) admit(c *wsConn, id string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.ended {
@@ -174,11 +218,18 @@ func (r *room) admit(c *wsConn) bool {
 		c.enqueue(frame{bye: &closeFrame{code: websocket.ClosePolicyViolation, reason: "the room is full"}})
 		return true
 	}
+	if !viewerIDPattern.MatchString(id) {
+		id = newToken()[:viewerIDLen]
+	}
 	c.member.Store(&membership{room: r})
-	r.viewers[c] = &viewer{}
+	r.viewers[c] = &viewer{id: id}
 	backlog := make([]frame, 0, len(r.events)+5)
-	joined, _ := json.Marshal(roomMessage{Type: msgRoom, State: roomJoined, Room: r.code, Viewers: len(r.viewers)})
+	joined, _ := json.Marshal(roomMessage{Type: msgRoom, State: roomJoined, Room: r.code, Viewers: len(r.viewers), Viewer: id})
 	backlog = append(backlog, frame{text: joined})
+	if r.away != nil {
+		away, _ := json.Marshal(roomMessage{Type: msgRoom, State: roomAway, Room: r.code, Viewers: len(r.viewers)})
+		backlog = append(backlog, frame{text: away})
+	}
 	if r.loaded != nil {
 		backlog = append(backlog, frame{shared: r.loaded})
 	}
@@ -187,6 +238,9 @@ func (r *room) admit(c *wsConn) bool {
 	}
 	if r.done != nil {
 		backlog = append(backlog, frame{shared: r.done})
+	}
+	if r.view != nil {
+		backlog = append(backlog, frame{shared: r.view})
 	}
 	if q := r.question; q != nil {
 		backlog = append(backlog, frame{shared: q.msg})
@@ -296,3 +350,9 @@ func (l *joinLimiter) forget(now time.Time) {
 		delete(l.ips, ip)
 	}
 }
+
+// Viewer IDs: 16 lower-case hex digits, minted by the server. A join that
+// names another (or none) gets a new one.
+const viewerIDLen = 16
+
+var viewerIDPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)

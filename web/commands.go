@@ -151,6 +151,13 @@ type (
 		Type   string          `json:"type"`
 		Choice json.RawMessage `json:"choice"`
 	}
+	// viewCommand is how the presenter's page shows the run: the
+	// numbering and the event selected, for the viewers to follow.
+	viewCommand struct {
+		Type      string `json:"type"`
+		Numbering string `json:"numbering"`
+		Selected  int    `json:"selected"`
+	}
 )
 
 // commandTable holds every command, by type (set in init: its entries
@@ -202,6 +209,9 @@ func init() {
 			c.presented().end(endedByPresenter)
 			return nil
 		})},
+		cmdView: {who: presenter, run: typed(func(c *wsConn, m *viewCommand) error {
+			return c.presented().setView(m.Numbering, m.Selected)
+		})},
 		cmdAnswer: {who: viewerOnly, run: typed(func(c *wsConn, m *answerCommand) error {
 			return c.member.Load().room.answer(c, m.Choice)
 		})},
@@ -212,7 +222,7 @@ func init() {
 // list them: the session's, then the rooms'. It holds every key of
 // commandTable (commands_test.go checks).
 var commandOrder = []string{cmdLoad, cmdStep, cmdPlay, cmdPause, cmdBack, cmdSeek, cmdCall, cmdFault, cmdReset,
-	cmdShare, cmdAsk, cmdReveal, cmdEnd, cmdAnswer}
+	cmdShare, cmdAsk, cmdReveal, cmdView, cmdEnd, cmdAnswer}
 
 var commandTypes = strings.Join(commandOrder, ", ")
 

@@ -131,7 +131,7 @@ func (h *liveHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	queue := h.cfg.SendQueue
-	if joining {
+	if joining && !resuming(r) {
 		queue = h.rooms.cfg.ViewerQueue
 	}
 	c := newWSConn(h, conn, queue)

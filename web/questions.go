@@ -164,6 +164,7 @@ func (r *room) ask(raw json.RawMessage) error {
 	r.questions++
 	q.id, msg.ID = r.questions, r.questions
 	r.question, r.answersDirty = q, false
+	clear(r.votes) // the votes on earlier questions count no more
 	q.msg = r.tellAll(msg)
 	return nil
 }
@@ -200,12 +201,12 @@ func (r *room) answer(c *wsConn, raw json.RawMessage) error {
 		return userErrorf("no-question", nil, "There is no question to answer right now.")
 	case q.revealed != nil:
 		return userErrorf("revealed", nil, "The answer has been shown: this question takes no more answers.")
-	case v.answered == q.id:
+	case r.votes[v.id] == q.id:
 		return userErrorf("answered", nil, "You have answered this question already: one answer each.")
 	case choice < 0 || choice >= len(q.counts):
 		return userErrorf("choice-range", errArgs{"max": len(q.counts) - 1, "value": choice}, "choice: must be 0 to %d for this question, not %d.", len(q.counts)-1, choice)
 	}
-	v.answered = q.id
+	r.votes[v.id] = q.id
 	q.counts[choice]++
 	q.total++
 	c.tell(answeredMessage{Type: msgAnswered, ID: q.id, Choice: choice})

@@ -1,9 +1,14 @@
 package web
 
 import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +39,7 @@ const (
 	cmdReveal = "reveal"
 	cmdEnd    = "end"
 	cmdAnswer = "answer"
+	cmdView   = "view"
 )
 
 // Room messages, server to browser.
@@ -44,6 +50,7 @@ const (
 	msgAnswers  = "answers"
 	msgAnswered = "answered"
 	msgReveal   = "reveal"
+	msgView     = "view"
 )
 
 // Room states in a room message.
@@ -51,6 +58,10 @@ const (
 	roomJoined = "joined" // to a viewer: you follow the room
 	roomOpen   = "open"   // to the presenter: the number of viewers changed
 	roomEnded  = "ended"  // to everyone: the room is over
+	// To the viewers: the presenter's connection dropped; the room waits
+	// ResumeWithin for it to come back, then ends (reason "left").
+	roomAway = "presenter-away"
+	roomBack = "presenter-back" // to the viewers: the presenter is back
 )
 
 // Why a room ended.
@@ -70,6 +81,9 @@ type (
 		Room string `json:"room"`
 		URL  string `json:"url"`
 		QR   string `json:"qr"`
+		// Resume is the presenter's token to take the room back after
+		// its connection dropped: /ws?room=CODE&resume=TOKEN.
+		Resume string `json:"resume"`
 	}
 	roomMessage struct {
 		Type    string `json:"type"`
@@ -77,6 +91,9 @@ type (
 		Room    string `json:"room"`
 		Viewers int    `json:"viewers"`
 		Reason  string `json:"reason,omitempty"`
+		// Viewer is the viewer's own ID, in "joined": /ws?room=CODE&viewer=ID
+		// rejoins as the same viewer.
+		Viewer string `json:"viewer,omitempty"`
 	}
 	questionMessage struct {
 		Type    string        `json:"type"`
@@ -148,15 +165,27 @@ type room struct {
 	link    roomLink
 	follows *busFollower
 
+	// resume is the presenter's token to take the room back.
+	resume string
+
 	mu      sync.Mutex
 	ended   bool
 	viewers map[*wsConn]*viewer
+	// away is set while the presenter's connection is gone.
+	away *presenterAway
+	// votes holds, for each viewer ID that answered the open question,
+	// that question's id: one answer per viewer however often it
+	// reconnects.
+	votes map[string]int
 	// The history a late joiner receives: the presenter's last loaded
 	// message, the events delivered since (up to the presenter's cursor),
 	// and done when that was the last word.
 	loaded *sharedFrame
 	events []*sharedFrame
 	done   *sharedFrame
+	// view is how the presenter shows the run (numbering, selection),
+	// for late joiners.
+	view *sharedFrame
 	// The last question asked, if any.
 	question  *roomQuestion
 	questions int // questions asked so far: the next one's id
@@ -167,8 +196,15 @@ type room struct {
 }
 
 type viewer struct {
-	answered    int       // the id of the last question this viewer answered
+	id          string    // the viewer's ID, kept across reconnects
 	behindSince time.Time // since when its queue is more than half full
+}
+
+// presenterAway is a room whose presenter's connection dropped: where its
+// session was, and the timer that ends the room.
+type presenterAway struct {
+	state resumeState
+	timer *time.Timer
 }
 
 // share opens a room for c's session, or tells c again about the one it has.
@@ -178,7 +214,7 @@ func (c *wsConn) share() error {
 		return nil
 	}
 	h := c.hub.rooms
-	r := &room{hub: h, presenter: c, viewers: make(map[*wsConn]*viewer)}
+	r := &room{hub: h, presenter: c, viewers: make(map[*wsConn]*viewer), votes: map[string]int{}, resume: newToken()}
 	r.link = h.bus.carry(r)
 	// The room's history starts with a snapshot of the session, and
 	// every message after it is relayed.
@@ -204,7 +240,7 @@ func (c *wsConn) share() error {
 
 func (r *room) sharedMessage() sharedMessage {
 	return sharedMessage{Type: msgShared, Room: r.code, URL: roomURL(r.presenter.base, r.code),
-		QR: "/api/rooms/" + r.code + "/qr.svg"}
+		QR: "/api/rooms/" + r.code + "/qr.svg", Resume: r.resume}
 }
 
 // seed fills the history with a snapshot of the presenter's session.
@@ -373,10 +409,14 @@ func (r *room) changed() {
 	})
 }
 
-// update tells the presenter what changed. r.mu is held.
+// update tells the presenter what changed. r.mu is held. While the
+// presenter is away nothing is told: its next connection gets the counts.
 func (r *room) update() {
 	if r.follows != nil {
 		r.followerUpdate()
+		return
+	}
+	if r.away != nil {
 		return
 	}
 	r.lastUpdate = time.Now()
@@ -412,7 +452,9 @@ func (r *room) end(reason string) {
 	}
 	h.mu.Unlock()
 	// Before the room's lock: a relay holds the session's, then the room's.
-	r.presenter.sess.unshare(r)
+	if r.presenter != nil {
+		r.presenter.sess.unshare(r)
+	}
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -423,6 +465,10 @@ func (r *room) end(reason string) {
 		r.updateTimer.Stop()
 		r.updateTimer = nil
 	}
+	if r.away != nil {
+		r.away.timer.Stop()
+		r.away = nil
+	}
 	r.tellAll(roomMessage{Type: msgRoom, State: roomEnded, Room: r.code, Reason: reason})
 	bye := frame{bye: &closeFrame{code: websocket.CloseNormalClosure, reason: "the room has ended"}}
 	for c := range r.viewers {
@@ -430,7 +476,7 @@ func (r *room) end(reason string) {
 	}
 	r.ended = true
 	r.viewers = nil
-	r.loaded, r.events, r.done, r.question = nil, nil, nil, nil
+	r.loaded, r.events, r.done, r.question, r.votes = nil, nil, nil, nil, nil
 	r.link.release()
 	r.presenter.member.Store(nil)
 	r.presenter.hub.log.Info("room ended", "room", r.code, "reason", reason)
@@ -459,7 +505,7 @@ func (c *wsConn) leaveRoom() {
 	case m.presenter && c.hub.isClosing():
 		m.room.end(endedShutdown)
 	case m.presenter:
-		m.room.end(endedLeft)
+		m.room.presenterLeft(c)
 	default:
 		m.room.leave(c)
 	}
@@ -571,4 +617,169 @@ func percentile(sorted []int64, p int) int64 {
 	}
 	i := (len(sorted)*p + 99) / 100
 	return sorted[min(max(i-1, 0), len(sorted)-1)]
+}
+
+// presenterLeft keeps the room open for ResumeWithin after its presenter's
+// connection c closed: the viewers are told, the session's place is kept
+// for the presenter's next connection (takeBack), and the room ends if none
+// comes.
+func (r *room) presenterLeft(c *wsConn) {
+	state := c.sess.suspend()
+	c.sess.unshare(r)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended || r.presenter != c || r.away != nil {
+		return
+	}
+	if r.updateTimer != nil {
+		r.updateTimer.Stop()
+		r.updateTimer = nil
+	}
+	// The viewers have every event the presenter's page had (each
+	// message is relayed once the presenter's queue took it); the last
+	// one the session counted may not have gone out.
+	if n := len(r.events); state.loaded != nil && n < state.cursor {
+		state.cursor, state.at = n, 0
+	}
+	state.done = r.done != nil
+	r.away = &presenterAway{state: state}
+	away := r.away
+	away.timer = time.AfterFunc(r.hub.cfg.ResumeWithin, func() {
+		r.mu.Lock()
+		still := r.away == away
+		r.mu.Unlock()
+		if still {
+			r.end(endedLeft)
+		}
+	})
+	r.tellViewers(roomMessage{Type: msgRoom, State: roomAway, Room: r.code, Viewers: len(r.viewers)})
+	c.hub.log.Info("room presenter away", "room", r.code)
+}
+
+// takeBack makes c, a new connection whose reader and writer have not
+// started, the presenter of the room again: its session takes up where the
+// presenter's was, and its backlog is what the presenter's page needs (the
+// room, the run to the same event, the open question and its answers).
+func (r *room) takeBack(c *wsConn, token string) bool {
+	r.mu.Lock()
+	ok := !r.ended && r.away != nil && subtle.ConstantTimeCompare([]byte(token), []byte(r.resume)) == 1
+	var state resumeState
+	if ok {
+		state = r.away.state
+	}
+	r.mu.Unlock()
+	if !ok {
+		return false
+	}
+	if err := c.sess.resume(state); err != nil {
+		c.tell(c.userMessage(err).message())
+		c.enqueue(frame{bye: &closeFrame{code: websocket.CloseTryAgainLater, reason: "the room could not be resumed now; try again"}})
+		return true
+	}
+	// Under the session's lock, as share does: every message of the
+	// session after the room's history is relayed.
+	err := c.sess.share(r, func(snapshot) error {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.ended || r.away == nil {
+			ok = false
+			return errRoomGone
+		}
+		r.away.timer.Stop()
+		r.away = nil
+		r.presenter = c
+		c.member.Store(&membership{room: r, presenter: true})
+		c.backlog = r.presenterBacklog()
+		r.tellViewers(roomMessage{Type: msgRoom, State: roomBack, Room: r.code, Viewers: len(r.viewers)})
+		return nil
+	})
+	if err != nil {
+		return ok
+	}
+	c.hub.log.Info("room presenter back", "room", r.code, "remote", c.conn.RemoteAddr().String())
+	return true
+}
+
+// errRoomGone: the room ended while its presenter was coming back.
+var errRoomGone = errors.New("the room has ended")
+
+// presenterBacklog is what a presenter's page that comes back needs: the
+// room, the run as it was (the history the viewers have), and the open
+// question with its answers. r.mu is held.
+func (r *room) presenterBacklog() []frame {
+	text := func(msg any) frame {
+		b, _ := json.Marshal(msg) // plain structs of strings and numbers
+		return frame{text: b}
+	}
+	backlog := make([]frame, 0, len(r.events)+6)
+	backlog = append(backlog, text(r.sharedMessage()),
+		text(roomMessage{Type: msgRoom, State: roomOpen, Room: r.code, Viewers: len(r.viewers)}))
+	if r.loaded != nil {
+		backlog = append(backlog, frame{shared: r.loaded})
+	}
+	for _, ev := range r.events {
+		backlog = append(backlog, frame{shared: ev})
+	}
+	if r.done != nil {
+		backlog = append(backlog, frame{shared: r.done})
+	}
+	if q := r.question; q != nil {
+		backlog = append(backlog, frame{shared: q.msg})
+		if q.revealed != nil {
+			backlog = append(backlog, frame{shared: q.revealed})
+		} else {
+			backlog = append(backlog, text(answersMessage{Type: msgAnswers, ID: q.id, Counts: slices.Clone(q.counts), Total: q.total}))
+		}
+	}
+	return backlog
+}
+
+// tellViewers sends msg to every viewer. r.mu is held.
+func (r *room) tellViewers(msg any) {
+	pm, err := prepare(msg)
+	if err != nil {
+		panic(fmt.Sprintf("web: encoding a %T: %v", msg, err)) // plain structs of strings and numbers
+	}
+	r.fanOut(pm, time.Now())
+}
+
+// newToken is a random opaque token: 128 bits, hex.
+func newToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}
+
+// Numberings the presenter's page may show (the contract's ?numbering=).
+var numberings = []string{"absolute", "relative", "symbolic"}
+
+// viewMessage tells the viewers how the presenter shows the run: they
+// follow its numbering and selected event, in their own language.
+type viewMessage struct {
+	Type      string `json:"type"`
+	Numbering string `json:"numbering"`
+	Selected  int    `json:"selected"`
+}
+
+// setView passes the presenter's numbering and selected event (-1 for none)
+// on to the viewers, and keeps it for late joiners.
+func (r *room) setView(numbering string, selected int) error {
+	if !slices.Contains(numberings, numbering) || selected < -1 || selected > engine.MaxEvents {
+		value := clip(fmt.Sprintf("%q, %d", numbering, selected))
+		return userErrorf("bad-view", errArgs{"numberings": strings.Join(numberings, ", "), "max": engine.MaxEvents, "value": value},
+			"view: numbering must be one of %s and selected an event from -1 to %d, not %s.", strings.Join(numberings, ", "), engine.MaxEvents, value)
+	}
+	msg := viewMessage{Type: msgView, Numbering: numbering, Selected: selected}
+	pm, err := prepare(msg)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended {
+		return userErrorf("room-ended", nil, "The room has ended.")
+	}
+	r.view = &sharedFrame{pm: pm}
+	r.fanOut(pm, r.presenter.commandStart())
+	return nil
 }

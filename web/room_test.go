@@ -42,6 +42,8 @@ type roomWire struct {
 	Choice      *int            `json:"choice"`
 	Answer      *int            `json:"answer"`
 	Explanation json.RawMessage `json:"explanation"`
+	Resume      string          `json:"resume"`
+	Viewer      string          `json:"viewer"`
 }
 
 func (m roomWire) String() string {
@@ -484,11 +486,14 @@ func TestRoomProtocol(t *testing.T) {
 			rt.p.send(`{"type": "reveal"}`)
 			nextError(rt.p, "Share the session first")
 		}},
-		{"the presenter leaves", LiveConfig{}, func(t *testing.T, rt *roomTest) {
+		{"the presenter leaves and does not come back", LiveConfig{Rooms: RoomConfig{ResumeWithin: 300 * time.Millisecond}}, func(t *testing.T, rt *roomTest) {
 			rt.share(exampleID)
 			v := rt.joinFollowing()
 			rt.p.conn.Close()
 			got := expectRoomClose(v, websocket.CloseNormalClosure)
+			if len(got) < 2 || got[len(got)-2].State != roomAway {
+				t.Errorf("viewer's messages %v, want presenter-away before the end", got)
+			}
 			if last := got[len(got)-1]; last.State != roomEnded || last.Reason != endedLeft {
 				t.Errorf("viewer's last message %v", last)
 			}

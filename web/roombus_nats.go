@@ -483,7 +483,7 @@ func (r *room) answerRemote(c *wsConn, raw json.RawMessage) error {
 	case q.revealed != nil:
 		return userErrorf("revealed", nil, "The answer has been shown: this question takes no more answers.")
 	}
-	b, _ := json.Marshal(natsAnswer{Viewer: fmt.Sprintf("%s/%p", r.follows.bus.id, c), ID: q.id, Choice: choice})
+	b, _ := json.Marshal(natsAnswer{Viewer: v.id, ID: q.id, Choice: choice})
 	m, err := r.follows.bus.nc.Request(natsSubject(r.code, "answer"), b, natsWait)
 	if err != nil {
 		return userErrorf("room-unreachable", nil, "Your answer could not reach the presenter's server; try again in a moment.")
@@ -496,7 +496,10 @@ func (r *room) answerRemote(c *wsConn, raw json.RawMessage) error {
 		return &userError{code: e.Code, args: e.Args, msg: e.Message}
 	}
 	r.mu.Lock()
-	v.answered = q.id
+	if r.votes == nil {
+		r.votes = map[string]int{}
+	}
+	r.votes[v.id] = q.id
 	r.mu.Unlock()
 	c.tell(answeredMessage{Type: msgAnswered, ID: q.id, Choice: choice})
 	return nil

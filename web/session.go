@@ -898,6 +898,59 @@ func (s *session) share(f sessionFollower, seed func(snapshot) error) error {
 	return nil
 }
 
+// resumeState is where a session is, to be taken up by another connection:
+// the presenter's after a reload.
+type resumeState struct {
+	loaded   *loadedMessage   // nil before the first load
+	recorded *engine.Scenario // the run as the user changed it
+	cursor   int
+	at       time.Duration
+	done     bool
+}
+
+// suspend stops the session's play, where it is (its connection is gone:
+// nothing more is delivered), and says where that is.
+func (s *session) suspend() resumeState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopPlay()
+	if s.sc == nil {
+		return resumeState{}
+	}
+	st := resumeState{
+		loaded:   &loadedMessage{Type: msgLoaded, Scenario: s.sc, Endpoints: s.endpoints},
+		recorded: s.sc, cursor: s.cursor, at: s.at, done: s.doneSent,
+	}
+	if s.sim != nil {
+		st.recorded = s.sim.Scenario()
+	}
+	return st
+}
+
+// resume takes up st in this fresh session: the run replayed to the same
+// event, paused at the same time, with the user's actions still in it. The
+// user is told nothing: the caller sends what it needs.
+func (s *session) resume(st resumeState) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st.loaded == nil {
+		return nil
+	}
+	if s.replays != nil {
+		if err := s.replays.acquire(context.Background()); err != nil {
+			return err
+		}
+		defer s.replays.release()
+	}
+	sim, err := engine.RunTo(st.recorded, st.cursor)
+	if err != nil {
+		return fmt.Errorf("resuming at event %d: %w", st.cursor, err)
+	}
+	s.sc, s.endpoints = st.loaded.Scenario, st.loaded.Endpoints
+	s.sim, s.cursor, s.at, s.doneSent = sim, st.cursor, max(st.at, sim.Now()), st.done
+	return nil
+}
+
 // unshare detaches f, if it is what the session is shared with.
 func (s *session) unshare(f sessionFollower) {
 	s.mu.Lock()

@@ -47,10 +47,15 @@ type RoomReport struct {
 	Complete int // viewers that received every message, in order
 	Lost     int // messages not received in order, over all viewers
 	Dropped  int64
-	Join     time.Duration // to open every viewer and receive its history
-	Wall     time.Duration // from the first step to the last viewer's copy of the last message
-	// Fanout holds the server's time for each relayed message: from the
-	// presenter's command read to the last viewer's copy written.
+	// Resumes counts the presenter's drops and returns: each time its
+	// connection closed, and a new one took the room back with the
+	// resume token at the same event.
+	Resumes int
+	Join    time.Duration // to open every viewer and receive its history
+	Wall    time.Duration // from the first step to the last viewer's copy of the last message
+	// Fanout holds the server's time for each relayed message (from the
+	// presenter's command read to the last viewer's copy written) and for
+	// each presenter-away and presenter-back notice.
 	Fanout        []time.Duration
 	P50, P99, Max time.Duration
 	// EndToEnd holds, for each relayed message, the time from the
@@ -62,9 +67,9 @@ type RoomReport struct {
 }
 
 func (r RoomReport) String() string {
-	return fmt.Sprintf("1 presenter, %d viewers, %d complete; %d messages (%d events) each, %d lost, %d viewers dropped; "+
-		"joined in %v, stepped in %v; fan-out (command read → last viewer's copy written) over %d messages: p50 %v, p99 %v, max %v",
-		r.Viewers, r.Complete, r.Messages, r.Events, r.Lost, r.Dropped, r.Join.Round(time.Millisecond), r.Wall.Round(time.Millisecond),
+	return fmt.Sprintf("1 presenter (dropped and back %d times), %d viewers, %d complete; %d messages (%d events) each, %d lost, %d viewers dropped; "+
+		"joined in %v, stepped in %v; fan-out (command read → last viewer's copy written) over %d fan-outs: p50 %v, p99 %v, max %v",
+		r.Resumes, r.Viewers, r.Complete, r.Messages, r.Events, r.Lost, r.Dropped, r.Join.Round(time.Millisecond), r.Wall.Round(time.Millisecond),
 		len(r.Fanout), r.P50, r.P99, r.Max) +
 		fmt.Sprintf("; end to end (command sent → last viewer's copy read): p50 %v, p99 %v, max %v", r.E2EP50, r.E2EP99, r.E2EMax)
 }
@@ -94,6 +99,7 @@ type roomMessage struct {
 	Room    string          `json:"room"`
 	State   string          `json:"state"`
 	Message string          `json:"message"`
+	Resume  string          `json:"resume"`
 }
 
 // read reads one message; raw is its text.
@@ -133,24 +139,26 @@ func (c *roomClient) until(types ...string) (roomMessage, []byte, error) {
 const stepEvery = 25 * time.Millisecond
 
 // RoomFanout shares a session with n viewers and steps the presenter
-// through the built-in scenarios ids, each loaded then stepped to done. The
+// through the built-in scenarios ids, each loaded then stepped to done.
+// After each of the first resumes scenarios the presenter's connection
+// closes and a new one takes the room back with the resume token. The
 // presenter waits for every viewer to receive a message before its next
 // command, so that each fan-out is timed alone. Every viewer must receive
-// every relayed message, byte for byte and in order; the server's fan-out
-// times come from its expvar.
-func (s *Server) RoomFanout(ctx context.Context, n int, ids []string) (RoomReport, error) {
-	return s.RoomFanoutAcross(ctx, []*Server{s}, n, ids)
+// every relayed message, byte for byte and in order, however often the
+// presenter left; the server's fan-out times come from its expvar.
+func (s *Server) RoomFanout(ctx context.Context, n int, ids []string, resumes int) (RoomReport, error) {
+	return s.RoomFanoutAcross(ctx, []*Server{s}, n, ids, resumes)
 }
 
 // RoomFanoutAcross is RoomFanout with the presenter on s and viewer i on
 // viewersOn[i % len(viewersOn)]: instances that share rooms on NATS.
-func (s *Server) RoomFanoutAcross(ctx context.Context, viewersOn []*Server, n int, ids []string) (RoomReport, error) {
+func (s *Server) RoomFanoutAcross(ctx context.Context, viewersOn []*Server, n int, ids []string, resumes int) (RoomReport, error) {
 	r := RoomReport{}
 	p, err := s.dialRoom(ctx, "")
 	if err != nil {
 		return r, err
 	}
-	defer p.conn.Close()
+	defer func() { p.conn.Close() }()
 	if err := p.send(`{"type": "share"}`); err != nil {
 		return r, err
 	}
@@ -250,7 +258,32 @@ func (s *Server) RoomFanoutAcross(ctx context.Context, viewersOn []*Server, n in
 		r.EndToEnd = append(r.EndToEnd, time.Since(sent))
 		return m, nil
 	}
-	for _, id := range ids {
+	for i, id := range ids {
+		if i > 0 && i <= resumes {
+			// The presenter drops and comes back: the room waits, its
+			// viewers stay, and the new connection gets the room's run
+			// back (its backlog, read to the answer of a marker).
+			p.conn.Close()
+			if p, err = s.dialRoom(ctx, "?room="+shared.Room+"&resume="+shared.Resume); err != nil {
+				return r, fmt.Errorf("resuming: %w", err)
+			}
+			if _, _, err := p.until("shared"); err != nil {
+				return r, fmt.Errorf("resuming: %w", err)
+			}
+			if err := p.send(`{"type": "resumed"}`); err != nil {
+				return r, err
+			}
+			for {
+				m, _, err := p.read()
+				if err != nil {
+					return r, fmt.Errorf("resuming: %w", err)
+				}
+				if m.Type == "error" {
+					break
+				}
+			}
+			r.Resumes++
+		}
 		if _, err := relay(`{"type": "load", "scenario": "`+id+`"}`, "loaded"); err != nil {
 			return r, err
 		}
@@ -277,14 +310,16 @@ func (s *Server) RoomFanoutAcross(ctx context.Context, viewersOn []*Server, n in
 		return r, err
 	}
 	r.Dropped = after.DroppedViewers - before.DroppedViewers
-	// The fan-outs since before: the relayed messages in order, then
-	// perhaps the room's end.
+	// The fan-outs since before: the relayed messages in order, with the
+	// presenter-away and presenter-back notices of each resume among them,
+	// then perhaps the room's end.
+	fanouts := r.Messages + 2*r.Resumes
 	fresh := int(after.Fanouts - before.Fanouts)
-	if fresh > len(after.RecentUS) || fresh < r.Messages {
-		return r, fmt.Errorf("%d fan-outs for %d messages; the server keeps %d", fresh, r.Messages, len(after.RecentUS))
+	if fresh > len(after.RecentUS) || fresh < fanouts {
+		return r, fmt.Errorf("%d fan-outs for %d messages and %d resumes; the server keeps %d", fresh, r.Messages, r.Resumes, len(after.RecentUS))
 	}
 	first := len(after.RecentUS) - fresh
-	for _, us := range after.RecentUS[first : first+r.Messages] {
+	for _, us := range after.RecentUS[first : first+fanouts] {
 		r.Fanout = append(r.Fanout, time.Duration(us)*time.Microsecond)
 	}
 	sorted := slices.Sorted(slices.Values(r.Fanout))

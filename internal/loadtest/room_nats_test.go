@@ -47,7 +47,7 @@ func roomFanoutAcross(tb testing.TB, servers []*Server, n int) RoomReport {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	r, err := servers[0].RoomFanoutAcross(ctx, servers, n, roomScenarios)
+	r, err := servers[0].RoomFanoutAcross(ctx, servers, n, roomScenarios, 0)
 	if err != nil {
 		tb.Fatalf("%v\n%s", err, servers[0].Logs())
 	}

@@ -16,6 +16,8 @@ const (
 	// from the presenter's step read by the server to the last viewer's
 	// copy written to its socket.
 	fanoutTarget = 20 * time.Millisecond
+	// roomResumes is how often the presenter drops and comes back.
+	roomResumes = 2
 )
 
 // roomScenarios are what the presenter steps through: 152 messages.
@@ -25,26 +27,26 @@ func roomFanout(tb testing.TB, s *Server, n int) RoomReport {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	r, err := s.RoomFanout(ctx, n, roomScenarios)
+	r, err := s.RoomFanout(ctx, n, roomScenarios, roomResumes)
 	if err != nil {
 		tb.Fatalf("%v\n%s", err, s.Logs())
 	}
-	if r.Complete != n || r.Lost != 0 || r.Dropped != 0 || len(r.Fanout) != r.Messages {
+	if r.Complete != n || r.Lost != 0 || r.Dropped != 0 || len(r.Fanout) != r.Messages+2*r.Resumes || r.Resumes != roomResumes {
 		tb.Fatalf("%v\n%v", r, r.Errors)
 	}
 	return r
 }
 
-// TestRoomFanout is the always-on version: 50 viewers follow a presenter
-// and receive every message in order.
+// TestRoomFanout is the always-on version: 50 viewers follow a presenter,
+// who drops and comes back twice, and receive every message in order.
 func TestRoomFanout(t *testing.T) {
 	s := startServer(t)
 	t.Log(roomFanout(t, s, smallRoomViewers))
 }
 
-// TestRoomFanout500: one presenter and 500 viewers; every viewer receives
-// every message in order, and the server fans each out to all of them
-// within 20 ms (p99).
+// TestRoomFanout500: one presenter and 500 viewers; the presenter drops and
+// comes back twice; every viewer receives every message in order, and the
+// server fans each out to all of them within 20 ms (p99).
 func TestRoomFanout500(t *testing.T) {
 	if !bigLoad() {
 		t.Skip("the 500-viewer room load test runs with -loadtest or SYNACK_LOADTEST=1")

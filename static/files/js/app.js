@@ -5,7 +5,7 @@
 // once per animation frame.
 
 import { Translator, errorText, readJSON } from './i18n.js';
-import { Store, Session } from './session.js';
+import { Store, Session, savedRoom } from './session.js';
 import { Ladder } from './ladder.js';
 import { Controls, prefs } from './controls.js';
 import { Keyboard } from './keyboard.js';
@@ -71,6 +71,12 @@ class App {
         this.openCapture(file);
       });
     }
+    // A presenter's reloaded tab takes its room back.
+    const saved = this.mode === 'app' && !this.session.following ? savedRoom() : null;
+    this.session.resume = saved;
+    this.session.onResumeRefused = () => this.loadScenario(config.scenario, { replaceURL: false });
+    // The room's messages wait for room.js (openRoom).
+    if (saved) this.session.onOther = (msg) => (this.roomBacklog ??= []).push(msg);
     if (config.onKernel) {
       import('./kernel.js').then(({ startKernel }) => startKernel(this.session, this.tr.t));
     } else {
@@ -80,7 +86,8 @@ class App {
       const { kernelURL } = await import('./kernel.js');
       location.assign(kernelURL(location.href, e.target.checked));
     });
-    if (!this.session.following) this.loadScenario(config.scenario, { replaceURL: false });
+    if (saved) this.openRoom({ share: false });
+    else if (!this.session.following) this.loadScenario(config.scenario, { replaceURL: false });
   }
 
   /** buildViews makes the diagram and the panels, in the current language. */
@@ -239,6 +246,11 @@ class App {
       case 'error':
         this.announcer.say(s.error);
         break;
+      case 'view':
+        // A viewer follows the presenter's notation and selection.
+        this.setNumbering(c.numbering, { save: false });
+        s.select(c.selected);
+        break;
     }
     if (c.what === 'event' || c.what === 'play' || c.what === 'loaded') this.watchQuiet();
     this.range?.changed(c.what);
@@ -351,13 +363,14 @@ class App {
     this.finishedPosted = finished;
   }
 
-  /** openRoom shares the session with a class (room.js). */
-  async openRoom() {
+  /** openRoom shares the session with a class (room.js); with share false
+   * it only shows the panel of the room the session takes back. */
+  async openRoom({ share = true } = {}) {
     if (!this.classroom) {
       const { Classroom } = await import('./room.js');
       this.classroom ??= new Classroom(this);
     }
-    this.classroom.share();
+    if (share) this.classroom.share();
   }
 
   /** openShare shows the dialog of downloads, links and embedding. */

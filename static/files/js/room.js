@@ -30,6 +30,50 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+/**
+ * saveRoom keeps, in the tab's sessionStorage, the room this tab presents,
+ * {room, resume}, so that a reload takes it back (session.js savedRoom);
+ * null forgets it.
+ */
+function saveRoom(v) {
+  try {
+    if (v) sessionStorage.setItem('synack.room', JSON.stringify({ room: v.room, resume: v.resume }));
+    else sessionStorage.removeItem('synack.room');
+  } catch {
+    // Storage blocked: a reload opens a new room.
+  }
+}
+
+/** useStylesheet loads room.css, once, beside this module's own files. */
+function useStylesheet() {
+  if (document.querySelector('link[data-room-css]')) return;
+  const link = el('link', { rel: 'stylesheet', href: new URL('../room.css', import.meta.url).href, 'data-room-css': '' });
+  document.head.append(link);
+}
+
+/** csvCell quotes a value for CSV (RFC 4180). */
+function csvCell(v) {
+  const s = String(v ?? '');
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/**
+ * resultsCSV is the room's questions with their answers, one row per
+ * option: question number, question, option, answers, whether it is the
+ * right one, total answers. texts are picked in lang.
+ */
+export function resultsCSV(results, lang) {
+  const rows = [['question', 'prompt', 'option', 'answers', 'correct', 'total']];
+  for (const r of results) {
+    r.options.forEach((o, i) => {
+      rows.push([r.id, textIn(r.prompt, lang), textIn(o, lang), r.counts[i] ?? 0, r.answer === i ? 'yes' : r.answer == null ? '' : 'no', r.total]);
+    });
+  }
+  return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+const resultsKey = 'synack.room.results';
+
 /** RoomPanel draws the room: for the presenter or for a viewer. */
 export class RoomPanel {
   /**
@@ -48,6 +92,12 @@ export class RoomPanel {
     this.viewers = 0;
     this.ended = '';
     this.notice = '';
+    this.away = false; // the presenter's connection dropped; the room waits
+    this.resuming = false; // the presenter's own page is reconnecting
+    this.collapsed = false; // the presenter's panel shows only the code
+    this.peek = false; // the presenter sees the bars before the reveal
+    /** results are the questions asked in this room, for the CSV. */
+    this.results = [];
     this.question = null; // the last question message
     this.answers = null; // its answers: counts and total
     this.reveal = null; // its reveal message
@@ -60,6 +110,8 @@ export class RoomPanel {
       after?.after(this.root);
     }
     this.root.hidden = false;
+    useStylesheet();
+    if (!viewer) this.root.classList.add('room--sheet');
     // render redraws body; the presenter's lesson picker stays put below it,
     // keeping the focus and the choices while answers come in.
     this.body = el('div', { class: 'room-body' });
@@ -82,12 +134,15 @@ export class RoomPanel {
   receive(msg) {
     switch (msg.type) {
       case 'shared':
-        Object.assign(this, { code: msg.room, url: msg.url, qr: msg.qr, ended: '' });
+        if (msg.room !== this.code) this.results = this.viewer ? [] : this.loadResults(msg.room);
+        Object.assign(this, { code: msg.room, url: msg.url, qr: msg.qr, ended: '', resuming: false });
         break;
       case 'room':
         this.code = msg.room || this.code;
         this.viewers = msg.viewers ?? this.viewers;
         if (msg.state === 'ended') this.ended = msg.reason || 'ended';
+        if (msg.state === 'presenter-away') this.away = true;
+        if (msg.state === 'presenter-back' || msg.state === 'ended') this.away = false;
         break;
       case 'question':
         this.question = msg;
@@ -95,9 +150,12 @@ export class RoomPanel {
         this.reveal = null;
         this.mine = null;
         this.composing = false;
+        this.peek = false;
+        this.record(msg.id, { prompt: msg.prompt, options: msg.options });
         break;
       case 'answers':
         if (this.question?.id === msg.id) this.answers = msg;
+        this.record(msg.id, { counts: msg.counts, total: msg.total });
         break;
       case 'answered':
         if (this.question?.id === msg.id) this.mine = msg.choice;
@@ -107,12 +165,75 @@ export class RoomPanel {
           this.reveal = msg;
           this.answers = msg;
         }
+        this.record(msg.id, { counts: msg.counts, total: msg.total, answer: msg.answer });
         break;
       default:
         return false;
     }
     this.render();
     return true;
+  }
+
+  /** record keeps what the presenter learns of question id, for the CSV. */
+  record(id, fields) {
+    if (this.viewer) return;
+    let r = this.results.find((x) => x.id === id);
+    if (!r) {
+      if (!fields.prompt) return;
+      r = { id, prompt: null, options: [], counts: [], total: 0, answer: null };
+      this.results.push(r);
+    }
+    Object.assign(r, fields);
+    try {
+      window.sessionStorage.setItem(resultsKey, JSON.stringify({ room: this.code, results: this.results }));
+    } catch {
+      // Storage blocked: the results last as long as the page.
+    }
+  }
+
+  loadResults(code) {
+    try {
+      const v = JSON.parse(window.sessionStorage.getItem(resultsKey) ?? 'null');
+      return v?.room === code && Array.isArray(v.results) ? v.results : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** downloadResults saves the room's questions and answers as CSV. */
+  downloadResults() {
+    const blob = new Blob([resultsCSV(this.results, this.lang)], { type: 'text/csv;charset=utf-8' });
+    const url = URL.createObjectURL(blob);
+    const a = el('a', { href: url, download: `room-${this.code}-results.csv`, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+
+  /** showQR shows the room's QR code and code full screen. */
+  showQR() {
+    const { t } = this;
+    const close = el('button', { type: 'button', 'data-room-qr-close': '', text: t('room.qr_close') });
+    const dialog = el('dialog', { class: 'room-qr-full', 'data-room-qr-full': '', 'aria-label': t('room.qr_alt', { code: this.code }) },
+      el('img', { src: this.qr, alt: t('room.qr_alt', { code: this.code }) }),
+      el('p', { class: 'room-code', text: this.code }),
+      el('p', { class: 'room-link', text: this.url }),
+      close);
+    close.addEventListener('click', () => dialog.close());
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      this.root.querySelector('[data-room-qr-open]')?.focus();
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    close.focus();
+  }
+
+  toggleCollapsed() {
+    this.collapsed = !this.collapsed;
+    this.render();
+    this.root.querySelector('[data-room-collapse]')?.focus();
   }
 
   /** fail shows why the room cannot be followed (an unknown code). */
@@ -124,6 +245,16 @@ export class RoomPanel {
 
   render() {
     const { t } = this;
+    this.root.classList.toggle('room--collapsed', this.collapsed);
+    if (this.picker) this.picker.root.hidden = this.collapsed;
+    if (this.collapsed) {
+      this.body.replaceChildren(el('div', { class: 'room-bar-head' },
+        el('span', { class: 'room-mini', 'data-room-mini': '', text: this.code }),
+        el('button', { type: 'button', 'data-room-collapse': '', 'aria-expanded': 'false',
+          onclick: () => this.toggleCollapsed(), text: t('room.expand') })));
+      this.root.dataset.roomState = this.ended ? 'ended' : this.code ? 'open' : 'opening';
+      return;
+    }
     const parts = [];
     if (this.viewer) parts.push(...this.viewerHead());
     else parts.push(...this.presenterHead());
@@ -146,6 +277,10 @@ export class RoomPanel {
     if (this.ended) {
       return [el('p', { class: 'room-banner', role: 'status', 'data-room-banner': '' }, this.endedText())];
     }
+    if (this.away) {
+      return [el('p', { class: 'room-banner room-banner--away', role: 'status', 'data-room-banner': '', 'data-room-away': '' },
+        el('strong', { text: t('room.away', { code: this.code }) }))];
+    }
     return [
       el('p', { class: 'room-banner', role: 'status', 'data-room-banner': '' },
         el('strong', { text: t('room.following', { code: this.code }) }), ' ', t('room.following_hint')),
@@ -154,8 +289,12 @@ export class RoomPanel {
 
   presenterHead() {
     const { t } = this;
-    const head = el('h2', { id: 'room-h', text: t('room.title') });
+    const head = el('div', { class: 'room-bar-head' },
+      el('h2', { id: 'room-h', text: t('room.title') }),
+      el('button', { type: 'button', 'data-room-collapse': '', 'aria-expanded': 'true',
+        onclick: () => this.toggleCollapsed(), text: t('room.collapse') }));
     if (!this.code) return [head, el('p', { text: t('room.opening') })];
+    if (this.resuming) return [head, el('p', { role: 'status', 'data-room-banner': '', text: t('room.resuming', { code: this.code }) })];
     if (this.ended) {
       return [head, el('p', { role: 'status', 'data-room-banner': '' }, this.endedText()),
         el('button', { type: 'button', onclick: () => this.send({ type: 'share' }), text: t('room.reopen') })];
@@ -171,7 +310,10 @@ export class RoomPanel {
           this.lanHint(),
           el('p', { class: 'room-viewers', role: 'status', 'data-room-viewers': String(this.viewers),
             text: t('room.viewers', { n: this.viewers }) }),
-          el('button', { type: 'button', 'data-room-end': '', onclick: () => this.send({ type: 'end' }), text: t('room.end') })),
+          el('div', { class: 'room-tools' },
+            el('button', { type: 'button', 'data-room-qr-open': '', onclick: () => this.showQR(), text: t('room.qr_full') }),
+            this.results.length ? el('button', { type: 'button', 'data-room-results': '', onclick: () => this.downloadResults(), text: t('room.results') }) : null,
+            el('button', { type: 'button', 'data-room-end': '', onclick: () => this.send({ type: 'end' }), text: t('room.end') }))),
         el('img', { class: 'room-qr', src: this.qr, alt: t('room.qr_alt', { code: this.code }), width: 240, height: 240 })),
     ];
   }
@@ -198,7 +340,9 @@ export class RoomPanel {
     const total = this.answers?.total ?? 0;
     const counts = this.answers?.counts ?? [];
     const answer = this.reveal?.answer;
-    const showCounts = !this.viewer || this.reveal;
+    // Bars stay off the projected screen until the reveal; the presenter
+    // peeks at them on demand.
+    const showCounts = Boolean(this.reveal) || (!this.viewer && this.peek);
     const items = q.options.map((o, i) => {
       const label = textIn(o, lang);
       const marks = [];
@@ -231,6 +375,10 @@ export class RoomPanel {
       el('ol', { class: 'room-options' }, ...items));
     if (!this.viewer) {
       box.append(el('p', { class: 'room-total', 'data-room-total': String(total), text: t('room.answers', { total }) }));
+      if (!this.reveal) {
+        box.append(el('button', { type: 'button', 'data-room-peek': '', 'aria-pressed': String(this.peek),
+          onclick: () => { this.peek = !this.peek; this.render(); }, text: this.peek ? t('room.hide_bars') : t('room.peek_bars') }));
+      }
       if (!this.reveal && !this.ended) {
         box.append(el('button', { type: 'button', 'data-room-reveal': '', onclick: () => this.send({ type: 'reveal' }),
           text: t('room.reveal') }));
@@ -438,16 +586,59 @@ export class Classroom {
   constructor(app) {
     this.app = app;
     this.panel = new RoomPanel(app.tr.t, { viewer: false, send: (m) => app.session.send(m), lanURL: app.config.lanURL });
-    app.session.onOther = (msg) => this.panel.receive(msg);
-    // The room ends with the presenter's connection; the session that
-    // reconnects is a new one, unshared.
+    app.session.onOther = (msg) => this.receive(msg);
+    // A dropped connection takes the room back when it reconnects (the
+    // resume token); a room that has ended is forgotten.
     app.store.on((c) => {
       if (c.what === 'connection' && app.store.connection === 'reconnecting' && this.panel.code && !this.panel.ended) {
-        this.panel.ended = 'left';
+        this.panel.resuming = Boolean(app.session.resume);
+        if (!app.session.resume) this.panel.ended = 'left';
         this.panel.render();
       }
     });
+    if (app.session.resume) {
+      this.panel.code = app.session.resume.room;
+      this.panel.resuming = true;
+    }
+    for (const msg of app.roomBacklog ?? []) this.receive(msg);
+    app.roomBacklog = null;
+    // The viewers follow the presenter's numbering and selected event.
+    this.viewTimer = 0;
+    app.store.on((c) => {
+      if (c.what === 'select' || c.what === 'numbering') this.sendView();
+    });
     this.panel.render();
+  }
+
+  /** sendView tells the room how this page shows the run, soon. */
+  sendView() {
+    clearTimeout(this.viewTimer);
+    this.viewTimer = setTimeout(() => {
+      const { panel, app } = this;
+      if (!panel.code || panel.ended || panel.resuming) return;
+      app.session.send({ type: 'view', numbering: app.store.numbering, selected: app.store.selected });
+    }, 150);
+  }
+
+  /** receive takes the room messages of the session. */
+  receive(msg) {
+    const session = this.app.session;
+    if (msg.type === 'shared' && msg.resume) {
+      session.resume = { room: msg.room, resume: msg.resume };
+      saveRoom(session.resume);
+      this.sendView();
+    }
+    if (msg.type === 'room' && msg.state === 'ended') {
+      session.resume = null;
+      saveRoom(null);
+    }
+    if (msg.type === 'error' && msg.code === 'resume-refused') {
+      saveRoom(null);
+      this.panel.resuming = false;
+      this.panel.ended = 'left';
+      this.panel.render();
+    }
+    this.panel.receive(msg);
   }
 
   /** share opens the room, or shows the open one again. */
@@ -455,6 +646,27 @@ export class Classroom {
     this.panel.root.hidden = false;
     this.app.session.send({ type: 'share' });
     this.panel.root.scrollIntoView?.({ block: 'nearest' });
+  }
+}
+
+/**
+ * viewerID is the ID the server gave this device in room code, kept in
+ * localStorage so that a viewer who reconnects (or reloads) is the same
+ * viewer, with one vote per question.
+ */
+function viewerID(code) {
+  try {
+    return window.localStorage.getItem(`synack.viewer.${code}`) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function keepViewerID(code, id) {
+  try {
+    window.localStorage.setItem(`synack.viewer.${code}`, id);
+  } catch {
+    // Storage blocked: a reconnect joins as a new viewer.
   }
 }
 
@@ -481,7 +693,10 @@ export class Follower extends Session {
   }
 
   path() {
-    return `/ws?room=${encodeURIComponent(this.code)}`;
+    const q = new URLSearchParams({ room: this.code });
+    const id = viewerID(this.code);
+    if (id) q.set('viewer', id);
+    return `/ws?${q}`;
   }
 
   connect() {
@@ -506,7 +721,10 @@ export class Follower extends Session {
     const s = this.store;
     switch (msg.type) {
       case 'room':
-        if (msg.state === 'joined') this.joined = true;
+        if (msg.state === 'joined') {
+          this.joined = true;
+          if (msg.viewer) keepViewerID(this.code, msg.viewer);
+        }
         if (msg.state === 'ended') {
           this.ended = true;
           s.playing = false;
@@ -526,6 +744,9 @@ export class Follower extends Session {
         s.scenarioId = msg.scenario?.id ?? '';
         s.total = null;
         break;
+      case 'view':
+        s.emit('view', { numbering: msg.numbering, selected: msg.selected });
+        return;
       default:
         if (this.panel.receive(msg)) return;
     }

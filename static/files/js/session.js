@@ -95,6 +95,16 @@ export class Store extends EventTarget {
 
 const backoffMs = [500, 1000, 2000, 5000, 10000];
 
+/** savedRoom is the room this tab presents, {room, resume} (room.js), or null. */
+export function savedRoom() {
+  try {
+    const v = JSON.parse(sessionStorage.getItem('synack.room'));
+    return v?.room && v.resume ? v : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Session sends the reader's actions to the server and feeds the store with
  * its answers. It speaks the protocol of the contract's "Live sessions"
@@ -112,6 +122,8 @@ export class Session {
     this.everOpened = false;
     this.retries = 0;
     this.lastLoad = null;
+    /** resume {room, resume}: a new connection takes that room back. */
+    this.resume = null;
     /** pacer is play at a pace: {clock, requested, last, timer}. */
     this.pacer = null;
     /** untilSegment: a Step by segment without a known run steps on until
@@ -127,7 +139,8 @@ export class Session {
 
   /** path is the WebSocket's address on this server (room.js follows a room). */
   path() {
-    return '/ws';
+    if (!this.resume) return '/ws';
+    return `/ws?${new URLSearchParams({ room: this.resume.room, resume: this.resume.resume })}`;
   }
 
   connect() {
@@ -172,7 +185,7 @@ export class Session {
       this.store.emit('play');
       const wait = backoffMs[Math.min(this.retries++, backoffMs.length - 1)];
       setTimeout(() => {
-        if (this.lastLoad) this.queue = [this.lastLoad];
+        if (this.lastLoad && !this.resume) this.queue = [this.lastLoad];
         this.connect();
       }, wait);
     };
@@ -201,6 +214,7 @@ export class Session {
     const s = this.store;
     switch (msg.type) {
       case 'loaded':
+        if (this.resume && !this.lastLoad) s.scenarioId = msg.scenario?.id ?? '';
         this.stopPacer();
         this.untilSegment = false;
         s.scenario = msg.scenario;
@@ -245,6 +259,10 @@ export class Session {
         s.emit('done');
         break;
       case 'error':
+        if (msg.code === 'resume-refused' && this.resume) {
+          this.resume = null;
+          this.onResumeRefused?.();
+        }
         this.untilSegment = false;
         s.errorMsg = msg; // kept to say it again in another language
         s.error = errorText(msg, this.t);
