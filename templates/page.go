@@ -116,6 +116,10 @@ type Config struct {
 	// presenter whose page is on localhost (links to localhost do not open
 	// on students' devices); "" otherwise.
 	LANURL string `json:"lanURL,omitempty"`
+	// OEmbed is the page's oEmbed discovery address (the endpoint with
+	// the page's own address), for its <link>; "" when the page cannot be
+	// embedded. Not passed to the script.
+	OEmbed string `json:"-"`
 }
 
 // RevealProgressive is the reveal query parameter's value that starts the

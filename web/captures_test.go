@@ -119,4 +119,3 @@ func TestPostCaptureErrors(t *testing.T) {
 	w := request{method: http.MethodGet, target: "/api/captures"}.do(t, h)
 	expectError(t, w, 405)
 }
-

@@ -76,6 +76,8 @@ func TestCrossOrigin(t *testing.T) {
 		{"GET", "/api/scenarios/" + exampleID + "/trace", "*"},
 		{"GET", "/api/scenarios/" + exampleID + "/trace?format=pcap", "*"},
 		{"GET", "/api/lessons", "*"},
+		{"GET", "/i18n/zh.json", "*"},
+		{"GET", "/oembed?url=http://example.com/", "*"},
 		{"HEAD", "/api/scenarios", "*"},
 		{"POST", "/api/run", ""},
 		{"GET", "/", ""},

@@ -37,6 +37,9 @@ func (s *Server) app(w http.ResponseWriter, r *http.Request) error {
 	if id := q.Get("scenario"); id == templates.Sandbox || s.isBuiltin(id) {
 		cfg.Scenario = id
 	}
+	if cfg.Scenario != templates.Sandbox && !q.Has("room") {
+		cfg.OEmbed = s.oembedLink(r)
+	}
 	s.kernelPage(&cfg, r)
 	if q.Has("s") {
 		return s.sharedApp(w, r, t, cfg)
@@ -59,6 +62,7 @@ func (s *Server) embed(w http.ResponseWriter, r *http.Request) error {
 	}
 	cfg := embedConfig(r.URL.Query(), t.Lang())
 	cfg.Scenario, cfg.Scenarios = id, s.scenarioInfos()
+	cfg.OEmbed = s.oembedLink(r)
 	s.withBuiltinPlan(r.URL.Query(), &cfg)
 	return writePage(w, r, http.StatusOK, t.Lang(), templates.Embed(templates.EmbedPage{T: t, Assets: s.pageAssets, Config: cfg}))
 }

@@ -197,7 +197,8 @@ func (s *Server) routes(assets *static.Assets) *chi.Mux {
 	})
 
 	r.With(allowAnyOrigin, compress).Get(static.Prefix+"*", assets.ServeHTTP)
-	r.With(compress).Get("/i18n/{file}", s.errorsTo(pageCatalogue))
+	r.With(withTimeout(s.cfg.APITimeout), allowAnyOrigin, compress).Get("/oembed", s.errorsTo(s.oembed))
+	r.With(allowAnyOrigin, compress).Get("/i18n/{file}", s.errorsTo(pageCatalogue))
 
 	// Live sessions: /ws mounts here, outside every timeout above (a
 	// session lasts minutes; it keeps its own deadlines and is closed

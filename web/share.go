@@ -100,6 +100,7 @@ func (s *Server) embedCustom(w http.ResponseWriter, r *http.Request) error {
 	}
 	cfg := embedConfig(q, t.Lang())
 	s.withCustom(r, &cfg, sc, "/?"+url.Values{"s": {q.Get("s")}}.Encode())
+	cfg.OEmbed = s.oembedLink(r)
 	return writePage(w, r, http.StatusOK, t.Lang(), templates.Embed(templates.EmbedPage{T: t, Assets: s.pageAssets, Config: cfg}))
 }
 

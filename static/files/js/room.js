@@ -605,7 +605,7 @@ export class Classroom {
     // The viewers follow the presenter's numbering and selected event.
     this.viewTimer = 0;
     app.store.on((c) => {
-      if (c.what === 'select' || c.what === 'numbering') this.sendView();
+      if (c.what === 'select' || c.what === 'numbering' || c.what === 'notation') this.sendView();
     });
     this.panel.render();
   }
