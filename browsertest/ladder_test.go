@@ -219,7 +219,7 @@ func TestLadderWalk(t *testing.T) {
 	total := len(segAt(len(tr.Events)))
 	t.Run("whole", func(t *testing.T) {
 		p := newPage(t, withViewport(1280, 800))
-		p.open("/embed/" + id)
+		p.open("/embed/" + id + "?step=event") // counts events, not segments
 		firstSeg := slices.IndexFunc(tr.Events, func(e traceEvent) bool { return e.Kind == "segment" }) + 1
 		p.stepTo(firstSeg + 2)
 		p.waitIdle()
@@ -248,7 +248,7 @@ func TestLadderWalk(t *testing.T) {
 			t.Errorf("at the end: %d drawn, %d to come", v.Segments, v.Future)
 		}
 	})
-	for _, path := range []string{"/embed/" + id + "?reveal=progressive", "/?scenario=" + id + "&reveal=progressive"} {
+	for _, path := range []string{"/embed/" + id + "?reveal=progressive&step=event", "/?scenario=" + id + "&reveal=progressive&step=event"} {
 		t.Run(path, func(t *testing.T) {
 			p := newPage(t)
 			p.open(path)

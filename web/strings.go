@@ -15,7 +15,7 @@ import (
 // reads.
 var stringGroups = map[string][]string{
 	"capture": {"capture.", "insp.ip6.", "insp.layer_ip6"},
-	"explain": {"why."},
+	"explain": {"why.", "explain."},
 }
 
 // getStrings answers GET /api/strings/{group}: {"en": {key: text}, "zh":

@@ -18,7 +18,7 @@ func TestStrings(t *testing.T) {
 		prefixes []string
 	}{
 		{"capture", []string{"capture.compare", "capture.diff.tag", "insp.layer_ip6", "insp.ip6.src"}, []string{"capture.", "insp.ip6.", "insp.layer_ip6"}},
-		{"explain", []string{"why.passive-open", "why.kernel-peer"}, []string{"why."}},
+		{"explain", []string{"why.passive-open", "why.kernel-peer", "explain.step", "explain.cite"}, []string{"why.", "explain."}},
 	} {
 		t.Run(tt.group, func(t *testing.T) {
 			body := expect(t, get(t, h, "/api/strings/"+tt.group), 200, "application/json")
@@ -42,7 +42,7 @@ func TestStrings(t *testing.T) {
 		})
 	}
 	page := expect(t, get(t, h, "/"), 200, "text/html; charset=utf-8")
-	for _, key := range []string{"capture.compare", "pcapng.delivered", "why.passive-open"} {
+	for _, key := range []string{"capture.compare", "pcapng.delivered", "why.passive-open", "explain.step"} {
 		if bytes.Contains(page, []byte(`"`+key+`"`)) {
 			t.Errorf("the app page carries %s, which its script fetches on demand", key)
 		}

@@ -82,15 +82,20 @@ export class Explain {
       this.root.replaceChildren(p);
       return;
     }
+    this.shown = [store, view];
     if (!this.cites) {
+      // The first explanation waits for its words (fetched, not inline) and
+      // citations: a moment of nothing rather than of catalogue keys.
       this.cites = new Map();
+      this.waiting = true;
       Promise.all([loadCites(), this.addWords ? loadWords() : {}]).then(([cites, words]) => {
         this.cites = cites;
         this.addWords?.(words);
-        if (this.shown) this.render(...this.shown);
+        this.waiting = false;
+        this.render(...this.shown);
       });
     }
-    this.shown = [store, view];
+    if (this.waiting) return;
     const head = document.createElement('p');
     head.className = 'what';
     const step = document.createElement('span');
