@@ -286,11 +286,12 @@ func TestLadderScreensAccessible(t *testing.T) {
 		s          ladderScreen
 		steps      int
 	}{
-		{"walking", "/?scenario=client-closes-first", ladderScreens[0], 14},
-		{"walking zh embed", "/embed/client-closes-first?lang=zh", ladderScreens[0], 14},
+		// steps counts events: the walking pages step by event.
+		{"walking", "/?scenario=client-closes-first&step=event", ladderScreens[0], 14},
+		{"walking zh embed", "/embed/client-closes-first?lang=zh&step=event", ladderScreens[0], 14},
 		{"phone", "/?scenario=client-closes-first", ladderScreens[2], 0},
-		{"phone embed zh walking", "/embed/client-closes-first?lang=zh", ladderScreens[2], 20},
-		{"projector walking", "/?scenario=three-segment-close", ladderScreens[1], 10},
+		{"phone embed zh walking", "/embed/client-closes-first?lang=zh&step=event", ladderScreens[2], 20},
+		{"projector walking", "/?scenario=three-segment-close&step=event", ladderScreens[1], 10},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := newPage(t, withScreen(c.s))
