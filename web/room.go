@@ -662,6 +662,17 @@ func (r *room) presenterLeft(c *wsConn) {
 // room, the run to the same event, the open question and its answers).
 func (r *room) takeBack(c *wsConn, token string) bool {
 	r.mu.Lock()
+	old := r.presenter
+	stale := !r.ended && r.away == nil && old != nil && old != c && subtle.ConstantTimeCompare([]byte(token), []byte(r.resume)) == 1
+	r.mu.Unlock()
+	if stale {
+		// A reloaded page can reconnect before the server has seen its old
+		// connection close: the token shows it is the same presenter, so
+		// the old connection is let go now, as if it had closed.
+		r.presenterLeft(old)
+		old.closeWith(websocket.CloseGoingAway, "the presenter reconnected")
+	}
+	r.mu.Lock()
 	ok := !r.ended && r.away != nil && subtle.ConstantTimeCompare([]byte(token), []byte(r.resume)) == 1
 	var state resumeState
 	if ok {

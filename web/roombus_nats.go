@@ -116,6 +116,14 @@ func (l *natsLink) open(code string) error {
 		}
 		l.subs = append(l.subs, sub)
 	}
+	// The server must know the subscriptions before the code is handed
+	// out, or a viewer quick to join on another instance finds no room.
+	if err := l.bus.nc.FlushTimeout(natsWait); err != nil {
+		for _, s := range l.subs {
+			_ = s.Unsubscribe()
+		}
+		return fmt.Errorf("room %s on NATS: %w", code, err)
+	}
 	return nil
 }
 
@@ -337,6 +345,12 @@ func (r *room) fetchHistory() bool {
 		return false
 	}
 	defer rest.Unsubscribe()
+	// Both subscriptions (the room's messages and the history's inbox) are
+	// known to the server before the request, so nothing sent after the
+	// answer is missed.
+	if err := f.bus.nc.FlushTimeout(natsWait); err != nil {
+		return false
+	}
 	req := nats.NewMsg(natsSubject(r.code, "join"))
 	req.Header.Set(natsInboxHeader, inbox)
 	first, err := f.bus.nc.RequestMsg(req, natsWait)

@@ -602,10 +602,13 @@ export class Classroom {
     }
     for (const msg of app.roomBacklog ?? []) this.receive(msg);
     app.roomBacklog = null;
-    // The viewers follow the presenter's numbering and selected event.
+    // The viewers follow the presenter's numbering and selected event. A
+    // new event selects itself without a 'select' change: the room's view
+    // (which a late joiner gets after the events) must move with it.
     this.viewTimer = 0;
+    const moves = new Set(['select', 'numbering', 'notation', 'event', 'rewound']);
     app.store.on((c) => {
-      if (c.what === 'select' || c.what === 'numbering' || c.what === 'notation') this.sendView();
+      if (moves.has(c.what)) this.sendView();
     });
     this.panel.render();
   }
