@@ -469,6 +469,10 @@ func (r *room) end(reason string) {
 		r.away.timer.Stop()
 		r.away = nil
 	}
+	// The bus lets the code go before it carries the end: NATS handles one
+	// connection's messages in order, so an instance that hears the room
+	// has ended finds its code free.
+	r.link.release()
 	r.tellAll(roomMessage{Type: msgRoom, State: roomEnded, Room: r.code, Reason: reason})
 	bye := frame{bye: &closeFrame{code: websocket.CloseNormalClosure, reason: "the room has ended"}}
 	for c := range r.viewers {
@@ -477,7 +481,6 @@ func (r *room) end(reason string) {
 	r.ended = true
 	r.viewers = nil
 	r.loaded, r.events, r.done, r.question, r.votes = nil, nil, nil, nil, nil
-	r.link.release()
 	r.presenter.member.Store(nil)
 	r.presenter.hub.log.Info("room ended", "room", r.code, "reason", reason)
 }
