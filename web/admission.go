@@ -18,8 +18,17 @@ import (
 // address.
 
 // Room codes: six characters from an alphabet without 0, O, 1 and I, read
-// case-insensitively. 32⁶ ≈ 10⁹ codes against at most MaxRooms open rooms
-// and a limit on failed joins per address make a code hard to guess.
+// case-insensitively. 32⁶ ≈ 10⁹ codes against at most MaxRooms open rooms,
+// a limit on failed joins per address and one on all failed joins make a
+// code hard to guess: at the defaults, 200 rooms and 600 guesses a minute
+// from everywhere together, a guess finds some room once in about 6 days.
+//
+// The limits never lock a room's code out for an address that has shown it
+// knows the code (the presenter's address, or one a viewer joined from):
+// behind one address (a school's NAT) a prankster's wrong codes cannot
+// keep the class out. Nor does the answer tell a guesser past its limit
+// whether a code exists: an address that has not joined a room is refused
+// alike for every code.
 const (
 	roomCodeAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 	roomCodeLen      = 6
@@ -39,9 +48,15 @@ type RoomConfig struct {
 	ViewerQueue int
 	// FailedJoins and FailedJoinsBurst bound the joins of unknown rooms from
 	// one address: a token bucket of FailedJoinsBurst refilled at
-	// FailedJoins a minute. Past it /ws?room= answers 429. Defaults 20, 20.
+	// FailedJoins a minute. Past it /ws?room= answers 429, except to an
+	// address that has joined the room named (or presents it). Defaults
+	// 20, 20.
 	FailedJoins      float64
 	FailedJoinsBurst int
+	// FailedJoinsAll bounds the failed joins from all addresses together,
+	// a minute (the burst is as large), against guessing from many
+	// addresses. Default 600.
+	FailedJoinsAll float64
 	// UpdateEvery spaces the presenter's updates (viewers, answers): at
 	// most one of each per period. Default 200ms.
 	UpdateEvery time.Duration
@@ -73,6 +88,9 @@ func (c RoomConfig) withDefaults() RoomConfig {
 	}
 	if c.FailedJoinsBurst <= 0 {
 		c.FailedJoinsBurst = 20
+	}
+	if c.FailedJoinsAll <= 0 {
+		c.FailedJoinsAll = 600
 	}
 	if c.UpdateEvery <= 0 {
 		c.UpdateEvery = 200 * time.Millisecond
@@ -116,19 +134,43 @@ func newRoomCode() string {
 }
 
 // admit refuses a join (/ws?room=) from an address that has tried too many
-// unknown codes, before the WebSocket is opened. It reports whether the
-// request joins a room at all.
+// unknown codes, or while too many have been tried from everywhere, before
+// the WebSocket is opened; never one from an address the room knows. It
+// reports whether the request joins a room at all.
 func (h *roomHub) admit(w http.ResponseWriter, r *http.Request) (joining bool, err error) {
-	if !r.URL.Query().Has("room") {
+	q := r.URL.Query()
+	if !q.Has("room") {
 		return false, nil
 	}
-	if !h.joins.allowed(h.live.srv.proxy.clientKey(r), time.Now()) {
+	ip := h.live.srv.proxy.clientKey(r)
+	if h.knows(q.Get("room"), ip) {
+		return true, nil
+	}
+	if !h.joins.allowed(ip, time.Now()) {
 		h.refusedJoins.Add(1)
 		w.Header().Set("Retry-After", "60")
 		return true, &requestError{status: http.StatusTooManyRequests,
 			msg: "too many attempts to join rooms that do not exist from this address; wait a minute and check the code"}
 	}
 	return true, nil
+}
+
+// knows reports whether the room code names, held here, knows address ip.
+func (h *roomHub) knows(raw, ip string) bool {
+	code, ok := normalizeCode(raw)
+	if !ok {
+		return false
+	}
+	h.mu.Lock()
+	r := h.rooms[code]
+	h.mu.Unlock()
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, known := r.known[ip]
+	return known && !r.ended
 }
 
 // attach sets up a new connection before its goroutines start: it notes
@@ -223,6 +265,9 @@ func (r *room) admit(c *wsConn, id string) bool {
 	}
 	c.member.Store(&membership{room: r})
 	r.viewers[c] = &viewer{id: id}
+	if len(r.known) < maxKnownAddresses {
+		r.known[c.client] = struct{}{}
+	}
 	backlog := make([]frame, 0, len(r.events)+5)
 	joined, _ := json.Marshal(roomMessage{Type: msgRoom, State: roomJoined, Room: r.code, Viewers: len(r.viewers), Viewer: id})
 	backlog = append(backlog, frame{text: joined})
@@ -293,22 +338,36 @@ func (h *roomHub) open(r *room) error {
 	return nil
 }
 
-// joinLimiter bounds the failed joins of each address.
+// joinLimiter bounds the failed joins of each address, and of all.
 type joinLimiter struct {
 	rate  float64
 	burst int
 
 	mu  sync.Mutex
 	ips map[string]*tokenBucket
+	all tokenBucket
 }
 
-// maxJoinAddresses bounds the addresses the limiter remembers.
-const maxJoinAddresses = 10000
+func newJoinLimiter(cfg RoomConfig, now time.Time) joinLimiter {
+	return joinLimiter{rate: cfg.FailedJoins / 60, burst: cfg.FailedJoinsBurst, ips: map[string]*tokenBucket{},
+		all: newTokenBucket(cfg.FailedJoinsAll/60, int(cfg.FailedJoinsAll), now)}
+}
+
+// maxJoinAddresses bounds the addresses the limiter remembers;
+// maxKnownAddresses those a room knows.
+const (
+	maxJoinAddresses  = 10000
+	maxKnownAddresses = 4096
+)
 
 // allowed reports whether ip may try a join now.
 func (l *joinLimiter) allowed(ip string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	all := l.all
+	if !all.take(now) {
+		return false
+	}
 	b, ok := l.ips[ip]
 	if !ok {
 		return true
@@ -331,6 +390,7 @@ func (l *joinLimiter) fail(ip string, now time.Time) {
 		l.ips[ip] = b
 	}
 	b.take(now)
+	l.all.take(now)
 }
 
 // forget drops the addresses whose buckets are full again, and if none is,

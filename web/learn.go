@@ -21,12 +21,13 @@ import (
 // learnPages serves the course pages. The list and the lesson count are
 // made once: lessons are embedded in the binary.
 type learnPages struct {
+	s       *Server
 	assets  templates.LearnAssets
 	lessons []templates.LessonItem // in teaching order
 }
 
 func newLearnPages(s *Server, assets *static.Assets) *learnPages {
-	lp := &learnPages{assets: templates.LearnAssets{
+	lp := &learnPages{s: s, assets: templates.LearnAssets{
 		Assets:     s.pageAssets,
 		Script:     assets.URL("js/learn.js"),
 		Stylesheet: assets.URL("learn.css"),
@@ -105,6 +106,6 @@ func (lp *learnPages) lesson(w http.ResponseWriter, r *http.Request) error {
 			cfg.Next = &templates.LessonLink{ID: next.ID, Title: next.Title.In(t.Lang())}
 		}
 	}
-	page := templates.LessonPage{T: t, Assets: lp.assets, Config: cfg}
+	page := templates.LessonPage{T: t, Assets: lp.assets, Config: cfg, OEmbed: lp.s.oembedLink(r)}
 	return writePage(w, r, http.StatusOK, t.Lang(), templates.Lesson(page))
 }

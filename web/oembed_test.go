@@ -146,19 +146,24 @@ func TestOEmbedPublicURL(t *testing.T) {
 	}
 }
 
-// TestOEmbedDiscovery: the app and embed pages name their oEmbed address,
-// which answers for them; the sandbox and a room's page do not.
+// TestOEmbedDiscovery: the app, embed and lesson pages name their oEmbed
+// address, which answers for them; the sandbox, a room's page and the
+// course list do not.
 func TestOEmbedDiscovery(t *testing.T) {
 	shared, _ := sharedFixture(t)
 	h := newTestServer(t, Config{}).Handler()
 	link := regexp.MustCompile(`<link rel="alternate" type="application/json\+oembed" href="([^"]+)" title="([^"]+)">`)
 	for target, want := range map[string]bool{
-		"/?scenario=" + exampleID + "&lang=zh": true,
-		"/embed/" + exampleID:                  true,
-		"/embed/custom?s=" + shared:            true,
-		"/?s=" + shared:                        true,
-		"/?scenario=sandbox":                   false,
-		"/?room=ABC234":                        false,
+		"/?scenario=" + exampleID + "&lang=zh":       true,
+		"/embed/" + exampleID:                        true,
+		"/embed/custom?s=" + shared:                  true,
+		"/?s=" + shared:                              true,
+		"/?scenario=sandbox":                         false,
+		"/?room=ABC234":                              false,
+		"/learn/" + lessons.All()[0].ID:              true,
+		"/learn/" + lessons.All()[0].ID + "?lang=zh": true,
+		"/embed/lesson/" + lessons.All()[0].ID:       true,
+		"/learn":                                     false,
 	} {
 		body := get(t, h, target).Body.String()
 		m := link.FindStringSubmatch(body)
