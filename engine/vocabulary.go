@@ -92,6 +92,7 @@ const (
 	ReasonDataInTimeWait       Reason = "data-in-time-wait"
 	ReasonRSTInOrphanFinWait2  Reason = "rst-in-orphaned-fin-wait-2"
 	ReasonSynInOrphanFinWait2  Reason = "syn-in-orphaned-fin-wait-2"
+	ReasonSynReopensTimeWait   Reason = "syn-reopens-time-wait"
 )
 
 // Field is a part of an event whose values come from the vocabulary.
@@ -226,6 +227,7 @@ var vocabulary = []Term{
 	reason(ReasonDroppedInFlight, rfc(6298, "5")),
 	reason(ReasonKernel, rfc(9293, "3.10.7")),
 	reason(ReasonDataInTimeWait, kernel("tcp_timewait_state_process")),
+	reason(ReasonSynReopensTimeWait, kernel("tcp_timewait_state_process"), kernel("tcp_conn_request")),
 	reason(ReasonRSTInOrphanFinWait2, kernel("tcp_timewait_state_process"), rfc(5961, "3.2")),
 	reason(ReasonSynInOrphanFinWait2, kernel("tcp_timewait_state_process"), rfc(5961, "4.2")),
 	reason(ReasonListenerClosed, kernel("inet_csk_listen_stop"), rfc(9293, "3.10.4")),
