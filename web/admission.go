@@ -71,36 +71,16 @@ type RoomConfig struct {
 }
 
 func (c RoomConfig) withDefaults() RoomConfig {
-	if c.MaxRooms <= 0 {
-		c.MaxRooms = 200
-	}
-	if c.MaxRoomsPerClient <= 0 {
-		c.MaxRoomsPerClient = max(c.MaxRooms/10, 1)
-	}
-	if c.MaxViewers <= 0 {
-		c.MaxViewers = 1000
-	}
-	if c.ViewerQueue <= 0 {
-		c.ViewerQueue = 64
-	}
-	if c.FailedJoins <= 0 {
-		c.FailedJoins = 20
-	}
-	if c.FailedJoinsBurst <= 0 {
-		c.FailedJoinsBurst = 20
-	}
-	if c.FailedJoinsAll <= 0 {
-		c.FailedJoinsAll = 600
-	}
-	if c.UpdateEvery <= 0 {
-		c.UpdateEvery = 200 * time.Millisecond
-	}
-	if c.LagGrace <= 0 {
-		c.LagGrace = 250 * time.Millisecond
-	}
-	if c.ResumeWithin <= 0 {
-		c.ResumeWithin = 5 * time.Minute
-	}
+	defaultTo(&c.MaxRooms, 200)
+	defaultTo(&c.MaxRoomsPerClient, max(c.MaxRooms/10, 1))
+	defaultTo(&c.MaxViewers, 1000)
+	defaultTo(&c.ViewerQueue, 64)
+	defaultTo(&c.FailedJoins, 20)
+	defaultTo(&c.FailedJoinsBurst, 20)
+	defaultTo(&c.FailedJoinsAll, 600)
+	defaultTo(&c.UpdateEvery, 200*time.Millisecond)
+	defaultTo(&c.LagGrace, 250*time.Millisecond)
+	defaultTo(&c.ResumeWithin, 5*time.Minute)
 	return c
 }
 
@@ -194,51 +174,45 @@ func resuming(r *http.Request) bool { return r.URL.Query().Has("resume") }
 // room's resume token and its presenter is away. Otherwise c is told and
 // the connection closes; the failure counts as a failed join.
 func (h *roomHub) takeBack(c *wsConn, raw, token, ip string) {
-	code, ok := normalizeCode(raw)
-	var r *room
-	if ok {
-		h.mu.Lock()
-		r = h.rooms[code]
-		h.mu.Unlock()
-		if r == nil {
-			r = h.bus.follow(h, code) // held by another instance, if any
-		}
-	}
+	r, shown := h.lookup(raw)
 	if r != nil && r.takeBack(c, token) {
 		return
 	}
-	h.refusedJoins.Add(1)
-	h.joins.fail(ip, time.Now())
-	shown := code
-	if !ok {
-		shown = quoteShort(raw)
-	}
+	h.failed(ip)
 	c.tell(userErrorf("resume-refused", errArgs{"room": shown},
 		"Room %s cannot be taken back: it has ended, or it is not waiting for its presenter. Share the session again.", shown).message())
 	c.enqueue(frame{bye: &closeFrame{code: websocket.ClosePolicyViolation, reason: "the room cannot be resumed"}})
+}
+
+// lookup finds the room a typed code names, here or on another instance;
+// nil if none. shown is the code as a message may quote it.
+func (h *roomHub) lookup(raw string) (r *room, shown string) {
+	code, ok := normalizeCode(raw)
+	if !ok {
+		return nil, quoteShort(raw)
+	}
+	h.mu.Lock()
+	r = h.rooms[code]
+	h.mu.Unlock()
+	if r == nil {
+		r = h.bus.follow(h, code) // held by another instance, if any
+	}
+	return r, code
+}
+
+// failed counts a failed join from ip.
+func (h *roomHub) failed(ip string) {
+	h.refusedJoins.Add(1)
+	h.joins.fail(ip, time.Now())
 }
 
 // join makes c a viewer of the room code names. Its queue starts with what
 // a late joiner needs; an unknown code is answered with an error and the
 // connection closes.
 func (h *roomHub) join(c *wsConn, raw, viewerID, ip string) {
-	code, ok := normalizeCode(raw)
-	var r *room
-	if ok {
-		h.mu.Lock()
-		r = h.rooms[code]
-		h.mu.Unlock()
-		if r == nil {
-			r = h.bus.follow(h, code) // held by another instance, if any
-		}
-	}
+	r, shown := h.lookup(raw)
 	if r == nil || !r.admit(c, viewerID) {
-		h.refusedJoins.Add(1)
-		h.joins.fail(ip, time.Now())
-		shown := code
-		if !ok {
-			shown = quoteShort(raw)
-		}
+		h.failed(ip)
 		c.tell(userErrorf("room-not-found", errArgs{"room": shown},
 			"There is no room %s: it may have ended. Check the code, or ask the presenter for the link.", shown).message())
 		c.enqueue(frame{bye: &closeFrame{code: websocket.ClosePolicyViolation, reason: "no such room"}})

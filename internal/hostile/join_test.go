@@ -38,14 +38,7 @@ func TestWrongJoinsDoNotLockOutTheCode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p.send(`{"type": "load", "scenario": "syn-lost"}`)
-			p.until("loaded")
-			p.send(`{"type": "share"}`)
-			shared, _ := p.until("shared")
-			var code string
-			if err := jsonString(shared.Room, &code); err != nil {
-				t.Fatalf("shared: %v", err)
-			}
+			code := p.share()
 			if tc.presenter != school {
 				v, _, err := dialFrom(t, srv.Addr, school, "?room="+code)
 				if err != nil {
