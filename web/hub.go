@@ -120,7 +120,7 @@ func (h *liveHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.srv.fail(w, r, err)
 		return
 	}
-	conn, err := h.upgrader.Upgrade(w, r, nil)
+	conn, err := h.upgrader.Upgrade(batchingWriter{w}, r, nil)
 	if err != nil {
 		h.release(client) // upgradeError has answered
 		return
