@@ -185,12 +185,6 @@ func TestWholeLadder(t *testing.T) {
 						fallthrough
 					default:
 						if strings.HasPrefix(path, "/embed/") || s.projector {
-							if s.projector && lang == "en" && v.InnerScroll > 1 {
-								// Known defect, left for the next change: in English the
-								// projector's header and summary take more height, and
-								// client-closes-first no longer fits below them.
-								t.Skipf("KNOWN DEFECT: the projector's ladder scrolls %.0f px in English", v.InnerScroll)
-							}
 							if v.InnerScroll > 1 || len(v.SegOutside) > 0 {
 								t.Errorf("the ladder does not fit: its box scrolls %.0f px, segments %v outside the window", v.InnerScroll, v.SegOutside)
 							}
@@ -199,6 +193,56 @@ func TestWholeLadder(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestLongRunsFit: in a 1280x800 embed, in both languages, the longest
+// built-in run that should fit (syn-retries-exhausted, 11 segments) is seen
+// whole without scrolling; half-close (13 segments) may scroll, but each
+// Step keeps the segment it shows inside the ladder's box.
+func TestLongRunsFit(t *testing.T) {
+	for _, lang := range []string{"en", "zh"} {
+		t.Run("syn-retries-exhausted "+lang, func(t *testing.T) {
+			p := newPage(t, withScreen(ladderScreens[0]))
+			p.open("/embed/syn-retries-exhausted?lang=" + lang)
+			p.waitIdle()
+			v := p.ladderView()
+			if v.Segments != 11 {
+				t.Fatalf("%d segments drawn, want 11", v.Segments)
+			}
+			if v.InnerScroll > 1 || v.PageScrollY > 1 || len(v.SegOutside) > 0 {
+				t.Errorf("the ladder does not fit: its box scrolls %.0f px, the page %.0f px, segments %v outside the window",
+					v.InnerScroll, v.PageScrollY, v.SegOutside)
+			}
+			if len(v.Overlaps) > 0 {
+				t.Errorf("texts on top of each other: %q", v.Overlaps)
+			}
+		})
+		t.Run("half-close "+lang, func(t *testing.T) {
+			var ids []int
+			for _, ev := range getTrace(t, "half-close").Events {
+				if ev.Kind == "segment" {
+					ids = append(ids, ev.ID)
+				}
+			}
+			p := newPage(t, withScreen(ladderScreens[0]))
+			p.open("/embed/half-close?lang=" + lang)
+			p.waitIdle()
+			for k, id := range ids {
+				p.do(chromedp.Click(chromedp.ID("step")))
+				p.waitFor(fmt.Sprintf(`document.querySelector('#diagram [data-kind="segment"].is-current')?.dataset.id === '%d'`, id),
+					10*time.Second, fmt.Sprintf("segment %d (%d of %d) as the current one", id, k+1, len(ids)))
+				p.waitIdle()
+				in := eval[bool](p, `(() => {
+					const box = document.querySelector('#diagram .ladder-scroll').getBoundingClientRect();
+					const r = document.querySelector('#diagram [data-kind="segment"].is-current .seg-hit').getBoundingClientRect();
+					return r.top >= box.top - 1 && r.bottom <= box.bottom + 1 && r.bottom <= innerHeight + 1;
+				})()`)
+				if !in {
+					t.Errorf("after step %d the current segment %d is outside the ladder's box", k+1, id)
+				}
+			}
+		})
 	}
 }
 
@@ -317,7 +361,7 @@ type firstPaint struct {
 
 // measureFirstPaint loads path in a fresh profile with the cache off and
 // reports FCP and the time the page first drew segments segments (the
-// frame after they entered the DOM).
+// frame after they entered the DOM); with segments 0, FCP alone.
 func measureFirstPaint(ctx context.Context, path string, segments int) (firstPaint, error) {
 	tab, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	defer cancel()
@@ -326,6 +370,9 @@ func measureFirstPaint(ctx context.Context, path string, segments int) (firstPai
 		obs.disconnect();
 		requestAnimationFrame(() => setTimeout(() => { window.__ladderShown = performance.now(); }));
 	}).observe(document, {subtree: true, childList: true});`, segments)
+	if segments == 0 {
+		watch = `window.__ladderShown = 0;`
+	}
 	err := chromedp.Do(tab,
 		chromedp.EmulateViewport(1280, 800),
 		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
@@ -355,13 +402,44 @@ func measureFirstPaint(ctx context.Context, path string, segments int) (firstPai
 // firstPaintRuns is how many cold loads a measurement takes the median of.
 const firstPaintRuns = 7
 
+// Issue 7's first-paint targets: the whole ladder on /embed/{id} within
+// ladderFCPRatio of the first contentful paint, and before ladderTargetMs.
+const (
+	ladderFCPRatio = 1.5
+	ladderTargetMs = 300
+)
+
+// baselineBusyMs is the first contentful paint of a page without scripts
+// (the embed's "no such scenario" page: the same stylesheets, no modules)
+// past which the machine is too busy for a time in ms to mean anything
+// about synack: the ladder's absolute target is then not checked (its
+// ratio to FCP still is).
+const baselineBusyMs = 150
+
+// firstPaints takes the median of firstPaintRuns cold loads of path.
+func firstPaints(t testing.TB, path string, segments int) (fcp, ladder float64) {
+	t.Helper()
+	var f, l []float64
+	for range firstPaintRuns {
+		ctx, cancel := context.WithTimeout(browser, pageTimeout)
+		m, err := measureFirstPaint(ctx, path, segments)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, l = append(f, m.FCP), append(l, m.Ladder)
+	}
+	return median(f), median(l)
+}
+
 // TestLadderFirstPaint measures, on /embed/{id} with a cold cache, the time
 // from navigation to the whole ladder on screen beside the first
-// contentful paint (median of firstPaintRuns loads), and logs both. The
-// issue's target is the ladder within 1.5x FCP and under 300 ms on the
-// development machine; the test fails only past 3x FCP, so that a busy
-// CI machine (where both figures grow, unevenly) does not fail it by
-// chance.
+// contentful paint (median of firstPaintRuns loads). The ladder must come
+// with the first paint (within ladderFCPRatio of it: the app's modules
+// block rendering, so the first paint has it); ladderTargetMs is not met
+// yet (a KNOWN DEFECT skip with the figures), and is not checked at all
+// when a page without scripts already takes baselineBusyMs to paint (a
+// loaded machine: the test says so and checks the ratio only).
 func TestLadderFirstPaint(t *testing.T) {
 	if browser == nil {
 		t.Skip(noBrowser)
@@ -373,21 +451,25 @@ func TestLadderFirstPaint(t *testing.T) {
 			segments++
 		}
 	}
-	var fcp, ladder []float64
-	for range firstPaintRuns {
-		ctx, cancel := context.WithTimeout(browser, pageTimeout)
-		m, err := measureFirstPaint(ctx, "/embed/"+id, segments)
-		cancel()
-		if err != nil {
-			t.Fatal(err)
-		}
-		fcp, ladder = append(fcp, m.FCP), append(ladder, m.Ladder)
+	base, _ := firstPaints(t, "/embed/no-such-scenario", 0)
+	f, l := firstPaints(t, "/embed/"+id, segments)
+	t.Logf("/embed/%s, cold cache, median of %d: first contentful paint %.0f ms, whole ladder %.0f ms (%.2fx FCP); a page without scripts paints at %.0f ms; target %.1fx and %d ms",
+		id, firstPaintRuns, f, l, l/f, base, ladderFCPRatio, ladderTargetMs)
+	if l > ladderFCPRatio*f {
+		t.Errorf("the whole ladder came %.0f ms after navigation, %.2fx the first paint (want at most %.1fx)", l, l/f, ladderFCPRatio)
 	}
-	f, l := median(fcp), median(ladder)
-	t.Logf("/embed/%s, cold cache, median of %d: first contentful paint %.0f ms, whole ladder %.0f ms (%.2fx FCP); target 1.5x and 300 ms",
-		id, firstPaintRuns, f, l, l/f)
-	if l > 3*f {
-		t.Errorf("the whole ladder came %.0f ms after navigation, %.2fx the first paint", l, l/f)
+	if l > ladderTargetMs {
+		if base > baselineBusyMs {
+			t.Skipf("the machine is too busy to check the %d ms target: a page without scripts paints at %.0f ms (over %d ms); the ladder came at %.0f ms",
+				ladderTargetMs, base, baselineBusyMs, l)
+		}
+		// Known defect, left open: the ratio is met (the ladder is in the
+		// first paint), but the first paint itself waits for the modules
+		// to load and run (about 600 ms more than a page without scripts
+		// on the development machine: parsing and compiling, the fit's
+		// repeated layouts, the first style and layout). Reported as a
+		// skip with the figures, so that the gap stays visible.
+		t.Skipf("KNOWN DEFECT: the whole ladder came %.0f ms after navigation, want under %d ms (a page without scripts: %.0f ms)", l, ladderTargetMs, base)
 	}
 }
 

@@ -183,3 +183,39 @@ func TestLanguageSwitchRewordsEverything(t *testing.T) {
 		}
 	}
 }
+
+// TestNotationPanels: with ?numbering=symbolic, the control-block panel and
+// the segment inspector write the close's numbers with the letters the
+// diagram gives them (u, w), in both languages, not as distances from the
+// ISN ("x+1+6").
+func TestNotationPanels(t *testing.T) {
+	last := -1
+	for i, ev := range getTrace(t, "client-closes-first").Events {
+		if ev.Kind == "segment" {
+			last = i
+		}
+	}
+	for _, lang := range []string{"en", "zh"} {
+		t.Run(lang, func(t *testing.T) {
+			p := newPage(t, withViewport(1280, 800))
+			p.open("/?lang=" + lang + "&scenario=client-closes-first&numbering=symbolic")
+			p.playToEnd()
+			sel := fmt.Sprintf(`#events button[data-index="%d"]`, last)
+			p.waitFor(fmt.Sprintf(`!!document.querySelector('%s')`, sel), stepTimeout, "the last segment in the event list")
+			p.do(chromedp.Click(chromedp.CSS(sel)))
+			p.waitFor(`/u\+1/.test(document.getElementById('inspector').textContent) && /w\+1/.test(document.getElementById('tcb').textContent)`,
+				stepTimeout, "the panels in the textbook's letters")
+			for _, id := range []string{"inspector", "tcb"} {
+				text := eval[string](p, `document.getElementById('`+id+`').textContent`)
+				for _, want := range []string{"u+1", "w+1"} {
+					if !strings.Contains(text, want) {
+						t.Errorf("#%s lacks %s: %q", id, want, text)
+					}
+				}
+				if strings.Contains(text, "x+1+") || strings.Contains(text, "y+1+") {
+					t.Errorf("#%s writes the close from the ISN: %q", id, text)
+				}
+			}
+		})
+	}
+}

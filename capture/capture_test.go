@@ -96,6 +96,9 @@ func TestLinuxCaptures(t *testing.T) {
 				t.Errorf("%d TCP segments, gopacket decodes %d", segs, want)
 			}
 			for _, c := range res.Connections {
+				checkVocabulary(t, c)
+			}
+			for _, c := range res.Connections {
 				if err := c.Scenario.Validate(); err != nil {
 					t.Fatalf("connection %d: the model is not a valid scenario: %v", c.Capture.Index, err)
 				}
@@ -113,6 +116,26 @@ func TestLinuxCaptures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkVocabulary fails when an event the reader made carries a cause,
+// reason or drop reason that is not in the engine's vocabulary: the
+// inferred ones have words and citations there like the engine's own.
+func checkVocabulary(t *testing.T, tr *Trace) {
+	t.Helper()
+	for i, ev := range captureEvents(tr) {
+		check := func(field engine.Field, v string) {
+			if v != "" && !engine.InVocabulary(field, v) {
+				t.Errorf("connection %d event %d: %s %q is not in the vocabulary", tr.Capture.Index, i, field, v)
+			}
+		}
+		check(engine.FieldKind, string(ev.Kind))
+		check(engine.FieldCause, string(ev.Cause))
+		check(engine.FieldReason, string(ev.Reason))
+		if ev.SegmentInfo != nil {
+			check(engine.FieldDropReason, string(ev.DropReason))
+		}
 	}
 }
 

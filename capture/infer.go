@@ -13,10 +13,10 @@ import (
 // Reasons of inferred events: keys the page explains (capture.reason.* in
 // the catalogues).
 const (
-	reasonListenAssumed      = "capture-listen-assumed"
-	reasonEstablishedAssumed = "capture-established-assumed"
-	reasonSynSentAssumed     = "capture-syn-sent-assumed"
-	reasonDropInferred       = "inferred"
+	reasonListenAssumed      = engine.ReasonCaptureListenAssumed
+	reasonEstablishedAssumed = engine.ReasonCaptureEstablishedAssumed
+	reasonSynSentAssumed     = engine.ReasonCaptureSynSentAssumed
+	reasonDropInferred       = engine.DropInferred
 )
 
 // side is what the inference knows of one endpoint.
@@ -321,11 +321,11 @@ func (inf *inference) start() {
 	}
 }
 
-func (inf *inference) assume(e *side, to engine.State, reason string) {
+func (inf *inference) assume(e *side, to engine.State, reason engine.Reason) {
 	inf.out = append(inf.out, Event{
 		Event: engine.Event{
 			Kind: engine.KindState, Endpoint: e.name,
-			From: e.state.String(), To: to.String(), Cause: "capture", Reason: engine.Reason(reason),
+			From: e.state.String(), To: to.String(), Cause: engine.CauseCapture, Reason: engine.Reason(reason),
 		},
 		Inferred: InferredAssumed,
 	})
@@ -548,7 +548,7 @@ func (inf *inference) assumeFirst(e *side, to engine.State) {
 	ev := Event{
 		Event: engine.Event{
 			Kind: engine.KindState, Endpoint: e.name,
-			From: e.state.String(), To: to.String(), Cause: "capture", Reason: reasonListenAssumed,
+			From: e.state.String(), To: to.String(), Cause: engine.CauseCapture, Reason: reasonListenAssumed,
 		},
 		Inferred: InferredAssumed,
 	}

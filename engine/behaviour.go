@@ -29,7 +29,9 @@ type Behaviours struct {
 	// (without Fast Open); RFC 9293 3.10.7.3 processes them.
 	TCPRcvSynsentStateProcess bool `cite:"tcp_rcv_synsent_state_process"`
 	// TCPTimewaitStateProcess: in TIME-WAIT a RST not at RCV.NXT is
-	// ignored and a bare ACK at RCV.NXT restarts the timer.
+	// ignored, a bare ACK at RCV.NXT restarts the timer and a SYN past
+	// RCV.NXT or with a newer timestamp (TCP_TW_SYN) reopens the
+	// connection through the listener.
 	TCPTimewaitStateProcess bool `cite:"tcp_timewait_state_process"`
 	// TCPCheckReq: a half-open connection answers a retransmitted SYN with
 	// its SYN,ACK, is dropped by any in-window RST and answers a new SYN in

@@ -173,8 +173,8 @@ const (
 func (s *Sim) HeldBytes() int64 {
 	n := int64(cap(s.events))*eventSize + s.eventData
 	n += s.segInfos.bytes + s.callInfos.bytes + s.timers.bytes + s.tcbs.bytes +
-		s.options.bytes + s.times.bytes + s.packets.bytes
-	n += int64(cap(s.agenda.items))*actionSize + int64(cap(s.inFlight))*flightSize
+		s.options.bytes + s.times.bytes + s.net.heldBytes()
+	n += int64(cap(s.agenda.items)) * actionSize
 	n += int64(len(s.client.conns)+len(s.server.conns)) * connSize
 	return n + s.scenarioBytes
 }

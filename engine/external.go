@@ -125,14 +125,13 @@ func (x *External) step() (PeerAction, bool) {
 	if !ok || t > s.until {
 		return PeerAction{}, false
 	}
-	if len(s.inFlight) > 0 && s.inFlight[0].arrive == t {
-		f := s.inFlight[0]
+	if f := s.net.front(); f != nil && f.arrive == t {
 		if f.dst != x.peer {
 			s.Step()
 			return PeerAction{}, false
 		}
 		x.tick(t)
-		s.inFlight = s.inFlight[1:]
+		f := s.net.arrive()
 		return PeerAction{Kind: PeerSegment, At: t, Packet: x.packet(f.id), Segment: f.id}, true
 	}
 	if d, ok := s.peer(x.peer).nextDeadline(); ok && d == t {

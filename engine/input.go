@@ -33,11 +33,22 @@ func (l *conn) listenArrives(now time.Duration, remote netip.AddrPort, seg *wire
 		h.sim.note(now, h.name, ReasonSynDroppedBacklog, why)
 		return
 	}
+	l.passiveOpen(now, remote, seg, why, 0, false)
+}
+
+// passiveOpen makes the connection a listener's SYN starts and answers it
+// with a SYN,ACK; with fixed set, its ISN is isn instead of the generator's
+// (a SYN that reopened TIME-WAIT).
+func (l *conn) passiveOpen(now time.Duration, remote netip.AddrPort, seg *wire.Segment, why cause, isn Seq, fixed bool) {
+	h := l.h
 	// The peer's connection is the application's socket (traced); once an
 	// earlier one has ended, the next one from the peer is.
 	free := h.sock == l || h.sock.state == Closed
 	primary := free && remote.Addr() == h.sim.peer(h).addr
 	c := h.newConn(now, remote, primary)
+	if fixed {
+		c.ISS = isn
+	}
 	c.listener = l
 	c.state = Listen
 	l.children++
@@ -87,6 +98,11 @@ func (c *conn) takeSynOptions(seg *wire.Segment) {
 
 // segmentArrives is 3.10.7.3 and 3.10.7.4: a segment for a connection.
 func (c *conn) segmentArrives(now time.Duration, seg *wire.Segment, why cause) {
+	// Before the segment's timestamp is taken: the reopening rule
+	// compares it with the last one the connection saw.
+	if c.state == TimeWait && c.h.cfg.TCPTimewaitStateProcess && c.synReopensTimeWait(now, seg, why) {
+		return
+	}
 	if c.tsOK {
 		c.takeTimestamp(seg)
 	}
@@ -278,6 +294,46 @@ func (c *conn) linuxTimeWait(now time.Duration, seg *wire.Segment, why cause) bo
 		return true
 	}
 	return false
+}
+
+// synReopensTimeWait is tcp_timewait_state_process's TCP_TW_SYN: a SYN
+// (no RST, no ACK) that passes PAWS and starts past the old sequence space
+// (above RCV.NXT) or carries a newer timestamp than the last one seen ends
+// TIME-WAIT and is handed to the listener, which answers with an ISN of
+// the old SND.NXT + 65537, past anything of the old connection. It reports
+// whether the segment was consumed.
+func (c *conn) synReopensTimeWait(now time.Duration, seg *wire.Segment, why cause) bool {
+	if seg.Flags&(wire.SYN|wire.RST|wire.ACK) != wire.SYN {
+		return false
+	}
+	l := c.h.listener
+	if l == nil || l.state != Listen || seg.DstPort != l.local.Port() {
+		return false
+	}
+	newer := false
+	if c.tsOK {
+		for _, o := range seg.Options {
+			if o.Kind != wire.Timestamps {
+				continue
+			}
+			if int32(o.TSVal-c.tsRecent) < 0 {
+				return false // PAWS rejects it (tcp_paws_reject)
+			}
+			newer = int32(c.tsRecent-o.TSVal) < 0
+		}
+	}
+	if !Seq(seg.Seq).GT(c.RcvNxt) && !newer {
+		return false
+	}
+	isn := c.SndNxt.Add(65535 + 2)
+	if isn == 0 {
+		isn = 1
+	}
+	why.reason = ReasonSynReopensTimeWait
+	c.setState(now, Closed, why)
+	c.destroy(now)
+	l.passiveOpen(now, c.remote, seg, why, isn, true)
+	return true
 }
 
 // orphanFinWait2 is Linux's FIN-WAIT-2 after close(): a timewait

@@ -135,9 +135,9 @@ func readCapture(t *testing.T, path string) []wireSeg {
 		if first {
 			client, first = seg.SrcPort, false
 		}
-		if seg.Flags&wire.SYN != 0 {
-			isn[seg.SrcPort] = seg.Seq
-		}
+		// Sequence numbers are relative to each end's first ISN, as the
+		// engine's are: a SYN that reopens the same four-tuple (TIME-WAIT
+		// reopened) keeps the first connection's base.
 		if _, ok := isn[seg.SrcPort]; !ok {
 			isn[seg.SrcPort] = seg.Seq
 		}
@@ -269,8 +269,8 @@ func TestMatchesLinuxCaptures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(calls) < 6 {
-		t.Fatalf("found %d captures in testdata/linux, want at least 7", len(calls))
+	if len(calls) < 20 {
+		t.Fatalf("found %d captures in testdata/linux, want at least 20", len(calls))
 	}
 	for _, path := range calls {
 		name := strings.TrimSuffix(filepath.Base(path), ".calls.json")

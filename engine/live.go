@@ -140,7 +140,7 @@ func (s *Sim) AddFault(f Fault) error {
 // Lose drops a segment that is in flight now, and records it. It counts
 // against the run's budget as a fault.
 func (s *Sim) Lose(id int) error {
-	if !slices.ContainsFunc(s.inFlight, func(f flight) bool { return f.id == id }) {
+	if !slices.ContainsFunc(s.net.inFlight(), func(f flight) bool { return f.id == id }) {
 		return &NotInFlightError{Segment: id, Reason: s.whyNotInFlight(id)}
 	}
 	if err := s.charge(0, 1, 0); err != nil {
@@ -262,12 +262,10 @@ func (e *NotInFlightError) Is(target error) bool { return target == ErrNotInFlig
 
 // lose drops segment id, in flight now.
 func (s *Sim) lose(id int) error {
-	i := slices.IndexFunc(s.inFlight, func(f flight) bool { return f.id == id })
-	if i < 0 {
+	f, ok := s.net.remove(id)
+	if !ok {
 		return &NotInFlightError{Segment: id, Reason: s.whyNotInFlight(id)}
 	}
-	f := s.inFlight[i]
-	s.inFlight = slices.Delete(s.inFlight, i, i+1)
 	to := f.dst.name
 	from := s.peer(f.dst).name
 	s.record(Event{
@@ -279,7 +277,7 @@ func (s *Sim) lose(id int) error {
 
 // whyNotInFlight says why segment id is not in flight now.
 func (s *Sim) whyNotInFlight(id int) string {
-	if id < 1 || id > s.segID {
+	if id < 1 || id > s.net.sent() {
 		return NotSentYet
 	}
 	for _, ev := range s.events {
@@ -295,8 +293,9 @@ func (s *Sim) whyNotInFlight(id int) string {
 
 // InFlight lists the ids of the segments on the wire now.
 func (s *Sim) InFlight() []int {
-	ids := make([]int, len(s.inFlight))
-	for i, f := range s.inFlight {
+	flights := s.net.inFlight()
+	ids := make([]int, len(flights))
+	for i, f := range flights {
 		ids[i] = f.id
 	}
 	return ids

@@ -314,3 +314,65 @@ func TestScriptDefectRSTAtFinSeq(t *testing.T) {
 		}},
 	})
 }
+
+// Defect 9 (the rest): on Linux a SYN that reaches a connection in
+// TIME-WAIT from the same address and port reopens it when it starts past
+// RCV.NXT or carries a newer timestamp, unless PAWS rejects it
+// (tcp_timewait_state_process, TCP_TW_SYN): the listener answers with an
+// ISN of the old SND.NXT + 65537. RFC 9293 has TIME-WAIT take no SYN.
+// testdata/linux/time-wait-syn-reopen.
+func TestScriptDefectTimeWaitReopen(t *testing.T) {
+	// toTimeWait opens the server with timestamps (the peer's clock at
+	// 10, then 20) and closes it first: TIME-WAIT at 300 with RCV.NXT
+	// 1002 and SND.NXT 5002.
+	toTimeWait := func(sc *script, _ prof) {
+		sc.ok(0, CallListen)
+		sc.recv(0, "S 1000:1000(0) win 65535 <mss 1460,TS val 10 ecr 0>")
+		sc.expect(0, "S. 5000:5000(0) ack 1001 win 65160 <mss 1460,nop,nop,TS val * ecr 10>")
+		sc.recv(100, ". 1001:1001(0) ack 5001 win 65535 <nop,nop,TS val 20 ecr 0>")
+		sc.expectState(Established)
+		sc.ok(200, CallClose)
+		sc.expect(200, "F. 5001:5001(0) ack 1001 <nop,nop,TS val * ecr 20>")
+		sc.recv(300, "F. 1001:1001(0) ack 5002 win 65535 <nop,nop,TS val 30 ecr 0>")
+		sc.expect(300, ". 5002:5002(0) ack 1002 <nop,nop,TS val * ecr 30>")
+		sc.expectState(TimeWait)
+	}
+	reopened := "S. 70539:70539(0) ack "
+	runScripts(t, []scriptCase{
+		{name: "SYN past RCV.NXT", endpoint: Server, profs: []prof{linuxProf}, run: func(sc *script, p prof) {
+			toTimeWait(sc, p)
+			sc.recv(400, "S 101002:101002(0) win 65535")
+			sc.expect(400, reopened+"101003 win 64240 <mss 1460>")
+			sc.expectState(SynReceived)
+		}},
+		{name: "SYN with a newer timestamp", endpoint: Server, profs: []prof{linuxProf}, run: func(sc *script, p prof) {
+			toTimeWait(sc, p)
+			sc.recv(400, "S 500:500(0) win 65535 <mss 1460,TS val 40 ecr 0>")
+			sc.expect(400, reopened+"501 win 65160 <mss 1460,nop,nop,TS val * ecr 40>")
+			sc.expectState(SynReceived)
+		}},
+		{name: "SYN past RCV.NXT with an old timestamp", endpoint: Server, profs: []prof{linuxProf}, run: func(sc *script, p prof) {
+			toTimeWait(sc, p)
+			sc.recv(400, "S 101002:101002(0) win 65535 <mss 1460,TS val 5 ecr 0>")
+			sc.expect(400, ". 5002:5002(0) ack 1002 <nop,nop,TS val * ecr 30>")
+			sc.expectState(TimeWait)
+		}},
+		{name: "SYN at RCV.NXT with the same timestamp", endpoint: Server, profs: []prof{linuxProf}, run: func(sc *script, p prof) {
+			toTimeWait(sc, p)
+			sc.recv(400, "S 1002:1002(0) win 65535 <mss 1460,TS val 30 ecr 0>")
+			sc.expect(400, ". 5002:5002(0) ack 1002 <nop,nop,TS val * ecr 30>")
+			sc.expectState(TimeWait)
+		}},
+		{name: "SYN past RCV.NXT", endpoint: Server, profs: []prof{rfcProf}, run: func(sc *script, p prof) {
+			passiveOpen(sc, p)
+			sc.ok(200, CallClose)
+			sc.expect(200, "F. 5001:5001(0) ack 1001")
+			sc.recv(300, "F. 1001:1001(0) ack 5002 win 65535")
+			sc.expect(300, ". 5002:5002(0) ack 1002")
+			sc.expectState(TimeWait)
+			sc.recv(400, "S 101002:101002(0) win 65535")
+			sc.expect(400, ". 5002:5002(0) ack 1002")
+			sc.expectState(TimeWait)
+		}},
+	})
+}

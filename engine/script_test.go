@@ -156,7 +156,7 @@ func (sc *script) collect() {
 		}
 	}
 	sc.next = len(s.events)
-	s.inFlight = s.inFlight[:0]
+	s.net.clear()
 	sc.checkTimerEvents()
 }
 
@@ -249,11 +249,10 @@ func (sc *script) inject(seg wire.Segment, src netip.Addr) {
 	sc.t.Helper()
 	s := sc.sim
 	s.send(s.now, sc.peer, src, sc.h.addr, seg, cause{what: "inject"}, "script", false, nil, true)
-	if len(s.inFlight) != 1 {
-		sc.t.Fatalf("injected segment not in flight alone: %d flights", len(s.inFlight))
+	if n := len(s.net.inFlight()); n != 1 {
+		sc.t.Fatalf("injected segment not in flight alone: %d flights", n)
 	}
-	f := s.inFlight[0]
-	s.inFlight = s.inFlight[:0]
+	f := s.net.arrive()
 	sc.h.receive(s.now, f.src, &f.seg, f.id)
 	sc.collect()
 }
@@ -758,7 +757,7 @@ func TestScriptHarness(t *testing.T) {
 		t.Errorf("SYN event %+v", ev)
 	}
 	sc.expectNothing()
-	if len(sc.sim.inFlight) != 0 {
+	if len(sc.sim.net.inFlight()) != 0 {
 		t.Fatal("the harness left a segment in flight")
 	}
 	if got := formatSegment(ev); got != "S 1000:1000(0) win 65535 <mss 1460>" {

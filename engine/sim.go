@@ -2,10 +2,8 @@ package engine
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math/rand/v2"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +15,9 @@ import (
 var (
 	clientAddr = netip.AddrFrom4([4]byte{10, 0, 0, 1})
 	serverAddr = netip.AddrFrom4([4]byte{10, 0, 0, 2})
+	// The addresses as every trace names them, made once.
+	clientAddrText = clientAddr.String()
+	serverAddrText = serverAddr.String()
 )
 
 const (
@@ -33,18 +34,14 @@ type Sim struct {
 	cfg    Config
 	now    time.Duration
 	until  time.Duration
-	delay  time.Duration
 	client *host
 	server *host
 	isns   isnGenerator
 	rng    *rand.Rand
 
 	agenda   agenda
-	nextLive int      // index in sc.Live of the next live action to make
-	inFlight []flight // sorted by arrival time, then by send order
-	drops    []dropRule
-	segID    int
-	ipID     uint16
+	nextLive int // index in sc.Live of the next live action to make
+	net      network
 
 	events    []Event
 	eventData int64 // bytes of the events' Data, for HeldBytes
@@ -62,7 +59,6 @@ type Sim struct {
 	tcbs          arena[TCB]
 	options       sliceArena[wire.Option]
 	times         arena[Millis]
-	packets       byteArena
 
 	// fixedISN, when set, replaces the ISN generator for an endpoint's
 	// connections: tests read better with ISNs such as 1000.
@@ -87,22 +83,6 @@ type action struct {
 	flood *Flood
 }
 
-type flight struct {
-	arrive time.Duration
-	id     int
-	src    netip.Addr
-	dst    *host
-	seg    wire.Segment
-}
-
-type dropRule struct {
-	from    string
-	flags   wire.Flags
-	nth     int
-	segment int
-	seen    int
-}
-
 // sizeSteps is the most steps NewSim sizes a run's first allocations for.
 const sizeSteps = 64
 
@@ -124,15 +104,13 @@ func NewSimBudget(sc *Scenario, b Budget) (*Sim, error) {
 		sc:    sc,
 		cfg:   cfg,
 		until: until,
-		delay: time.Duration(sc.Network.OneWayDelayMs * float64(time.Millisecond)),
 		rng:   rand.New(rand.NewPCG(sc.Seed, 0x73796e61636b)),
 		// A call leads to about seven events on average (the linux
 		// profile's loss-probe timer is set and cancelled behind each
 		// data segment and FIN): size for that, up to sizeSteps calls; a
 		// longer run grows as it goes.
-		events:   make([]Event, 0, 8+7*min(len(sc.Steps), sizeSteps)),
-		inFlight: make([]flight, 0, 4),
-		budget:   b,
+		events: make([]Event, 0, 8+7*min(len(sc.Steps), sizeSteps)),
+		budget: b,
 	}
 	data := 0
 	for _, st := range sc.Steps {
@@ -153,17 +131,19 @@ func NewSimBudget(sc *Scenario, b Budget) (*Sim, error) {
 	// The ISN clock starts at a random uptime of up to a day.
 	boot := time.Duration(s.rng.Int64N(int64(24 * time.Hour)))
 	s.isns = newISNGenerator(key, boot, cfg.ISNTick)
-	s.ipID = uint16(s.rng.Uint32())
+	s.net = newNetwork(time.Duration(sc.Network.OneWayDelayMs*float64(time.Millisecond)), uint16(s.rng.Uint32()))
 	s.client = &host{sim: s, name: Client, addr: clientAddr, cfg: &s.cfg}
 	s.server = &host{sim: s, name: Server, addr: serverAddr, cfg: &s.cfg, port: serverPort}
 	s.client.port = uint16(ephemeralLow + s.rng.IntN(ephemeralHigh-ephemeralLow+1))
 	s.endpoints = Endpoints{
-		Client: EndpointInfo{Addr: clientAddr.String(), Port: s.client.port},
-		Server: EndpointInfo{Addr: serverAddr.String(), Port: serverPort},
+		Client: EndpointInfo{Addr: clientAddrText, Port: s.client.port},
+		Server: EndpointInfo{Addr: serverAddrText, Port: serverPort},
 	}
 	// Size the first chunks for the run a scenario of this length makes.
 	// A run makes about one segment per step (each with 3 to 6 options),
-	// 3 timer events and 4 control-block snapshots; chunks grow after that.
+	// 4 timer events (the linux profile's loss probe is set and cancelled
+	// behind each data segment and FIN) and 4 control-block snapshots;
+	// chunks grow after that.
 	// Sizing stops at sizeSteps: a scenario of a thousand calls that make
 	// nothing (sends without a connection) must not hold megabytes.
 	n := min(len(sc.Steps), sizeSteps)
@@ -172,7 +152,7 @@ func NewSimBudget(sc *Scenario, b Budget) (*Sim, error) {
 	s.times.reserve(segs)
 	s.options.reserve(3*segs + 6)
 	s.tcbs.reserve(4*n + 4)
-	s.timers.reserve(3 * n)
+	s.timers.reserve(4 * n)
 	s.callInfos.reserve(n)
 	s.plan()
 	return s, nil
@@ -195,8 +175,7 @@ func (s *Sim) plan() {
 func (s *Sim) planFault(f *Fault) {
 	switch {
 	case f.Drop != nil:
-		flags, _ := wire.ParseFlags(f.Drop.Flags)
-		s.drops = append(s.drops, dropRule{from: f.Drop.From, flags: flags, nth: f.Drop.Nth, segment: f.Drop.Segment})
+		s.net.addDrop(f.Drop)
 	case f.Inject != nil:
 		s.agenda.add(action{at: ms(f.Inject.AtMs), kind: actInject, inj: f.Inject})
 	case f.Flood != nil:
@@ -255,9 +234,7 @@ func (s *Sim) nextScheduled() (time.Duration, bool) {
 			best, found = t, true
 		}
 	}
-	if len(s.inFlight) > 0 {
-		consider(s.inFlight[0].arrive, true)
-	}
+	consider(s.net.nextArrival())
 	consider(s.client.nextDeadline())
 	consider(s.server.nextDeadline())
 	consider(s.agenda.next())
@@ -289,9 +266,8 @@ func (s *Sim) Step() bool {
 	s.steps++
 	s.spent.work += stepWork + int64(len(s.client.conns)+len(s.server.conns))
 	s.now = max(s.now, t)
-	if len(s.inFlight) > 0 && s.inFlight[0].arrive == t {
-		f := s.inFlight[0]
-		s.inFlight = s.inFlight[1:]
+	if f := s.net.front(); f != nil && f.arrive == t {
+		f := s.net.arrive()
 		f.dst.receive(t, f.src, &f.seg, f.id)
 		return true
 	}
@@ -423,15 +399,7 @@ func (s *Sim) transmit(now time.Duration, from *host, dst netip.Addr, seg wire.S
 }
 
 func (s *Sim) send(now time.Duration, from *host, src, dst netip.Addr, seg wire.Segment, why cause, reason Reason, retransmit bool, tcb *TCB, injected bool) {
-	s.segID++
-	s.ipID++
-	id := s.segID
-	pkt := wire.Packet{Src: src, Dst: dst, ID: s.ipID, TTL: 64, TCP: seg}
-	raw, err := pkt.AppendMarshal(s.packets.alloc(20 + seg.HeaderLen() + len(seg.Payload)))
-	if err != nil {
-		// The engine builds every header itself; failing here is a bug.
-		panic(fmt.Sprintf("engine: encoding segment %d: %v", id, err))
-	}
+	id, raw := s.net.encode(src, dst, &seg)
 	to := s.peer(from)
 	var dstHost *host
 	switch dst {
@@ -457,53 +425,16 @@ func (s *Sim) send(now time.Duration, from *host, src, dst netip.Addr, seg wire.
 		Cause: why.what, CauseSegment: why.segment, TCB: tcb,
 	}
 	switch {
-	case s.dropped(from.name, seg.Flags, id, src != from.addr):
+	case s.net.dropped(from.name, seg.Flags, id, src != from.addr):
 		info.Fate, info.DropReason = FateDropped, DropFault
 	case dstHost == nil:
 		info.Fate, info.DropReason = FateDropped, DropUnreachable
 	default:
-		arrive := now + s.delay
 		at := s.times.new()
-		*at = Millis(arrive)
+		*at = Millis(s.net.carry(now, id, src, dstHost, seg))
 		info.Fate, info.ArriveMs = FateDelivered, at
-		s.schedule(flight{arrive: arrive, id: id, src: src, dst: dstHost, seg: seg})
 	}
 	s.record(ev)
-}
-
-// schedule puts a segment in flight, in order of arrival; segments that
-// arrive at the same time keep the order they were sent in.
-func (s *Sim) schedule(f flight) {
-	n := len(s.inFlight)
-	if n == 0 || s.inFlight[n-1].arrive <= f.arrive {
-		s.inFlight = append(s.inFlight, f)
-		return
-	}
-	i, _ := slices.BinarySearchFunc(s.inFlight, f.arrive, func(g flight, t time.Duration) int {
-		if g.arrive <= t {
-			return -1
-		}
-		return 1
-	})
-	s.inFlight = slices.Insert(s.inFlight, i, f)
-}
-
-// dropped applies the drop rules to the segment just sent. Spoofed segments
-// (a SYN flood's) do not count as their endpoint's.
-func (s *Sim) dropped(from string, flags wire.Flags, id int, spoofed bool) bool {
-	lost := false
-	for i := range s.drops {
-		r := &s.drops[i]
-		if r.segment != 0 {
-			lost = lost || r.segment == id
-			continue
-		}
-		if !spoofed && r.from == from && r.flags == flags {
-			r.seen++
-			lost = lost || r.seen == r.nth
-		}
-	}
-	return lost
 }
 
 // inject puts a crafted segment on the wire as if its sender had sent it.

@@ -29,12 +29,27 @@ const (
 	CauseTimer   Cause = "timer"
 	CauseInject  Cause = "inject"
 	CauseUser    Cause = "user"
+	// CauseCapture is a state a capture's reader assumed rather than saw
+	// (the capture package).
+	CauseCapture Cause = "capture"
 )
 
 // Drop reasons.
 const (
 	DropFault       DropReason = "fault"
 	DropUnreachable DropReason = "unreachable"
+	// DropInferred is a segment a capture's reader takes for lost:
+	// captured where it was sent, then sent again before anything
+	// acknowledged it (the capture package).
+	DropInferred DropReason = "inferred"
+)
+
+// Reasons of states a capture's reader assumes (the capture package):
+// the capture starts after the state began.
+const (
+	ReasonCaptureListenAssumed      Reason = "capture-listen-assumed"
+	ReasonCaptureEstablishedAssumed Reason = "capture-established-assumed"
+	ReasonCaptureSynSentAssumed     Reason = "capture-syn-sent-assumed"
 )
 
 // Reasons: segments a connection sends.
@@ -92,6 +107,7 @@ const (
 	ReasonDataInTimeWait       Reason = "data-in-time-wait"
 	ReasonRSTInOrphanFinWait2  Reason = "rst-in-orphaned-fin-wait-2"
 	ReasonSynInOrphanFinWait2  Reason = "syn-in-orphaned-fin-wait-2"
+	ReasonSynReopensTimeWait   Reason = "syn-reopens-time-wait"
 )
 
 // Field is a part of an event whose values come from the vocabulary.
@@ -133,6 +149,12 @@ func reason(name Reason, cites ...Cite) Term {
 	return Term{Field: FieldReason, Name: string(name), Cites: cites, Words: []string{"why." + string(name)}}
 }
 
+// captureReason is a reason only a capture's reader writes; the capture
+// page words it.
+func captureReason(name Reason, cites ...Cite) Term {
+	return Term{Field: FieldReason, Name: string(name), Cites: cites, Words: []string{"capture.reason." + string(name)}}
+}
+
 func timerTerm(t timer, cites ...Cite) Term {
 	n := string(t.name())
 	return Term{Field: FieldTimer, Name: n, Cites: cites, Words: []string{"timer." + n, "explain.timer." + n, "ladder.timer." + n}}
@@ -164,6 +186,7 @@ var vocabulary = []Term{
 	{Field: FieldCause, Name: string(CauseInject), Cites: []Cite{rfc(9293, "3.5.3")}, Words: []string{"cause.inject", "why.injected"}},
 	{Field: FieldCause, Name: string(CauseUser), Cites: []Cite{rfc(6298, "5")}, Words: []string{"cause.user", "why.dropped-in-flight"}},
 	{Field: FieldCause, Name: string(CauseKernel), Cites: []Cite{rfc(9293, "3.10.7")}, Words: []string{"cause.kernel"}},
+	{Field: FieldCause, Name: string(CauseCapture), Cites: []Cite{rfc(9293, "3.3.2")}, Words: []string{"capture.inferred_note"}},
 
 	timerTerm(timerLossProbe, rfc(8985, "7.2"), kernel("tcp_schedule_loss_probe")),
 	timerTerm(timerRetransmit, rfc(6298, "5"), rfc(9293, "3.8.1")),
@@ -174,6 +197,11 @@ var vocabulary = []Term{
 
 	{Field: FieldDropReason, Name: string(DropFault), Cites: []Cite{rfc(6298, "5")}, Words: []string{"explain.lost", "ladder.tag.lost"}},
 	{Field: FieldDropReason, Name: string(DropUnreachable), Cites: []Cite{rfc(4987, "2")}, Words: []string{"explain.unreachable", "ladder.tag.unreachable"}},
+	{Field: FieldDropReason, Name: string(DropInferred), Cites: []Cite{rfc(6298, "5"), rfc(9293, "3.8.1")}, Words: []string{"ladder.tag.lost", "capture.inferred_note"}},
+
+	captureReason(ReasonCaptureListenAssumed, rfc(9293, "3.10.7.2")),
+	captureReason(ReasonCaptureEstablishedAssumed, rfc(9293, "3.3.2")),
+	captureReason(ReasonCaptureSynSentAssumed, rfc(9293, "3.10.7.3")),
 
 	reason(ReasonSyn, rfc(9293, "3.5"), rfc(9293, "3.4.1")),
 	reason(ReasonSynAck, rfc(9293, "3.5"), rfc(9293, "3.10.7.2")),
@@ -226,6 +254,7 @@ var vocabulary = []Term{
 	reason(ReasonDroppedInFlight, rfc(6298, "5")),
 	reason(ReasonKernel, rfc(9293, "3.10.7")),
 	reason(ReasonDataInTimeWait, kernel("tcp_timewait_state_process")),
+	reason(ReasonSynReopensTimeWait, kernel("tcp_timewait_state_process"), kernel("tcp_conn_request")),
 	reason(ReasonRSTInOrphanFinWait2, kernel("tcp_timewait_state_process"), rfc(5961, "3.2")),
 	reason(ReasonSynInOrphanFinWait2, kernel("tcp_timewait_state_process"), rfc(5961, "4.2")),
 	reason(ReasonListenerClosed, kernel("inet_csk_listen_stop"), rfc(9293, "3.10.4")),

@@ -33,14 +33,30 @@ type netns struct {
 }
 
 // inThread runs f on an OS thread of its own that, when nsfd >= 0, has
-// joined the namespace nsfd. The thread is never handed back to the Go
-// scheduler: it ends with f's goroutine (runtime.LockOSThread without
-// Unlock), so no other goroutine ever runs in a namespace it did not ask
-// for.
+// joined the namespace nsfd. No other goroutine ever runs in a namespace it
+// did not ask for: afterwards the thread goes back to the namespace it came
+// from and only then is handed back to the Go scheduler; where it cannot go
+// back, it ends with f's goroutine (runtime.LockOSThread without Unlock).
+//
+// Going back matters even so: a locked goroutine that ends on the process's
+// main thread does not end the thread (Go parks the main thread for good),
+// and a thread parked in a namespace keeps the namespace alive as long as
+// the process (TestKernelPeerAbruptClose counts threads away from home).
 func inThread(nsfd int, f func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
+		home, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			errc <- fmt.Errorf("%w: opening this thread's network namespace: %w", ErrUnavailable, err)
+			return
+		}
+		defer func() {
+			if unix.Setns(home, unix.CLONE_NEWNET) == nil {
+				runtime.UnlockOSThread()
+			}
+			unix.Close(home)
+		}()
 		if nsfd >= 0 {
 			if err := unix.Setns(nsfd, unix.CLONE_NEWNET); err != nil {
 				errc <- fmt.Errorf("%w: joining the network namespace: %w", ErrUnavailable, err)

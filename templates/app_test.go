@@ -39,7 +39,7 @@ func TestAppEscapesAndLinks(t *testing.T) {
 	for _, want := range []string{
 		`<html lang="zh">`,
 		`<script src="/static/js/boot.0123456789ab.js"></script>`,
-		`<script type="module" src="/static/js/app.0123456789ab.js"></script>`,
+		`<script type="module" src="/static/js/app.0123456789ab.js" blocking="render"></script>`,
 		`href="/static/ladder.0123456789ab.css"`,
 		`<option value="syn-lost" selected>丢失 &amp; 重传</option>`,
 		`<option value="sandbox" data-i18n="sandbox.title">`,

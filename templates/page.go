@@ -84,9 +84,12 @@ type Config struct {
 	// and progress to; empty to fall back to the referrer's origin.
 	ParentOrigin string `json:"parentOrigin,omitempty"`
 	// KernelPeer offers the real kernel as the server (-kernel-peer);
-	// OnKernel says this page runs its scenarios against it (?peer=kernel).
+	// OnKernel says this page runs its scenarios against it.
 	KernelPeer bool `json:"kernelPeer,omitempty"`
 	OnKernel   bool `json:"onKernel,omitempty"`
+	// KernelRole is the endpoint the kernel takes on such a page: "server"
+	// (?peer=kernel) or "client" (?peer=kernel-client).
+	KernelRole string `json:"kernelRole,omitempty"`
 	// Custom is the scenario object to load when Scenario is Custom.
 	Custom any `json:"custom,omitempty"`
 	// OpenURL is where an embed's "open in synack" link goes when it is not

@@ -19,8 +19,17 @@ import (
 // address.
 
 // Room codes: six characters from an alphabet without 0, O, 1 and I, read
-// case-insensitively. 32⁶ ≈ 10⁹ codes against at most MaxRooms open rooms
-// and a limit on failed joins per address make a code hard to guess.
+// case-insensitively. 32⁶ ≈ 10⁹ codes against at most MaxRooms open rooms,
+// a limit on failed joins per address and one on all failed joins make a
+// code hard to guess: at the defaults, 200 rooms and 600 guesses a minute
+// from everywhere together, a guess finds some room once in about 6 days.
+//
+// The limits never lock a room's code out for an address that has shown it
+// knows the code (the presenter's address, or one a viewer joined from):
+// behind one address (a school's NAT) a prankster's wrong codes cannot
+// keep the class out. Nor does the answer tell a guesser past its limit
+// whether a code exists: an address that has not joined a room is refused
+// alike for every code.
 const (
 	roomCodeAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 	roomCodeLen      = 6
@@ -40,9 +49,15 @@ type RoomConfig struct {
 	ViewerQueue int
 	// FailedJoins and FailedJoinsBurst bound the joins of unknown rooms from
 	// one address: a token bucket of FailedJoinsBurst refilled at
-	// FailedJoins a minute. Past it /ws?room= answers 429. Defaults 20, 20.
+	// FailedJoins a minute. Past it /ws?room= answers 429, except to an
+	// address that has joined the room named (or presents it). Defaults
+	// 20, 20.
 	FailedJoins      float64
 	FailedJoinsBurst int
+	// FailedJoinsAll bounds the failed joins from all addresses together,
+	// a minute (the burst is as large), against guessing from many
+	// addresses. Default 600.
+	FailedJoinsAll float64
 	// UpdateEvery spaces the presenter's updates (viewers, answers): at
 	// most one of each per period. Default 200ms.
 	UpdateEvery time.Duration
@@ -57,33 +72,16 @@ type RoomConfig struct {
 }
 
 func (c RoomConfig) withDefaults() RoomConfig {
-	if c.MaxRooms <= 0 {
-		c.MaxRooms = 200
-	}
-	if c.MaxRoomsPerClient <= 0 {
-		c.MaxRoomsPerClient = max(c.MaxRooms/10, 1)
-	}
-	if c.MaxViewers <= 0 {
-		c.MaxViewers = 1000
-	}
-	if c.ViewerQueue <= 0 {
-		c.ViewerQueue = 64
-	}
-	if c.FailedJoins <= 0 {
-		c.FailedJoins = 20
-	}
-	if c.FailedJoinsBurst <= 0 {
-		c.FailedJoinsBurst = 20
-	}
-	if c.UpdateEvery <= 0 {
-		c.UpdateEvery = 200 * time.Millisecond
-	}
-	if c.LagGrace <= 0 {
-		c.LagGrace = 250 * time.Millisecond
-	}
-	if c.ResumeWithin <= 0 {
-		c.ResumeWithin = 5 * time.Minute
-	}
+	defaultTo(&c.MaxRooms, 200)
+	defaultTo(&c.MaxRoomsPerClient, max(c.MaxRooms/10, 1))
+	defaultTo(&c.MaxViewers, 1000)
+	defaultTo(&c.ViewerQueue, 64)
+	defaultTo(&c.FailedJoins, 20)
+	defaultTo(&c.FailedJoinsBurst, 20)
+	defaultTo(&c.FailedJoinsAll, 600)
+	defaultTo(&c.UpdateEvery, 200*time.Millisecond)
+	defaultTo(&c.LagGrace, 250*time.Millisecond)
+	defaultTo(&c.ResumeWithin, 5*time.Minute)
 	return c
 }
 
@@ -117,19 +115,43 @@ func newRoomCode() string {
 }
 
 // admit refuses a join (/ws?room=) from an address that has tried too many
-// unknown codes, before the WebSocket is opened. It reports whether the
-// request joins a room at all.
+// unknown codes, or while too many have been tried from everywhere, before
+// the WebSocket is opened; never one from an address the room knows. It
+// reports whether the request joins a room at all.
 func (h *roomHub) admit(w http.ResponseWriter, r *http.Request) (joining bool, err error) {
-	if !r.URL.Query().Has("room") {
+	q := r.URL.Query()
+	if !q.Has("room") {
 		return false, nil
 	}
-	if !h.joins.allowed(h.live.srv.proxy.clientKey(r), time.Now()) {
+	ip := h.live.srv.proxy.clientKey(r)
+	if h.knows(q.Get("room"), ip) {
+		return true, nil
+	}
+	if !h.joins.allowed(ip, time.Now()) {
 		h.refusedJoins.Add(1)
 		w.Header().Set("Retry-After", "60")
 		return true, &requestError{status: http.StatusTooManyRequests,
 			msg: "too many attempts to join rooms that do not exist from this address; wait a minute and check the code"}
 	}
 	return true, nil
+}
+
+// knows reports whether the room code names, held here, knows address ip.
+func (h *roomHub) knows(raw, ip string) bool {
+	code, ok := normalizeCode(raw)
+	if !ok {
+		return false
+	}
+	h.mu.Lock()
+	r := h.rooms[code]
+	h.mu.Unlock()
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, known := r.known[ip]
+	return known && !r.ended
 }
 
 // attach sets up a new connection before its goroutines start: it notes
@@ -153,44 +175,43 @@ func resuming(r *http.Request) bool { return r.URL.Query().Has("resume") }
 // room's resume token and its presenter is away. Otherwise c is told and
 // the connection closes; the failure counts as a failed join.
 func (h *roomHub) takeBack(c *wsConn, raw, token, ip string) {
-	code, ok := normalizeCode(raw)
-	var r *room
-	if ok {
-		h.mu.Lock()
-		r = h.rooms[code]
-		h.mu.Unlock()
-		if r == nil {
-			r = h.bus.follow(h, code) // held by another instance, if any
-		}
-	}
+	r, shown := h.lookup(raw)
 	if r != nil && r.takeBack(c, token) {
 		return
 	}
-	h.refusedJoins.Add(1)
-	h.joins.fail(ip, time.Now())
-	shown := code
-	if !ok {
-		shown = quoteShort(raw)
-	}
+	h.failed(ip)
 	c.tell(userErrorf("resume-refused", errArgs{"room": shown},
 		"Room %s cannot be taken back: it has ended, or it is not waiting for its presenter. Share the session again.", shown).message())
 	c.enqueue(frame{bye: &closeFrame{code: websocket.ClosePolicyViolation, reason: "the room cannot be resumed"}})
+}
+
+// lookup finds the room a typed code names, here or on another instance;
+// nil if none. shown is the code as a message may quote it.
+func (h *roomHub) lookup(raw string) (r *room, shown string) {
+	code, ok := normalizeCode(raw)
+	if !ok {
+		return nil, quoteShort(raw)
+	}
+	h.mu.Lock()
+	r = h.rooms[code]
+	h.mu.Unlock()
+	if r == nil {
+		r = h.bus.follow(h, code) // held by another instance, if any
+	}
+	return r, code
+}
+
+// failed counts a failed join from ip.
+func (h *roomHub) failed(ip string) {
+	h.refusedJoins.Add(1)
+	h.joins.fail(ip, time.Now())
 }
 
 // join makes c a viewer of the room code names. Its queue starts with what
 // a late joiner needs; an unknown code is answered with an error and the
 // connection closes.
 func (h *roomHub) join(c *wsConn, raw, viewerID, ip string) {
-	code, ok := normalizeCode(raw)
-	var r *room
-	if ok {
-		h.mu.Lock()
-		r = h.rooms[code]
-		h.mu.Unlock()
-		if r == nil {
-			r = h.bus.follow(h, code) // held by another instance, if any
-		}
-	}
+	r, shown := h.lookup(raw)
 	admitted := r != nil
 	if admitted && r.follows != nil {
 		admitted = r.seat(c, viewerID) // MaxViewers counts every instance's viewers
@@ -198,12 +219,7 @@ func (h *roomHub) join(c *wsConn, raw, viewerID, ip string) {
 		admitted = r.admit(c, viewerID)
 	}
 	if !admitted {
-		h.refusedJoins.Add(1)
-		h.joins.fail(ip, time.Now())
-		shown := code
-		if !ok {
-			shown = quoteShort(raw)
-		}
+		h.failed(ip)
 		c.tell(userErrorf("room-not-found", errArgs{"room": shown},
 			"There is no room %s: it may have ended. Check the code, or ask the presenter for the link.", shown).message())
 		c.enqueue(frame{bye: &closeFrame{code: websocket.ClosePolicyViolation, reason: "no such room"}})
@@ -232,6 +248,9 @@ func (r *room) admit(c *wsConn, id string) bool {
 	}
 	c.member.Store(&membership{room: r})
 	r.viewers[c] = &viewer{id: id}
+	if len(r.known) < maxKnownAddresses {
+		r.known[c.client] = struct{}{}
+	}
 	backlog := make([]frame, 0, len(r.events)+5)
 	joined, _ := json.Marshal(roomMessage{Type: msgRoom, State: roomJoined, Room: r.code, Viewers: len(r.viewers), Viewer: id})
 	backlog = append(backlog, frame{text: joined})
@@ -314,22 +333,36 @@ func (h *roomHub) open(r *room) error {
 	return nil
 }
 
-// joinLimiter bounds the failed joins of each address.
+// joinLimiter bounds the failed joins of each address, and of all.
 type joinLimiter struct {
 	rate  float64
 	burst int
 
 	mu  sync.Mutex
 	ips map[string]*tokenBucket
+	all tokenBucket
 }
 
-// maxJoinAddresses bounds the addresses the limiter remembers.
-const maxJoinAddresses = 10000
+func newJoinLimiter(cfg RoomConfig, now time.Time) joinLimiter {
+	return joinLimiter{rate: cfg.FailedJoins / 60, burst: cfg.FailedJoinsBurst, ips: map[string]*tokenBucket{},
+		all: newTokenBucket(cfg.FailedJoinsAll/60, int(cfg.FailedJoinsAll), now)}
+}
+
+// maxJoinAddresses bounds the addresses the limiter remembers;
+// maxKnownAddresses those a room knows.
+const (
+	maxJoinAddresses  = 10000
+	maxKnownAddresses = 4096
+)
 
 // allowed reports whether ip may try a join now.
 func (l *joinLimiter) allowed(ip string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	all := l.all
+	if !all.take(now) {
+		return false
+	}
 	b, ok := l.ips[ip]
 	if !ok {
 		return true
@@ -352,6 +385,7 @@ func (l *joinLimiter) fail(ip string, now time.Time) {
 		l.ips[ip] = b
 	}
 	b.take(now)
+	l.all.take(now)
 }
 
 // forget drops the addresses whose buckets are full again, and if none is,

@@ -12,7 +12,9 @@ import (
 // bucket of engine work (engine.Sim.Spent's units): it holds a whole run's
 // budget and refills at a quarter of it a second, about 12 ms of CPU a
 // second. A session that has overdrawn it is refused commands that make the
-// engine work (step, play, back, seek, call, fault) until it has refilled.
+// engine work (load of a posted scenario, step, play, back, seek, call,
+// fault) until it has refilled; a load is charged the run it makes to learn
+// the scenario's endpoints.
 const (
 	allowanceBurst = engine.MaxWork
 	allowanceRate  = engine.MaxWork / 4 // a second
@@ -54,6 +56,24 @@ func (s *session) afford() error {
 	}
 	return userErrorf("session-busy", nil,
 		"This session has kept the server busy; wait a second, then try again.")
+}
+
+// mayWork is afford for a command outside the session's lock (a live
+// load, whose run is made before the session takes it).
+func (s *session) mayWork() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.afford()
+}
+
+// charge takes work done outside the session's Sim (a live load's run of
+// a posted scenario) from its allowance.
+func (s *session) charge(work int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.allowance != nil && work > 0 {
+		s.allowance.spend(s.clock.Now(), work)
+	}
 }
 
 // account charges the session's allowance with the engine work done since

@@ -167,7 +167,13 @@ var commandTable map[string]commandSpec
 func init() {
 	commandTable = map[string]commandSpec{
 		cmdLoad: {run: typed(func(c *wsConn, m *loadCommand) error {
-			sc, endpoints, err := c.hub.resolve(m.Scenario)
+			if posted := bytes.HasPrefix(bytes.TrimSpace(m.Scenario), []byte("{")); posted {
+				if err := c.sess.mayWork(); err != nil {
+					return err
+				}
+			}
+			sc, endpoints, work, err := c.hub.resolve(m.Scenario)
+			c.sess.charge(work)
 			if err != nil {
 				return err
 			}
@@ -368,40 +374,44 @@ func parseCursor(raw json.RawMessage) (int, error) {
 // resolve finds the scenario a load names: a built-in id, or a scenario
 // object, which is run once to the end for its endpoints (as /api/run
 // would, within its limits).
-func (h *liveHub) resolve(raw json.RawMessage) (*engine.Scenario, engine.Endpoints, error) {
+//
+// work is the engine's work in running a posted scenario to learn its
+// endpoints, done whether it succeeded or not: the caller charges it to the
+// session. A built-in's run is cached, and costs the session nothing.
+func (h *liveHub) resolve(raw json.RawMessage) (sc *engine.Scenario, endpoints engine.Endpoints, work int64, err error) {
 	raw = bytes.TrimSpace(raw)
 	var none engine.Endpoints
 	switch {
 	case len(raw) > 0 && raw[0] == '"':
 		var id string
 		if err := json.Unmarshal(raw, &id); err != nil {
-			return nil, none, userErrorf("bad-scenario", errArgs{"detail": err.Error()}, "scenario: %v.", err)
+			return nil, none, 0, userErrorf("bad-scenario", errArgs{"detail": err.Error()}, "scenario: %v.", err)
 		}
 		e, ok := h.srv.builtins.entries[id]
 		if !ok {
-			return nil, none, userErrorf("no-scenario", errArgs{"id": quoteShort(id)}, "There is no built-in scenario %s.", quoteShort(id))
+			return nil, none, 0, userErrorf("no-scenario", errArgs{"id": quoteShort(id)}, "There is no built-in scenario %s.", quoteShort(id))
 		}
 		tr, err := e.trace()
 		if err != nil {
-			return nil, none, err
+			return nil, none, 0, err
 		}
 		// The built-in's scenario is shared, read-only, by every session
 		// that loads it.
-		return tr.Scenario, tr.Endpoints, nil
+		return tr.Scenario, tr.Endpoints, 0, nil
 	case len(raw) > 0 && raw[0] == '{':
 		sc, err := engine.DecodeScenario(raw)
 		if err != nil {
-			return nil, none, fmt.Errorf("reading the scenario: %w", err)
+			return nil, none, 0, fmt.Errorf("reading the scenario: %w", err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), h.srv.cfg.APITimeout)
 		defer cancel()
-		tr, err := h.srv.runs.run(ctx, sc)
+		tr, work, err := h.srv.runs.runWork(ctx, sc)
 		if err != nil {
-			return nil, none, err
+			return nil, none, work, err
 		}
-		return sc, tr.Endpoints, nil
+		return sc, tr.Endpoints, work, nil
 	}
-	return nil, none, userErrorf("scenario-needed", nil, "scenario: give a built-in id such as \"client-closes-first\", or a scenario object.")
+	return nil, none, 0, userErrorf("scenario-needed", nil, "scenario: give a built-in id such as \"client-closes-first\", or a scenario object.")
 }
 
 // tokenBucket is a rate limit: burst tokens, refilled at rate a second.

@@ -41,25 +41,20 @@ type LiveConfig struct {
 	Rooms RoomConfig
 }
 
+// defaultTo sets *v to d when it is zero or less: a config's default.
+func defaultTo[T int | float64 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
+}
+
 func (c LiveConfig) withDefaults() LiveConfig {
-	if c.MaxSessions <= 0 {
-		c.MaxSessions = 2000
-	}
-	if c.MaxSessionsPerClient <= 0 {
-		c.MaxSessionsPerClient = max(c.MaxSessions/10, 1)
-	}
-	if c.CommandRate <= 0 {
-		c.CommandRate = 50
-	}
-	if c.CommandBurst <= 0 {
-		c.CommandBurst = 100
-	}
-	if c.SendQueue <= 0 {
-		c.SendQueue = 64
-	}
-	if c.ShutdownWait <= 0 {
-		c.ShutdownWait = 2 * time.Second
-	}
+	defaultTo(&c.MaxSessions, 2000)
+	defaultTo(&c.MaxSessionsPerClient, max(c.MaxSessions/10, 1))
+	defaultTo(&c.CommandRate, 50)
+	defaultTo(&c.CommandBurst, 100)
+	defaultTo(&c.SendQueue, 64)
+	defaultTo(&c.ShutdownWait, 2*time.Second)
 	return c
 }
 
@@ -125,7 +120,7 @@ func (h *liveHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.srv.fail(w, r, err)
 		return
 	}
-	conn, err := h.upgrader.Upgrade(w, r, nil)
+	conn, err := h.upgrader.Upgrade(batchingWriter{w}, r, nil)
 	if err != nil {
 		h.release(client) // upgradeError has answered
 		return

@@ -13,17 +13,19 @@ import (
 	"github.com/synack/synack/templates"
 )
 
-// This file puts the Linux kernel of the machine the server runs on at the
-// server's end of a scenario (-kernel-peer, Config.KernelPeer): the app page
-// offers it to a teacher ("this is what your own computer does"), and these
-// routes run it. kernelpeer does the work; each run has a network namespace
+// This file puts the Linux kernel of the machine the server runs on at one
+// end of a scenario (-kernel-peer, Config.KernelPeer), the server's
+// (?peer=kernel) or the client's (?peer=kernel-client): the app page offers
+// it to a teacher ("this is what your own computer does"), and these routes
+// run it. kernelpeer does the work; each run has a network namespace
 // and a TUN device of its own, removed when the run ends.
 //
 //	GET  /api/kernel/scenarios/{id}/trace   a built-in scenario
 //	POST /api/kernel/run                    a posted scenario
 //
 // Both answer a trace as GET /api/scenarios/{id}/trace and POST /api/run do,
-// with the same ?format= and &lang=, once the run is over: the kernel's
+// with the same ?format= and &lang=; ?role=client puts the kernel at the
+// client's end (default ?role=server), once the run is over: the kernel's
 // timers run in real time, so a run takes as long as it covers, at most
 // kernelHorizon.
 
@@ -58,11 +60,32 @@ func (s *Server) setupKernelPeer() error {
 	return nil
 }
 
+// kernelPeers are the values of the app page's ?peer=: the endpoint the
+// kernel takes.
+var kernelPeers = map[string]string{"kernel": engine.Server, "kernel-client": engine.Client}
+
 // kernelPage tells the app page whether to offer the kernel, and whether
-// this page (?peer=kernel) runs its scenarios against it.
+// this page (?peer=kernel, ?peer=kernel-client) runs its scenarios against
+// it, and at which end.
 func (s *Server) kernelPage(cfg *templates.Config, r *http.Request) {
 	cfg.KernelPeer = s.kernel != nil
-	cfg.OnKernel = cfg.KernelPeer && r.URL.Query().Get("peer") == "kernel"
+	if role, ok := kernelPeers[r.URL.Query().Get("peer")]; ok && cfg.KernelPeer {
+		cfg.OnKernel = true
+		cfg.KernelRole = role
+	}
+}
+
+// kernelRole reads ?role=: the endpoint the kernel takes, server unless
+// said.
+func kernelRole(r *http.Request) (string, error) {
+	switch role := r.URL.Query().Get("role"); role {
+	case "", engine.Server:
+		return engine.Server, nil
+	case engine.Client:
+		return engine.Client, nil
+	default:
+		return "", badRequest("role %q: the kernel can be the %q or the %q", role, engine.Server, engine.Client)
+	}
 }
 
 // kernelRoutes mounts the routes under /api, when the kernel peer is on.
@@ -97,11 +120,16 @@ func (s *Server) kernelRunPosted(w http.ResponseWriter, r *http.Request) error {
 	return s.runOnKernel(w, r, sc)
 }
 
-// runOnKernel runs sc with the kernel as the server and answers its trace.
+// runOnKernel runs sc with the kernel at the end ?role= names and answers
+// its trace.
 // A run that finds every slot taken is answered 503 at once: waiting for
 // one would take seconds.
 func (s *Server) runOnKernel(w http.ResponseWriter, r *http.Request, sc *engine.Scenario) error {
 	out, err := parseOutput(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	role, err := kernelRole(r)
 	if err != nil {
 		return err
 	}
@@ -111,7 +139,7 @@ func (s *Server) runOnKernel(w http.ResponseWriter, r *http.Request, sc *engine.
 	default:
 		return fmt.Errorf("%w: %d runs against the kernel already", errBusy, cap(s.kernel.slots))
 	}
-	rep, err := kernelpeer.Run(r.Context(), sc, engine.Server, kernelpeer.Options{Horizon: kernelHorizon})
+	rep, err := kernelpeer.Run(r.Context(), sc, role, kernelpeer.Options{Horizon: kernelHorizon})
 	if err != nil {
 		return fmt.Errorf("running %q against the kernel: %w", sc.ID, err)
 	}

@@ -41,7 +41,40 @@ func TestKernelPeerRoutes(t *testing.T) {
 		t.Error("a page on the kernel should say so, in its language, and tell its script")
 	}
 
-	rec := get(t, h, "/api/kernel/scenarios/connection-refused/trace")
+	page = get(t, h, "/?scenario=connection-refused&peer=kernel-client").Body.String()
+	if !strings.Contains(page, `data-kind="kernel-peer" data-role="client"`) || !strings.Contains(page, `"kernelRole":"client"`) {
+		t.Error("a page with the kernel as the client should say so and tell its script")
+	}
+	page = get(t, h, "/?scenario=connection-refused&peer=kernel-client&lang=zh").Body.String()
+	if !strings.Contains(page, "用真实内核作客户端") || !strings.Contains(page, "本次运行中的客户端") {
+		t.Error("the zh page with the kernel as the client should say so in Chinese")
+	}
+
+	// The kernel as the client: it sends the SYN and the engine's server
+	// answers it.
+	rec := get(t, h, "/api/kernel/scenarios/client-closes-first/trace?role=client")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("kernel trace, role=client: %d %s", rec.Code, rec.Body)
+	}
+	var ctr engine.Trace
+	if err := json.Unmarshal(rec.Body.Bytes(), &ctr); err != nil {
+		t.Fatal(err)
+	}
+	var first *engine.Event
+	for i, ev := range ctr.Events {
+		if ev.Kind == engine.KindSegment {
+			first = &ctr.Events[i]
+			break
+		}
+	}
+	if first == nil || first.From != engine.Client || first.Reason != engine.ReasonKernel || strings.Join(first.Flags, ",") != "SYN" {
+		t.Errorf("with the kernel as the client the first segment is %+v, want the kernel's SYN", first)
+	}
+	if rec := get(t, h, "/api/kernel/scenarios/connection-refused/trace?role=both"); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "the kernel can be") {
+		t.Errorf("role=both: %d %s, want 400 saying which roles there are", rec.Code, rec.Body)
+	}
+
+	rec = get(t, h, "/api/kernel/scenarios/connection-refused/trace")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("kernel trace: %d %s", rec.Code, rec.Body)
 	}

@@ -150,7 +150,7 @@ func newRoomHub(live *liveHub, cfg RoomConfig) *roomHub {
 		live:  live,
 		rooms: make(map[string]*room),
 		bus:   inProcessBus{},
-		joins: joinLimiter{rate: cfg.FailedJoins / 60, burst: cfg.FailedJoinsBurst, ips: map[string]*tokenBucket{}},
+		joins: newJoinLimiter(cfg, time.Now()),
 		stats: fanoutStats{samples: make([]time.Duration, 0, fanoutSamples)},
 	}
 }
@@ -171,6 +171,10 @@ type room struct {
 	mu      sync.Mutex
 	ended   bool
 	viewers map[*wsConn]*viewer
+	// known holds the client addresses that have shown they know the
+	// code: the presenter's, and every viewer's that joined. The failed-join
+	// limiter never refuses them this room (admission.go).
+	known map[string]struct{}
 	// away is set while the presenter's connection is gone.
 	away *presenterAway
 	// votes holds, for each viewer ID that answered the open question,
@@ -214,7 +218,8 @@ func (c *wsConn) share() error {
 		return nil
 	}
 	h := c.hub.rooms
-	r := &room{hub: h, presenter: c, viewers: make(map[*wsConn]*viewer), votes: map[string]int{}, resume: newToken()}
+	r := &room{hub: h, presenter: c, viewers: make(map[*wsConn]*viewer), votes: map[string]int{}, resume: newToken(),
+		known: map[string]struct{}{c.client: {}}}
 	r.link = h.bus.carry(r)
 	// The room's history starts with a snapshot of the session, and
 	// every message after it is relayed.
@@ -293,9 +298,14 @@ func (r *room) relay(msg any) {
 		return
 	}
 	start := r.presenter.commandStart()
-	pm, err := prepare(msg)
+	// Encoded once: the viewers' frame and the bus carry the same bytes.
+	b, err := json.Marshal(msg)
 	if err != nil {
 		return // the session's messages are plain structs: they always encode
+	}
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, b)
+	if err != nil {
+		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -316,7 +326,7 @@ func (r *room) relay(msg any) {
 		r.done = kept
 	}
 	r.fanOut(pm, start)
-	r.publish(msg)
+	r.publish(b)
 }
 
 // truncate keeps the first n events of the history. Late joiners' backlogs
@@ -702,6 +712,9 @@ func (r *room) takeBack(c *wsConn, token string) bool {
 		r.away.timer.Stop()
 		r.away = nil
 		r.presenter = c
+		if len(r.known) < maxKnownAddresses {
+			r.known[c.client] = struct{}{}
+		}
 		c.member.Store(&membership{room: r, presenter: true})
 		c.backlog = r.presenterBacklog()
 		r.tellViewers(roomMessage{Type: msgRoom, State: roomBack, Room: r.code, Viewers: len(r.viewers)})

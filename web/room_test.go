@@ -101,7 +101,7 @@ func (rt *roomTest) joinFollowing() *liveClient {
 
 // readRoom reads one message with every field of rooms.
 func readRoom(c *liveClient) (roomWire, error) {
-	_ = c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_ = c.conn.SetReadDeadline(time.Now().Add(readWait))
 	_, b, err := c.conn.ReadMessage()
 	if err != nil {
 		return roomWire{}, err
@@ -512,14 +512,28 @@ func TestRoomProtocol(t *testing.T) {
 				v := rt.join("ZZZZZZ")
 				nextError(v, "There is no room")
 			}
-			_, resp, err := websocket.DefaultDialer.Dial(rt.url+"?room="+rt.code, nil)
+			_, resp, err := websocket.DefaultDialer.Dial(rt.url+"?room=ZZZZZY", nil)
 			if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
-				t.Fatalf("third join: %v, %v; want 429 with Retry-After", err, resp)
+				t.Fatalf("third wrong join: %v, %v; want 429 with Retry-After", err, resp)
 			}
+			// The presenter's address knows the room's code: it is never
+			// locked out of it.
+			rt.joinFollowing()
 			// Sessions without a room are not limited.
 			c := rt.dial()
 			c.send(`{"type": "load", "scenario": "` + exampleID + `"}`)
 			next(c, msgLoaded)
+		}},
+		{"failed joins from all addresses together are limited", LiveConfig{Rooms: RoomConfig{FailedJoinsBurst: 100, FailedJoinsAll: 3}}, func(t *testing.T, rt *roomTest) {
+			rt.share(exampleID)
+			for range 3 {
+				nextError(rt.join("ZZZZZZ"), "There is no room")
+			}
+			_, resp, err := websocket.DefaultDialer.Dial(rt.url+"?room=ZZZZZY", nil)
+			if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+				t.Fatalf("fourth wrong join: %v, %v; want 429", err, resp)
+			}
+			rt.joinFollowing()
 		}},
 		{"a full room refuses viewers", LiveConfig{Rooms: RoomConfig{MaxViewers: 2}}, func(t *testing.T, rt *roomTest) {
 			rt.share(exampleID)
@@ -585,7 +599,7 @@ func TestRoomProtocol(t *testing.T) {
 				start := time.Now()
 				rt.p.send(`{"type": "reset"}`)
 				next(rt.p, msgLoaded)
-				_ = fast.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+				_ = fast.conn.SetReadDeadline(time.Now().Add(readWait))
 				if _, b, err := fast.conn.ReadMessage(); err != nil || !strings.HasPrefix(string(b), `{"type":"loaded"`) {
 					t.Fatalf("the other viewer got %.40s, %v", b, err)
 				}

@@ -430,7 +430,7 @@ func (b *natsBus) follow(h *roomHub, code string) *room {
 		return r
 	}
 	f := &busFollower{bus: b}
-	r := &room{code: code, hub: h, viewers: make(map[*wsConn]*viewer), follows: f}
+	r := &room{code: code, hub: h, viewers: make(map[*wsConn]*viewer), follows: f, known: map[string]struct{}{}}
 	sub, err := b.nc.Subscribe(natsSubject(code, "msg"), func(m *nats.Msg) {
 		r.mu.Lock()
 		defer r.mu.Unlock()

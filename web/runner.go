@@ -25,6 +25,7 @@ func newRunner(maxRuns int, wait time.Duration) *runner {
 // result is what one engine run returned.
 type result struct {
 	trace *engine.Trace
+	work  int64
 	err   error
 }
 
@@ -32,23 +33,30 @@ type result struct {
 // while the engine finishes in the background, still holding its slot, so
 // that abandoned runs count against the limit until they really end.
 func (rn *runner) run(ctx context.Context, sc *engine.Scenario) (*engine.Trace, error) {
+	tr, _, err := rn.runWork(ctx, sc)
+	return tr, err
+}
+
+// runWork is run, reporting also the engine's work (engine.Sim.Spent's
+// units), whether the run succeeded or not.
+func (rn *runner) runWork(ctx context.Context, sc *engine.Scenario) (*engine.Trace, int64, error) {
 	if err := rn.acquire(ctx); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	done := make(chan result, 1)
 	go func() {
 		defer rn.release()
-		tr, err := runEngine(sc)
-		done <- result{tr, err}
+		tr, work, err := runEngineWork(sc)
+		done <- result{tr, work, err}
 	}()
 	select {
 	case res := <-done:
 		if res.err != nil {
-			return nil, res.err
+			return nil, res.work, res.err
 		}
-		return res.trace, nil
+		return res.trace, res.work, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("running scenario: %w", ctx.Err())
+		return nil, 0, fmt.Errorf("running scenario: %w", ctx.Err())
 	}
 }
 
@@ -70,15 +78,26 @@ func (rn *runner) release() { <-rn.slots }
 
 // runEngine calls engine.Run, turning its errors into runErrors and a panic
 // into a panicError, so that no scenario can take the server down.
-func runEngine(sc *engine.Scenario) (tr *engine.Trace, err error) {
+func runEngine(sc *engine.Scenario) (*engine.Trace, error) {
+	tr, _, err := runEngineWork(sc)
+	return tr, err
+}
+
+// runEngineWork is runEngine, reporting also the engine's work.
+func runEngineWork(sc *engine.Scenario) (tr *engine.Trace, work int64, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			tr, err = nil, &panicError{value: v, stack: debug.Stack()}
 		}
 	}()
-	tr, err = engine.Run(sc)
+	sim, err := engine.NewSim(sc)
 	if err != nil {
-		return nil, &runError{err: err}
+		return nil, 0, &runError{err: err}
 	}
-	return tr, nil
+	err = sim.RunToEnd()
+	work, _ = sim.Spent()
+	if err != nil {
+		return nil, work, &runError{err: err}
+	}
+	return sim.Trace(), work, nil
 }

@@ -248,16 +248,10 @@ func (s *session) restart() {
 }
 
 // step pauses play and delivers the next event, or says done.
-func (s *session) step() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.sc == nil {
-		return errNotLoaded
-	}
-	if err := s.afford(); err != nil {
-		return err
-	}
-	defer s.account()
+func (s *session) step() error { return s.working(s.stepLocked) }
+
+// stepLocked is step's work, under working.
+func (s *session) stepLocked() error {
 	s.pauseLocked()
 	sim := s.run()
 	for s.cursor == len(sim.Events()) {
@@ -315,9 +309,10 @@ func (s *session) catchUp() error {
 	return s.rewind(s.cursor)
 }
 
-// playAt starts or re-paces play: at speed virtual ms per real ms, or as
-// fast as the user reads.
-func (s *session) playAt(speed float64, fastest bool) error {
+// working runs a command that makes the engine work: under the session's
+// lock, on a loaded run, while the allowance is not overdrawn, and charged
+// to it after.
+func (s *session) working(do func() error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sc == nil {
@@ -327,6 +322,17 @@ func (s *session) playAt(speed float64, fastest bool) error {
 		return err
 	}
 	defer s.account()
+	return do()
+}
+
+// playAt starts or re-paces play: at speed virtual ms per real ms, or as
+// fast as the user reads.
+func (s *session) playAt(speed float64, fastest bool) error {
+	return s.working(func() error { return s.playAtLocked(speed, fastest) })
+}
+
+// playAtLocked is playAt's work, under working.
+func (s *session) playAtLocked(speed float64, fastest bool) error {
 	s.pauseLocked()
 	s.run()
 	if !fastest {
@@ -374,16 +380,10 @@ func (s *session) stopPlay() {
 
 // back returns to the state before the last delivered event. User actions
 // made at or after the new cursor are undone.
-func (s *session) back() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.sc == nil {
-		return errNotLoaded
-	}
-	if err := s.afford(); err != nil {
-		return err
-	}
-	defer s.account()
+func (s *session) back() error { return s.working(s.backLocked) }
+
+// backLocked is back's work, under working.
+func (s *session) backLocked() error {
 	s.pauseLocked()
 	if s.cursor == 0 {
 		return userErrorf("at-start", nil, "This is the start of the run: there is nothing to step back over.")
@@ -400,15 +400,11 @@ func (s *session) back() error {
 // way the answer ends with rewound to n, as back's does. A cursor past the
 // run's end is refused and the session stays where it was.
 func (s *session) seek(n int) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.sc == nil {
-		return errNotLoaded
-	}
-	if err := s.afford(); err != nil {
-		return err
-	}
-	defer s.account()
+	return s.working(func() error { return s.seekLocked(n) })
+}
+
+// seekLocked is seek's work, under working.
+func (s *session) seekLocked(n int) error {
 	s.pauseLocked()
 	if n < 0 || n > engine.MaxEvents {
 		return badCursor(n)
@@ -500,15 +496,11 @@ func (s *session) fault(f engine.Fault) error {
 // act makes a call or fault on the Sim at the session's virtual time; the
 // engine records it into the run's scenario.
 func (s *session) act(do func(*engine.Sim) error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.sc == nil {
-		return errNotLoaded
-	}
-	if err := s.afford(); err != nil {
-		return err
-	}
-	defer s.account()
+	return s.working(func() error { return s.actLocked(do) })
+}
+
+// actLocked is act's work, under working.
+func (s *session) actLocked(do func(*engine.Sim) error) error {
 	s.run()
 	if err := s.catchUp(); err != nil {
 		return err

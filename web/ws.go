@@ -54,6 +54,9 @@ type wsConn struct {
 	started time.Time
 	// client is the user's address as per-client limits count it.
 	client string
+	// batch is conn's connection, whose writes the writer batches
+	// (wsbatch.go); nil leaves every write its own.
+	batch *batchConn
 
 	send chan frame // encoded messages for the writer
 	// backlog is written before the queue: a late joiner's history of its
@@ -96,6 +99,7 @@ func newWSConn(h *liveHub, conn *websocket.Conn, queue int) *wsConn {
 		commands:   newTokenBucket(h.cfg.CommandRate, h.cfg.CommandBurst, now),
 		strikes:    newTokenBucket(float64(h.cfg.CommandBurst)/strikeWindow.Seconds(), h.cfg.CommandBurst, now),
 	}
+	c.batch, _ = conn.NetConn().(*batchConn)
 	c.sess = newSession(c, wallClock{})
 	c.sess.replays = h.srv.runs
 	c.sess.allowance = newWorkAllowance(now)
@@ -242,7 +246,7 @@ func (c *wsConn) writeLoop() {
 		default:
 		}
 		if len(backlog) > 0 {
-			if !c.writeFrame(backlog[0]) {
+			if !c.writeFrame(backlog[0], len(backlog) > 1 || len(c.send) > 0) {
 				c.closeWith(0, "")
 				return
 			}
@@ -251,7 +255,7 @@ func (c *wsConn) writeLoop() {
 		}
 		select {
 		case f := <-c.send:
-			if !c.writeFrame(f) {
+			if !c.writeFrame(f, len(c.send) > 0) {
 				c.closeWith(0, "")
 				return
 			}
@@ -270,6 +274,9 @@ func (c *wsConn) writeLoop() {
 // goodbye sends the close frame, if any, and waits a little for the user's
 // answer, so that closing the connection does not cut off the frame.
 func (c *wsConn) goodbye() {
+	if c.batch.batch(false) != nil {
+		return
+	}
 	if c.closeCode == 0 {
 		return
 	}
@@ -327,10 +334,16 @@ func (c *wsConn) tell(msg any) bool {
 }
 
 // writeFrame writes one frame; false when the connection failed.
-func (c *wsConn) writeFrame(f frame) bool {
+//
+// more says more frames are queued after f: its bytes may be held to be
+// written with theirs (wsbatch.go); the last of them writes them all.
+func (c *wsConn) writeFrame(f frame, more bool) bool {
 	if f.bye != nil {
 		c.closeWith(f.bye.code, f.bye.reason)
-		return true
+		return c.batch.batch(false) == nil
+	}
+	if err := c.batch.batch(more); err != nil {
+		return false
 	}
 	_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
 	var err error
@@ -341,6 +354,9 @@ func (c *wsConn) writeFrame(f frame) bool {
 		}
 	} else {
 		err = c.conn.WriteMessage(websocket.TextMessage, f.text)
+	}
+	if err == nil && !more {
+		err = c.batch.batch(false)
 	}
 	return err == nil
 }

@@ -179,6 +179,19 @@ func (c *client) load(doc string) {
 	}
 }
 
+// share loads a built-in and opens a room for it, and returns the room's
+// code.
+func (c *client) share() (code string) {
+	c.tb.Helper()
+	c.load(`"syn-lost"`)
+	c.send(`{"type": "share"}`)
+	shared, _ := c.until("shared")
+	if err := jsonString(shared.Room, &code); err != nil {
+		c.tb.Fatalf("shared: %v", err)
+	}
+	return code
+}
+
 // cpu is the server's CPU time so far.
 func cpu(tb testing.TB, srv *loadtest.Server) time.Duration {
 	tb.Helper()

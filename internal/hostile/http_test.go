@@ -144,14 +144,7 @@ func TestShutdownEndsSlowUploads(t *testing.T) {
 func TestShutdownTellsViewers(t *testing.T) {
 	srv := startServer(t)
 	p := dial(t, srv, "")
-	p.send(`{"type": "load", "scenario": "syn-lost"}`)
-	p.until("loaded")
-	p.send(`{"type": "share"}`)
-	shared, _ := p.until("shared")
-	var code string
-	if err := jsonString(shared.Room, &code); err != nil {
-		t.Fatalf("shared: %v", err)
-	}
+	code := p.share()
 	v := dial(t, srv, "?room="+code)
 	v.until("loaded")
 	if err := srv.Signal(syscall.SIGTERM); err != nil {

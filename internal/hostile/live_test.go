@@ -333,3 +333,30 @@ func shareParam(t *testing.T, doc string) string {
 	w.Close()
 	return base64.RawURLEncoding.EncodeToString(b.Bytes())
 }
+
+// TestLiveLoadsAreCharged: a live load runs the posted scenario to learn
+// its endpoints, and was not charged to the session's allowance: a session
+// could load the largest run again and again. A built-in's load costs
+// nothing and is never refused.
+func TestLiveLoadsAreCharged(t *testing.T) {
+	srv := startServer(t)
+	c := dial(t, srv, "")
+	cpu0 := cpu(t, srv)
+	loads, refused := 0, false
+	for ; loads < 20 && !refused; loads++ {
+		c.send(`{"type": "load", "scenario": ` + biggestRun + `}`)
+		m, _ := c.until("loaded", "error")
+		switch {
+		case m.Type == "error" && m.Code == "session-busy":
+			refused = true
+		case m.Type == "error":
+			t.Fatalf("load: %s %s", m.Code, m.Message)
+		}
+	}
+	took := cpu(t, srv) - cpu0
+	if !refused {
+		t.Fatalf("%d loads of the largest run in a row, none refused session-busy (%v of CPU)", loads, took)
+	}
+	t.Logf("load of the largest run refused session-busy at load %d (%v of CPU for them all)", loads, took)
+	c.load(`"syn-lost"`)
+}

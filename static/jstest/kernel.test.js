@@ -27,7 +27,7 @@ test('kernel: a built-in scenario is fetched from the kernel route and played li
   k.send({ type: 'step' });
   await k.loading;
   await tick();
-  assert.deepEqual(urls, [['/api/kernel/scenarios/client-closes-first/trace', 'GET']]);
+  assert.deepEqual(urls, [['/api/kernel/scenarios/client-closes-first/trace?role=server', 'GET']]);
   assert.deepEqual(running, [true, false]);
   assert.deepEqual(got.map((m) => m.type), ['loaded', 'event']);
   k.send({ type: 'call', endpoint: 'server', call: 'close' });
@@ -53,7 +53,7 @@ test('kernel: a custom scenario is posted; the sandbox and a refused run say why
   const k = new KernelReplay((m) => got.push(m), tr.t);
   k.send({ type: 'load', scenario: { id: 'mine', steps: [{ at_ms: 0, endpoint: 'server', call: 'listen' }] } });
   await k.loading;
-  assert.deepEqual(posted, [['/api/kernel/run', 'mine']]);
+  assert.deepEqual(posted, [['/api/kernel/run?role=server', 'mine']]);
   assert.deepEqual(got, [{ type: 'error', message: 'the server is busy' }]);
 
   got.length = 0;
@@ -63,7 +63,23 @@ test('kernel: a custom scenario is posted; the sandbox and a refused run say why
   assert.equal(got[1].message, en['kernel.sandbox']);
 });
 
-test('kernelURL: turns ?peer=kernel on and off, keeping the rest', () => {
-  assert.equal(kernelURL('http://h/?scenario=syn-lost&lang=zh', true), 'http://h/?scenario=syn-lost&lang=zh&peer=kernel');
-  assert.equal(kernelURL('http://h/?peer=kernel&scenario=syn-lost', false), 'http://h/?scenario=syn-lost');
+test('kernel: with the kernel as the client, both routes are asked for role=client', async () => {
+  const urls = [];
+  globalThis.fetch = async (url, init) => {
+    urls.push([url, init?.method ?? 'GET']);
+    return { ok: true, json: async () => recorded };
+  };
+  const k = new KernelReplay(() => {}, tr.t, () => {}, 'client');
+  k.send({ type: 'load', scenario: 'syn-lost' });
+  await k.loading;
+  k.send({ type: 'load', scenario: { id: 'mine', steps: [{ at_ms: 0, endpoint: 'server', call: 'listen' }] } });
+  await k.loading;
+  assert.deepEqual(urls, [['/api/kernel/scenarios/syn-lost/trace?role=client', 'GET'], ['/api/kernel/run?role=client', 'POST']]);
+  k.stop();
+});
+
+test('kernelURL: turns ?peer=kernel and ?peer=kernel-client on and off, keeping the rest', () => {
+  assert.equal(kernelURL('http://h/?scenario=syn-lost&lang=zh', 'kernel'), 'http://h/?scenario=syn-lost&lang=zh&peer=kernel');
+  assert.equal(kernelURL('http://h/?peer=kernel&scenario=syn-lost', 'kernel-client'), 'http://h/?peer=kernel-client&scenario=syn-lost');
+  assert.equal(kernelURL('http://h/?peer=kernel&scenario=syn-lost', ''), 'http://h/?scenario=syn-lost');
 });

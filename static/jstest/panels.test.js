@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { describe } from '../files/js/describe.js';
 import { targetOrigin } from '../files/js/embed.js';
 import { Translator } from '../files/js/i18n.js';
-import { isnRefs, seqText } from '../files/js/numbers.js';
+import { isnRefs, seqText, seqWriter } from '../files/js/numbers.js';
 import { Explain } from '../files/js/panels/explain.js';
 import { decode } from '../files/js/panels/inspector.js';
 import { lastTransition } from '../files/js/panels/statediagram.js';
@@ -100,6 +100,27 @@ test('ISN references and the three numberings', () => {
   assert.equal(live.client.isn, endpoints.client.isn);
   assert.equal(live.server.isn, endpoints.server.isn);
   assert.equal(isnRefs(null, []).client.known, false);
+});
+
+test('seqWriter: the panels write the close with the letters the diagram gives it', () => {
+  const { endpoints, events } = trace('client-closes-first');
+  const refs = isnRefs(endpoints, events);
+  const fins = events.map((e, i) => [e, i]).filter(([e]) => e.kind === 'segment' && e.flags.includes('FIN'));
+  assert.equal(fins.length, 2);
+  const [[fin1, i1], [fin2, i2]] = fins;
+  const at1 = seqWriter(events, i1, refs, 'symbolic');
+  assert.equal(at1(fin1.seq, fin1.from), 'u');
+  assert.equal(at1(fin1.seq + 1, fin1.from), 'u+1');
+  // Before the FIN the same number is still x's.
+  assert.match(seqWriter(events, i1 - 1, refs, 'symbolic')(fin1.seq, fin1.from), /^x\+/);
+  const at2 = seqWriter(events, i2, refs, 'symbolic');
+  assert.equal(at2(fin2.seq, fin2.from), 'w');
+  assert.equal(at2(fin2.seq + 1, fin2.from), 'w+1');
+  assert.equal(at2(fin1.seq + 1, fin1.from), 'u+1');
+  // The other numberings are seqText's.
+  for (const numbering of ['relative', 'absolute']) {
+    assert.equal(seqWriter(events, i2, refs, numbering)(fin2.seq, fin2.from), seqText(fin2.seq, fin2.from, refs, numbering));
+  }
 });
 
 test('describe: text for the screen and words for the live region', () => {

@@ -78,14 +78,16 @@ class App {
     // The room's messages wait for room.js (openRoom).
     if (saved) this.session.onOther = (msg) => (this.roomBacklog ??= []).push(msg);
     if (config.onKernel) {
-      import('./kernel.js').then(({ startKernel }) => startKernel(this.session, this.tr.t));
+      import('./kernel.js').then(({ startKernel }) => startKernel(this.session, this.tr.t, config.kernelRole));
     } else {
       this.session.connect();
     }
-    document.getElementById('kernel-peer')?.addEventListener('change', async (e) => {
-      const { kernelURL } = await import('./kernel.js');
-      location.assign(kernelURL(location.href, e.target.checked));
-    });
+    for (const box of document.querySelectorAll('input[data-peer]')) {
+      box.addEventListener('change', async (e) => {
+        const { kernelURL } = await import('./kernel.js');
+        location.assign(kernelURL(location.href, e.target.checked ? e.target.dataset.peer : ''));
+      });
+    }
     if (saved) this.openRoom({ share: false });
     else if (!this.session.following) this.loadScenario(config.scenario, { replaceURL: false });
   }
@@ -247,8 +249,9 @@ class App {
         this.announcer.say(s.error);
         break;
       case 'view':
-        // A viewer follows the presenter's notation and selection.
-        this.setNumbering(c.numbering, { save: false });
+        // A viewer follows the presenter's notation and selection, without
+        // touching the notation it saved for itself.
+        this.setNotation({ numbering: c.numbering, flags: s.flagStyle }, { save: false });
         s.select(c.selected);
         break;
     }
@@ -391,7 +394,7 @@ class App {
     if (s.connection === 'connecting') parts.push(t('status.connecting'));
     if (s.connection === 'reconnecting') parts.push(t('status.reconnecting'));
     if (s.connection === 'replay') parts.push(t('status.replay'));
-    if (s.connection === 'kernel') parts.push(t(s.kernelRunning ? 'kernel.running' : 'kernel.status'));
+    if (s.connection === 'kernel') parts.push(t(s.kernelRunning ? 'kernel.running' : s.kernelRole === 'client' ? 'kernel.status_client' : 'kernel.status'));
     if (s.error) parts.push(s.error);
     el.textContent = parts.join(' ');
     el.classList.toggle('error', !!s.error);

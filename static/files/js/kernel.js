@@ -1,7 +1,7 @@
-// The real kernel as the server (the server's -kernel-peer): on a page opened
+// The real kernel as a peer (the server's -kernel-peer): on a page opened
 // with ?peer=kernel the scenario runs on the server with this machine's Linux
-// kernel at the server's end (GET /api/kernel/scenarios/{id}/trace, POST
-// /api/kernel/run). The kernel's timers run in real time, so the run is over
+// kernel at the server's end, with ?peer=kernel-client at the client's (GET
+// /api/kernel/scenarios/{id}/trace, POST /api/kernel/run, ?role=). The kernel's timers run in real time, so the run is over
 // before its trace comes back, and the page then plays it as it plays a
 // recorded run: step, play, back and reset work; socket calls and dropping
 // segments need the simulator and are refused.
@@ -10,9 +10,10 @@ import { Replay } from './replay.js';
 
 export class KernelReplay extends Replay {
   /** running is told when a run against the kernel starts and ends. */
-  constructor(deliver, t, running = () => {}) {
+  constructor(deliver, t, running = () => {}, role = 'server') {
     super(deliver, t);
     this.running = running;
+    this.role = role;
   }
 
   async load(scenario) {
@@ -27,9 +28,10 @@ export class KernelReplay extends Replay {
     }
     this.running(true);
     try {
+      const role = `role=${encodeURIComponent(this.role)}`;
       const res = custom
-        ? await fetch('/api/kernel/run', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(scenario) })
-        : await fetch(`/api/kernel/scenarios/${encodeURIComponent(scenario)}/trace`);
+        ? await fetch(`/api/kernel/run?${role}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(scenario) })
+        : await fetch(`/api/kernel/scenarios/${encodeURIComponent(scenario)}/trace?${role}`);
       const body = await res.json();
       if (!res.ok) throw new Error(body.error ?? res.statusText);
       this.events = body.events;
@@ -51,15 +53,17 @@ export class KernelReplay extends Replay {
 }
 
 /**
- * startKernel makes session run its scenarios against the kernel instead of
- * opening /ws, and sends what it had queued.
+ * startKernel makes session run its scenarios against the kernel, at the
+ * end role names ('server' or 'client'), instead of opening /ws, and sends
+ * what it had queued.
  */
-export function startKernel(session, t) {
+export function startKernel(session, t, role = 'server') {
   const store = session.store;
+  store.kernelRole = role;
   session.transport = new KernelReplay((msg) => session.receive(msg), t, (on) => {
     store.kernelRunning = on;
     store.emit('connection');
-  });
+  }, role);
   session.setConnection('kernel');
   const queued = session.queue;
   session.queue = [];
@@ -69,10 +73,13 @@ export function startKernel(session, t) {
   if (room) room.hidden = true;
 }
 
-/** kernelURL is this page's address with the kernel on or off. */
-export function kernelURL(href, on) {
+/**
+ * kernelURL is this page's address with the kernel off (peer empty) or at
+ * the end peer names: 'kernel' (the server) or 'kernel-client'.
+ */
+export function kernelURL(href, peer) {
   const u = new URL(href);
-  if (on) u.searchParams.set('peer', 'kernel');
+  if (peer) u.searchParams.set('peer', peer);
   else u.searchParams.delete('peer');
   return u.toString();
 }

@@ -226,6 +226,21 @@ export function seqText(value, endpoint, refs, numbering) {
   return space.write(num(value), numbering);
 }
 
+/**
+ * seqWriter is how the panels write a number of endpoint's sequence space
+ * as of the event at index of events, as the diagram would: symbolic
+ * numbering writes it from the letters the run's segments up to there have
+ * given (the close's u, v and w as well as x and y); the others from the
+ * ISN alone (seqText).
+ */
+export function seqWriter(events, index, refs, numbering) {
+  if (numbering !== 'symbolic') return (value, endpoint) => seqText(value, endpoint, refs, numbering);
+  const n = new Notation({ numbering }, refs);
+  const evs = Array.isArray(events) ? events : [];
+  for (let i = 0; i <= index && i < evs.length; i++) n.see(evs[i]);
+  return (value, endpoint) => n.seq(value, endpoint);
+}
+
 /** peer is the other endpoint. */
 export function peer(endpoint) {
   return other(endpoint);

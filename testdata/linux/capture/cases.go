@@ -223,6 +223,15 @@ func cases(synAcceptAfter time.Duration) []captureCase {
 			run: closeWaitRSTFinSeq,
 		},
 		{
+			name: "time-wait-syn-reopen", filter: "tcp port 40480", tail: 500 * time.Millisecond,
+			title: text{"Linux: a new SYN past the old sequence space reopens TIME-WAIT", "Linux：越过旧序号空间的新 SYN 重新打开 TIME-WAIT"},
+			summary: text{
+				"Captured from Linux on loopback. The server closes first and ends in TIME-WAIT. A raw socket then sends, from the client's address and port, a SYN 100,000 bytes past the server's RCV.NXT: the timewait socket lets it through to the listener (tcp_timewait_state_process, TCP_TW_SYN), which answers with SYN,ACK and an ISN of the old SND.NXT + 65537. The client's kernel, whose socket is closed, answers that with a RST.",
+				"在 Linux 回环接口上抓取。服务器先关闭，进入 TIME-WAIT。随后用原始套接字以客户端的地址和端口发送一个序号比服务器的 RCV.NXT 大 100,000 的 SYN：timewait 套接字把它交给监听套接字（tcp_timewait_state_process，TCP_TW_SYN），后者以 SYN,ACK 回应，ISN 为旧 SND.NXT + 65537。客户端的套接字已关闭，其内核以 RST 回应。",
+			},
+			run: timeWaitSynReopen,
+		},
+		{
 			name: "time-wait", filter: "tcp port 40300", tail: 500 * time.Millisecond,
 			title: text{"Linux: the active closer ends in TIME-WAIT", "Linux：主动关闭方进入 TIME-WAIT"},
 			summary: text{
@@ -856,6 +865,37 @@ func timeWaitAbort(e *env) *result {
 	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
 	in := injectFault{AtMs: at, From: "server", Flags: []string{"PSH", "ACK"}, RelSeq: 2, RelAck: 2, Window: 64, Data: "late"}
 	check(injectRaw(port, cport, wire.PSH|wire.ACK, serverISN+2, clientISN+2, in.Window, []byte(in.Data)))
+	res.faults = append(res.faults, fault{Inject: &in})
+	return res
+}
+
+// timeWaitSynReopen closes the server first (TIME-WAIT at the server),
+// then the client, and injects from the client's port a SYN past the
+// server's RCV.NXT.
+func timeWaitSynReopen(e *env) *result {
+	const port = 40480
+	res := &result{}
+	lfd, cfd, sfd := establish(e, port)
+	defer syscall.Close(lfd)
+	cport := localPort(cfd)
+	res.conns = []conn{{a: port, b: cport}}
+
+	e.rec.sleepUntil(100)
+	check(e.close("server", sfd))
+	e.rec.sleepUntil(200)
+	check(e.close("client", cfd))
+	e.rec.sleepUntil(300)
+	segs, err := readPcap(e.rawPcap)
+	check(err)
+	var clientISN uint32
+	for _, sg := range segs {
+		if sg.flags&flagSYN != 0 && sg.src == cport {
+			clientISN = sg.seq
+		}
+	}
+	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
+	in := injectFault{AtMs: at, From: "client", Flags: []string{"SYN"}, RelSeq: 100002, RelAck: 0, Window: 64240}
+	check(injectRaw(cport, port, wire.SYN, clientISN+100002, 0, in.Window, nil))
 	res.faults = append(res.faults, fault{Inject: &in})
 	return res
 }

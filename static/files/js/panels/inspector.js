@@ -4,7 +4,7 @@
 // shows them. Pointing at a field marks its bytes, and the other way round;
 // the byte range is also written in the table, for readers who do not point.
 
-import { seqText } from '../numbers.js';
+import { seqText, seqWriter } from '../numbers.js';
 import { endpointName, timeText } from '../describe.js';
 
 const tcpFlags = ['CWR', 'ECE', 'URG', 'ACK', 'PSH', 'RST', 'SYN', 'FIN'];
@@ -195,7 +195,7 @@ export class Inspector {
       name.scope = 'row';
       name.textContent = t(`insp.${f.layer}.${f.key}`);
       tr.append(name);
-      tr.insertCell().textContent = this.value(f, seg, refs, store.numbering);
+      tr.insertCell().textContent = this.value(f, seg, refs, store.numbering, store.events);
       tr.insertCell().textContent = f.end - f.start > 1 ? `${f.start}–${f.end - 1}` : String(f.start);
       tr.dataset.start = f.start;
       tr.dataset.end = f.end;
@@ -223,13 +223,16 @@ export class Inspector {
     return [table, dumpHead, dump];
   }
 
-  value(f, seg, refs, numbering) {
+  /** value writes field f of seg; a symbolic seq or ack reads as seg's
+   * label does, with the letters the run gave up to seg (events). */
+  value(f, seg, refs, numbering, events = []) {
     const { t } = this;
     const v = { ...f.vars };
     if (f.layer === 'tcp' && (f.key === 'seq' || f.key === 'ack')) {
       const space = f.key === 'seq' ? seg.from : seg.to;
-      const ref = seg.spoofed ? null : refs;
-      const shown = seqText(v.v, space, ref, numbering === 'absolute' ? 'relative' : numbering);
+      const shownAs = numbering === 'absolute' ? 'relative' : numbering;
+      const at = events.indexOf(seg);
+      const shown = seg.spoofed || at < 0 ? seqText(v.v, space, seg.spoofed ? null : refs, shownAs) : seqWriter(events, at, refs, shownAs)(v.v, space);
       v.shown = shown;
       if (f.key === 'ack' && !seg.flags.includes('ACK')) return t('insp.ack_unused', v);
       return t(numbering === 'symbolic' ? 'insp.seq_symbolic' : 'insp.seq_relative', v);

@@ -4,7 +4,7 @@
 // with a bold weight and a marker for the eye.
 
 import { formatDuration } from '../format.js';
-import { seqText, peer } from '../numbers.js';
+import { seqWriter, peer } from '../numbers.js';
 
 const endpoints = ['client', 'server'];
 
@@ -115,13 +115,14 @@ export class TCBPanel {
   /** render shows the control blocks as of the event at index. */
   render(store, refs) {
     const snap = snapshots(store.events, store.selected);
+    const write = seqWriter(store.events, store.selected, refs, store.numbering);
     for (const ep of endpoints) {
       const { now, before, at } = snap[ep];
       // Marked: what the selected event itself changed.
       const fresh = at === store.selected && !!before;
       for (const row of rows) {
         const td = this.cells[row.key][ep];
-        const value = now ? this.format(row, now, ep, refs, store.numbering) : '—';
+        const value = now ? this.format(row, now, ep, write) : '—';
         const changed = fresh && now[row.key] !== before[row.key];
         td.classList.toggle('changed', changed);
         td.replaceChildren(value);
@@ -135,7 +136,9 @@ export class TCBPanel {
     }
   }
 
-  format(row, tcb, ep, refs, numbering) {
+  /** format writes a variable; write(value, endpoint) writes a number of a
+   * sequence space (seqWriter). */
+  format(row, tcb, ep, write) {
     const v = tcb[row.key];
     if (row.key === 'state') return v;
     if (row.key === 'rto_ms') return v ? formatDuration(v) : '—';
@@ -144,6 +147,6 @@ export class TCBPanel {
     const space = row.space === 'self' ? ep : peer(ep);
     const known = row.space === 'self' ? tcb.iss !== 0 : tcb.irs !== 0;
     if (!known) return '—';
-    return seqText(v, space, refs, numbering);
+    return write(v, space);
   }
 }
