@@ -248,6 +248,11 @@ class App {
       case 'error':
         this.announcer.say(s.error);
         break;
+      case 'sheet':
+        // A viewer's question sheet on a phone resized the ladder's box:
+        // once laid out, show the current segment in what is left of it.
+        requestAnimationFrame(() => requestAnimationFrame(() => this.ladder?.showCurrent()));
+        break;
       case 'view':
         // A viewer follows the presenter's notation and selection, without
         // touching the notation it saved for itself.

@@ -844,6 +844,18 @@ export class Ladder {
     this.focusSegment(next);
   }
 
+  // showCurrent scrolls the latest segment that happened into the box's
+  // view (after the box shrank: a question sheet over it on a phone).
+  showCurrent() {
+    const at = this.lay ? this.currentSegment() : -1;
+    const s = at >= 0 ? this.lay.segments[at] : null;
+    if (!s) return;
+    const vh = this.viewHeight();
+    const top = this.scroller.scrollTop;
+    if (s.top < top || s.bottom > top + vh) this.scroller.scrollTop = Math.max(0, Math.min(s.top - this.lay.metrics.lineH, s.bottom - vh * 0.75));
+    this.render();
+  }
+
   // focusSegment scrolls a segment into view, draws it now and focuses it.
   focusSegment(at) {
     const s = this.lay.segments[at];

@@ -79,13 +79,21 @@ export class RoomPanel {
   /**
    * @param t the translator's t
    * @param opts viewer (boolean), send(msg) to the server, lanURL (the
-   *   server's LAN address, when the page is on localhost)
+   *   server's LAN address, when the page is on localhost), onSheet() when
+   *   a viewer's question sheet on a phone has moved the ladder's box
    */
-  constructor(t, { viewer, send, lanURL = '' }) {
+  constructor(t, { viewer, send, lanURL = '', onSheet = () => {} }) {
     this.t = t;
     this.viewer = viewer;
     this.send = send;
     this.lanURL = lanURL;
+    this.onSheet = onSheet;
+    // A viewer on a phone (room.css's breakpoint) gets the question as a
+    // bottom sheet, which its handle collapses to a bar.
+    this.phone = viewer && typeof matchMedia === 'function' ? matchMedia('(max-width: 40rem)') : null;
+    this.phone?.addEventListener?.('change', () => this.render());
+    this.sheetOpen = true;
+    this.sheetKey = '';
     this.code = '';
     this.url = '';
     this.qr = '';
@@ -265,6 +273,48 @@ export class RoomPanel {
     this.root.classList.toggle('room--ended', Boolean(this.ended));
     this.root.dataset.roomState = this.ended ? 'ended' : this.code ? 'open' : 'opening';
     this.root.setAttribute('aria-label', t('room.title'));
+    this.placeSheet();
+  }
+
+  /** toggleSheet collapses the phone's question sheet to its bar, or opens it. */
+  toggleSheet() {
+    this.sheetOpen = !this.sheetOpen;
+    this.render();
+    this.body.querySelector('[data-room-sheet-toggle]')?.focus();
+  }
+
+  /**
+   * placeSheet fits the ladder's box into the part of a phone's screen
+   * above the question sheet (html.room-sheet, --room-sheet-h and
+   * --room-bar-h for room.css), scrolls the page to put the box under the
+   * sticky toolbar and has the ladder show its current segment: when a
+   * question comes, and when the sheet opens or collapses.
+   */
+  placeSheet() {
+    if (!this.viewer) return;
+    const html = document.documentElement;
+    const box = this.body.querySelector('.room-question');
+    const on = Boolean(box && this.phone?.matches);
+    html.classList.toggle('room-sheet', on);
+    const key = on ? `${box.dataset.question}:${this.sheetOpen}` : '';
+    if (!on) {
+      html.style.removeProperty('--room-sheet-h');
+      html.style.removeProperty('--room-bar-h');
+      this.sheetKey = '';
+      return;
+    }
+    const bar = document.querySelector('.toolbar');
+    html.style.setProperty('--room-sheet-h', `${Math.ceil(box.getBoundingClientRect().height)}px`);
+    html.style.setProperty('--room-bar-h', `${Math.ceil(bar?.getBoundingClientRect().height ?? 0)}px`);
+    if (key === this.sheetKey) return;
+    this.sheetKey = key;
+    const host = document.querySelector('.ladder-host');
+    if (host) {
+      // Where the sticky toolbar stays once the page has scrolled.
+      const under = bar ? (parseFloat(getComputedStyle(bar).top) || 0) + bar.getBoundingClientRect().height : 0;
+      window.scrollTo({ top: window.scrollY + host.getBoundingClientRect().top - under, behavior: 'instant' });
+    }
+    this.onSheet();
   }
 
   endedText() {
@@ -369,8 +419,14 @@ export class RoomPanel {
       }
       return row;
     });
-    const box = el('div', { class: 'room-question', 'data-question': q.id },
-      el('h3', { text: t('room.question_label') }),
+    // On a phone the heading is the sheet's handle.
+    const sheet = this.viewer && this.phone?.matches;
+    const heading = sheet
+      ? el('h3', {}, el('button', { type: 'button', class: 'room-sheet-toggle', 'data-room-sheet-toggle': '',
+        'aria-expanded': String(this.sheetOpen), onclick: () => this.toggleSheet() }, t('room.question_label')))
+      : el('h3', { text: t('room.question_label') });
+    const box = el('div', { class: sheet && !this.sheetOpen ? 'room-question room-question--collapsed' : 'room-question', 'data-question': q.id },
+      heading,
       el('p', { class: 'room-prompt', text: textIn(q.prompt, lang) }),
       el('ol', { class: 'room-options' }, ...items));
     if (!this.viewer) {
@@ -688,7 +744,7 @@ export class Follower extends Session {
     this.following = this.code;
     this.ended = false;
     this.joined = false;
-    this.panel = new RoomPanel(opts.t, { viewer: true, send: (m) => this.send(m) });
+    this.panel = new RoomPanel(opts.t, { viewer: true, send: (m) => this.send(m), onSheet: () => store.emit('sheet') });
     this.panel.code = this.code;
     this.panel.render();
     document.documentElement.classList.add('following');
