@@ -200,6 +200,43 @@ func TestRoom(t *testing.T) {
 	}
 }
 
+// TestRoomViewerNumbering: a viewer follows the presenter's numbering during
+// the room, and its own saved numbering stays as it saved it: back on the app
+// outside the room, the page shows the viewer's choice.
+func TestRoomViewerNumbering(t *testing.T) {
+	presenter := newPage(t)
+	presenter.open("/?scenario=client-closes-first&lang=en")
+	presenter.click("#room-open")
+	presenter.waitFor(`document.querySelector('[data-room-code]') !== null`, 10*time.Second, "the room to open")
+	code := eval[string](presenter, `document.querySelector('[data-room-code]').dataset.roomCode`)
+
+	// The viewer's own choice: absolute sequence numbers, saved.
+	viewer := newPage(t)
+	viewer.open("/?lang=zh")
+	viewer.click(`input[name="numbering"][value="absolute"]`)
+	const saved = `localStorage.getItem('synack.numbering') ?? ''`
+	if got := eval[string](viewer, saved); got != "absolute" {
+		t.Fatalf("the viewer's choice saved as %q", got)
+	}
+	viewer.open("/?room=" + code)
+	viewer.waitFor(`document.getElementById('room')?.dataset.roomState === 'open'`, 10*time.Second, "the viewer to join")
+
+	// The presenter goes absolute, then relative: the viewer follows.
+	for _, n := range []string{"absolute", "relative"} {
+		presenter.click(fmt.Sprintf(`input[name="numbering"][value=%q]`, n))
+		viewer.waitFor(fmt.Sprintf(`document.querySelector('input[name="numbering"][value=%q]').checked`, n), 10*time.Second, "the presenter's numbering "+n)
+	}
+	if got := eval[string](viewer, saved); got != "absolute" {
+		t.Errorf("following the presenter saved the viewer's numbering as %q, want its own %q", got, "absolute")
+	}
+	presenter.click("[data-room-end]")
+	viewer.waitFor(`document.getElementById('room').dataset.roomState === 'ended'`, 10*time.Second, "the end of the room")
+	viewer.open("/?lang=zh")
+	if !eval[bool](viewer, `document.querySelector('input[name="numbering"][value="absolute"]').checked`) {
+		t.Error("after the room the viewer's page does not show its own numbering")
+	}
+}
+
 // TestRoomUnknown: a link to a room that does not exist says so.
 func TestRoomUnknown(t *testing.T) {
 	p := newPage(t)

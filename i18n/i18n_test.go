@@ -105,3 +105,35 @@ func TestWithout(t *testing.T) {
 		t.Error("Without changed the catalogue it was called on")
 	}
 }
+
+// TestCataloguesHaveNoDuplicateKeys fails when a catalogue names a key
+// twice: JSON keeps the last, so a merge that adds a message again hides
+// which of the two words is meant.
+func TestCataloguesHaveNoDuplicateKeys(t *testing.T) {
+	for _, lang := range Langs() {
+		data, err := files.ReadFile(string(lang) + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(strings.NewReader(string(data)))
+		if _, err := dec.Token(); err != nil { // {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := tok.(string)
+			if seen[key] {
+				t.Errorf("%s.json: %q appears more than once", lang, key)
+			}
+			seen[key] = true
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -211,7 +212,13 @@ func (h *roomHub) failed(ip string) {
 // connection closes.
 func (h *roomHub) join(c *wsConn, raw, viewerID, ip string) {
 	r, shown := h.lookup(raw)
-	if r == nil || !r.admit(c, viewerID) {
+	admitted := r != nil
+	if admitted && r.follows != nil {
+		admitted = r.seat(c, viewerID) // MaxViewers counts every instance's viewers
+	} else if admitted {
+		admitted = r.admit(c, viewerID)
+	}
+	if !admitted {
 		h.failed(ip)
 		c.tell(userErrorf("room-not-found", errArgs{"room": shown},
 			"There is no room %s: it may have ended. Check the code, or ask the presenter for the link.", shown).message())
@@ -227,11 +234,13 @@ func (r *room) admit(c *wsConn, id string) bool {
 	if r.ended {
 		return false
 	}
-	if len(r.viewers) >= r.hub.cfg.MaxViewers {
+	others := 0 // the other instances' viewers, in a room held here
+	if r.link != nil {
+		others = r.link.viewers()
+	}
+	if len(r.viewers)+others >= r.hub.cfg.MaxViewers {
 		r.hub.refusedJoins.Add(1)
-		c.tell(userErrorf("room-full", errArgs{"room": r.code, "max": r.hub.cfg.MaxViewers},
-			"Room %s is full: it has %d viewers, the most a room may have.", r.code, r.hub.cfg.MaxViewers).message())
-		c.enqueue(frame{bye: &closeFrame{code: websocket.ClosePolicyViolation, reason: "the room is full"}})
+		r.tellFull(c)
 		return true
 	}
 	if !viewerIDPattern.MatchString(id) {
@@ -275,6 +284,13 @@ func (r *room) admit(c *wsConn, id string) bool {
 	return true
 }
 
+// tellFull tells c the room is full and closes its connection.
+func (r *room) tellFull(c *wsConn) {
+	c.tell(userErrorf("room-full", errArgs{"room": r.code, "max": r.hub.cfg.MaxViewers},
+		"Room %s is full: it has %d viewers, the most a room may have.", r.code, r.hub.cfg.MaxViewers).message())
+	c.enqueue(frame{bye: &closeFrame{code: websocket.ClosePolicyViolation, reason: "the room is full"}})
+}
+
 // open registers r under a new code.
 func (h *roomHub) open(r *room) error {
 	h.mu.Lock()
@@ -301,12 +317,17 @@ func (h *roomHub) open(r *room) error {
 		if err != nil {
 			return userErrorf("rooms-unreachable", nil, "Rooms cannot be opened right now: this server cannot reach the others; try again in a moment.")
 		}
-		if free {
-			break
+		if !free {
+			continue
 		}
-	}
-	if err := r.link.open(r.code); err != nil {
-		return userErrorf("rooms-unreachable", nil, "Rooms cannot be opened right now: this server cannot reach the others; try again in a moment.")
+		err = r.link.open(r.code)
+		if errors.Is(err, errCodeTaken) {
+			continue // a rival instance drew the same code at once: draw again
+		}
+		if err != nil {
+			return userErrorf("rooms-unreachable", nil, "Rooms cannot be opened right now: this server cannot reach the others; try again in a moment.")
+		}
+		break
 	}
 	h.rooms[r.code] = r
 	return nil

@@ -298,9 +298,14 @@ func (r *room) relay(msg any) {
 		return
 	}
 	start := r.presenter.commandStart()
-	pm, err := prepare(msg)
+	// Encoded once: the viewers' frame and the bus carry the same bytes.
+	b, err := json.Marshal(msg)
 	if err != nil {
 		return // the session's messages are plain structs: they always encode
+	}
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, b)
+	if err != nil {
+		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -321,7 +326,7 @@ func (r *room) relay(msg any) {
 		r.done = kept
 	}
 	r.fanOut(pm, start)
-	r.publish(msg)
+	r.publish(b)
 }
 
 // truncate keeps the first n events of the history. Late joiners' backlogs

@@ -101,7 +101,7 @@ func (rt *roomTest) joinFollowing() *liveClient {
 
 // readRoom reads one message with every field of rooms.
 func readRoom(c *liveClient) (roomWire, error) {
-	_ = c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_ = c.conn.SetReadDeadline(time.Now().Add(readWait))
 	_, b, err := c.conn.ReadMessage()
 	if err != nil {
 		return roomWire{}, err
@@ -599,7 +599,7 @@ func TestRoomProtocol(t *testing.T) {
 				start := time.Now()
 				rt.p.send(`{"type": "reset"}`)
 				next(rt.p, msgLoaded)
-				_ = fast.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+				_ = fast.conn.SetReadDeadline(time.Now().Add(readWait))
 				if _, b, err := fast.conn.ReadMessage(); err != nil || !strings.HasPrefix(string(b), `{"type":"loaded"`) {
 					t.Fatalf("the other viewer got %.40s, %v", b, err)
 				}

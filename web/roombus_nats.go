@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -21,12 +22,19 @@ import (
 //	synack.room.CODE.join    request: the room's history, for an instance whose first viewer joins
 //	synack.room.CODE.answer  request: a viewer's answer, counted on the presenter's instance
 //	synack.room.CODE.count   how many viewers an instance has, for the presenter's count
+//	synack.room.CODE.seat    request: a seat for one more viewer on another instance (MaxViewers counts every instance's)
 //
 // An instance whose viewer joins a room it does not hold follows it: it
 // subscribes to .msg, then asks .join for the history (its numbered
 // chunks), and applies the messages numbered after the history's last,
 // so a late joiner sees every message once and in order. A code is
-// claimed by asking .join: no responder means no instance holds it.
+// claimed by asking .join: no responder means no instance holds it. Two
+// instances may both hear no responder for the same fresh code; so, once
+// subscribed, each asks .join again, naming its claim, and listens for
+// every answer: an answer of another claim means a rival holds the code
+// too, and the one that hears it draws another code. Of two rivals, the
+// later one's question reaches the earlier one's subscription, so at
+// least one of them hears the other (both may: both then draw again).
 
 // Subjects and headers of the bus.
 const (
@@ -35,12 +43,19 @@ const (
 	natsChunksHeader  = "Synack-Chunks"
 	natsInboxHeader   = "Synack-Inbox"
 	natsProbeHeader   = "Synack-Probe"
+	natsClaimHeader   = "Synack-Claim"
 	// natsChunkBytes bounds one chunk of a history reply, under NATS's
 	// default 1 MiB payload.
 	natsChunkBytes = 512 << 10
 	// natsWait is how long an instance waits for another's answer.
 	natsWait = 2 * time.Second
+	// natsRivalGrace is the least time a claim listens, after its own
+	// answer, for a rival's.
+	natsRivalGrace = 50 * time.Millisecond
 )
+
+// errCodeTaken: another instance claimed the same room code at once.
+var errCodeTaken = errors.New("another instance claimed the room code")
 
 func natsSubject(code, what string) string { return natsSubjectPrefix + code + "." + what }
 
@@ -87,44 +102,96 @@ type natsLink struct {
 	bus *natsBus
 	r   *room
 
+	// claim names this room's claim of its code to rival claimants.
+	claim string
+
 	mu     sync.Mutex
 	code   string // "" until the room has its code
 	seq    uint64 // the last message's number
 	hist   history
 	subs   []*nats.Subscription
 	remote map[string]int // viewers of other instances, by instance
+	// remoteSeq is the number of the last count or seat of each instance:
+	// an older one, overtaken on the way, is not applied.
+	remoteSeq map[string]uint64
 	// answered is the last question each remote viewer answered. r.mu.
 	answered map[string]int
 }
 
 func (b *natsBus) carry(r *room) roomLink {
-	return &natsLink{bus: b, r: r, remote: map[string]int{}, answered: map[string]int{}}
+	return &natsLink{bus: b, r: r, claim: newToken(), remote: map[string]int{}, remoteSeq: map[string]uint64{}, answered: map[string]int{}}
 }
 
-// open starts answering for the room, under its new code.
+// open starts answering for the room, under its new code; errCodeTaken
+// when a rival instance claimed the same code at the same time.
 func (l *natsLink) open(code string) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.code = code
-	for what, handle := range map[string]nats.MsgHandler{"join": l.join, "answer": l.answer, "count": l.count} {
+	var subs []*nats.Subscription
+	drop := func() {
+		for _, s := range subs {
+			_ = s.Unsubscribe()
+		}
+	}
+	for what, handle := range map[string]nats.MsgHandler{"join": l.join, "answer": l.answer, "count": l.count, "seat": l.seat} {
 		sub, err := l.bus.nc.Subscribe(natsSubject(code, what), handle)
 		if err != nil {
-			for _, s := range l.subs {
-				_ = s.Unsubscribe()
-			}
+			drop()
 			return fmt.Errorf("room %s on NATS: %w", code, err)
 		}
-		l.subs = append(l.subs, sub)
+		subs = append(subs, sub)
 	}
 	// The server must know the subscriptions before the code is handed
 	// out, or a viewer quick to join on another instance finds no room.
 	if err := l.bus.nc.FlushTimeout(natsWait); err != nil {
-		for _, s := range l.subs {
-			_ = s.Unsubscribe()
-		}
+		drop()
 		return fmt.Errorf("room %s on NATS: %w", code, err)
 	}
+	if err := l.confirm(code); err != nil {
+		drop()
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.code, l.subs = code, subs
 	return nil
+}
+
+// confirm asks every instance answering for code which claim it holds:
+// errCodeTaken when one answers with another claim than this room's.
+// It listens until its own answer has come, and then as long again
+// (natsRivalGrace at least) for a rival's.
+func (l *natsLink) confirm(code string) error {
+	inbox := nats.NewInbox()
+	answers, err := l.bus.nc.SubscribeSync(inbox)
+	if err != nil {
+		return fmt.Errorf("room %s on NATS: %w", code, err)
+	}
+	defer answers.Unsubscribe()
+	req := nats.NewMsg(natsSubject(code, "join"))
+	req.Reply = inbox
+	req.Header.Set(natsProbeHeader, "1")
+	req.Header.Set(natsClaimHeader, l.claim)
+	start := time.Now()
+	if err := l.bus.nc.PublishMsg(req); err != nil {
+		return fmt.Errorf("room %s on NATS: %w", code, err)
+	}
+	deadline := start.Add(natsWait)
+	own := false
+	for {
+		m, err := answers.NextMsg(time.Until(deadline))
+		if errors.Is(err, nats.ErrTimeout) && own {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("room %s on NATS: confirming its claim: %w", code, err)
+		}
+		if m.Header.Get(natsClaimHeader) != l.claim {
+			return errCodeTaken
+		}
+		if !own {
+			own = true
+			deadline = time.Now().Add(max(natsRivalGrace, 2*time.Since(start)))
+		}
+	}
 }
 
 func (l *natsLink) publish(b []byte) {
@@ -171,7 +238,9 @@ func (l *natsLink) release() {
 // numbered with the last message the history holds.
 func (l *natsLink) join(m *nats.Msg) {
 	if m.Header.Get(natsProbeHeader) != "" {
-		_ = m.Respond(nil)
+		out := nats.NewMsg(m.Reply)
+		out.Header.Set(natsClaimHeader, l.claim)
+		_ = l.bus.nc.PublishMsg(out)
 		return
 	}
 	l.mu.Lock()
@@ -267,10 +336,18 @@ func (r *room) answerFrom(a natsAnswer, answered map[string]int) error {
 	return nil
 }
 
-// natsCount is how many viewers of a room an instance has.
+// natsCount is how many viewers of a room an instance has; in a seat
+// request, how many it has before the one it asks a seat for. Seq numbers
+// an instance's counts and seats in the order it sent them.
 type natsCount struct {
 	Instance string `json:"instance"`
 	Viewers  int    `json:"viewers"`
+	Seq      uint64 `json:"seq"`
+}
+
+// natsSeatReply is the presenter's instance's word on a seat.
+type natsSeatReply struct {
+	Full bool `json:"full,omitempty"`
 }
 
 func (l *natsLink) count(m *nats.Msg) {
@@ -279,10 +356,14 @@ func (l *natsLink) count(m *nats.Msg) {
 		return
 	}
 	l.mu.Lock()
-	if c.Viewers <= 0 {
+	switch {
+	case c.Seq != 0 && c.Seq <= l.remoteSeq[c.Instance]:
+		// overtaken by a later count or seat of the same instance
+	case c.Viewers <= 0:
 		delete(l.remote, c.Instance)
-	} else {
-		l.remote[c.Instance] = c.Viewers
+		delete(l.remoteSeq, c.Instance)
+	default:
+		l.remote[c.Instance], l.remoteSeq[c.Instance] = c.Viewers, c.Seq
 	}
 	l.mu.Unlock()
 	r := l.r
@@ -294,10 +375,47 @@ func (l *natsLink) count(m *nats.Msg) {
 	}
 }
 
+// seat answers an instance whose viewer asks to join: full when the
+// room's viewers on every instance, the asker's new one with them, would
+// be more than MaxViewers. A seat given counts at once, before the
+// asker's next count.
+func (l *natsLink) seat(m *nats.Msg) {
+	var c natsCount
+	if json.Unmarshal(m.Data, &c) != nil || c.Instance == "" {
+		return
+	}
+	r := l.r
+	r.mu.Lock()
+	l.mu.Lock()
+	total := len(r.viewers) + c.Viewers + 1
+	for inst, n := range l.remote {
+		if inst != c.Instance {
+			total += n
+		}
+	}
+	reply := natsSeatReply{Full: r.ended || total > r.hub.cfg.MaxViewers}
+	if !reply.Full {
+		l.remote[c.Instance] = max(l.remote[c.Instance], c.Viewers+1)
+		l.remoteSeq[c.Instance] = max(l.remoteSeq[c.Instance], c.Seq)
+	}
+	l.mu.Unlock()
+	if !reply.Full && !r.ended {
+		r.countDirty = true
+		r.changed()
+	}
+	r.mu.Unlock()
+	b, _ := json.Marshal(reply)
+	_ = m.Respond(b)
+}
+
 // busFollower is this instance's side of a room held by another.
 type busFollower struct {
 	bus *natsBus
 	sub *nats.Subscription
+	// seats takes this instance's viewers' seat requests one at a time;
+	// seq numbers its counts and seats.
+	seats sync.Mutex
+	seq   atomic.Uint64
 	// Guarded by the room's mu.
 	ready   bool
 	last    uint64      // the number of the last message applied
@@ -475,7 +593,7 @@ func (r *room) followerUpdate() {
 		return
 	}
 	r.countDirty = false
-	b, _ := json.Marshal(natsCount{Instance: r.follows.bus.id, Viewers: len(r.viewers)})
+	b, _ := json.Marshal(natsCount{Instance: r.follows.bus.id, Viewers: len(r.viewers), Seq: r.follows.seq.Add(1)})
 	_ = r.follows.bus.nc.Publish(natsSubject(r.code, "count"), b)
 	if len(r.viewers) == 0 {
 		r.stopFollowing()
@@ -517,4 +635,38 @@ func (r *room) answerRemote(c *wsConn, raw json.RawMessage) error {
 	r.mu.Unlock()
 	c.tell(answeredMessage{Type: msgAnswered, ID: q.id, Choice: choice})
 	return nil
+}
+
+// seat asks the presenter's instance for a seat for one more viewer here,
+// and admits c if there is one. A full room, or one whose presenter's
+// instance does not answer, is told to c and its connection closes.
+func (r *room) seat(c *wsConn, id string) bool {
+	f := r.follows
+	f.seats.Lock()
+	defer f.seats.Unlock()
+	r.mu.Lock()
+	n, ended := len(r.viewers), r.ended
+	r.mu.Unlock()
+	if ended {
+		return false
+	}
+	b, _ := json.Marshal(natsCount{Instance: f.bus.id, Viewers: n, Seq: f.seq.Add(1)})
+	m, err := f.bus.nc.Request(natsSubject(r.code, "seat"), b, natsWait)
+	var reply natsSeatReply
+	if err == nil {
+		err = json.Unmarshal(m.Data, &reply)
+	}
+	switch {
+	case err != nil:
+		r.hub.refusedJoins.Add(1)
+		c.tell(userErrorf("room-unreachable-join", errArgs{"room": r.code},
+			"Room %s cannot be joined right now: its presenter's server does not answer; try again in a moment.", r.code).message())
+		c.enqueue(frame{bye: &closeFrame{code: websocket.CloseTryAgainLater, reason: "the room cannot be reached"}})
+		return true
+	case reply.Full:
+		r.hub.refusedJoins.Add(1)
+		r.tellFull(c)
+		return true
+	}
+	return r.admit(c, id)
 }

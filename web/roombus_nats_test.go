@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"log/slog"
 	"net/http/httptest"
 	"slices"
@@ -36,8 +37,13 @@ type instance struct {
 
 func startInstance(t testing.TB, natsURL string) *instance {
 	t.Helper()
+	return startInstanceWith(t, natsURL, RoomConfig{MaxViewers: 2000, ViewerQueue: 256})
+}
+
+func startInstanceWith(t testing.TB, natsURL string, rooms RoomConfig) *instance {
+	t.Helper()
 	s, err := New(Config{NATSURL: natsURL, Live: LiveConfig{CommandRate: 1e6, CommandBurst: 1e6,
-		Rooms: RoomConfig{MaxViewers: 2000, ViewerQueue: 256}}}, slog.New(slog.DiscardHandler))
+		Rooms: rooms}}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,5 +154,90 @@ func TestRoomAcrossInstances(t *testing.T) {
 	}
 	if free, err := c.srv.live.rooms.bus.claim(code); err != nil || !free {
 		t.Errorf("claim of an ended room's code: free %v, err %v", free, err)
+	}
+}
+
+// TestRoomCodeRivals: two instances that both found a fresh code free and
+// open a room under it at the same moment do not both keep it; one that
+// opens a code another holds is told it is taken.
+func TestRoomCodeRivals(t *testing.T) {
+	url := startNATS(t)
+	log := slog.New(slog.DiscardHandler)
+	dial := func() *natsBus {
+		b, err := dialNATS(url, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(b.close)
+		return b
+	}
+	a, b := dial(), dial()
+	for i := range 20 {
+		code := newRoomCode()
+		la, lb := a.carry(&room{}), b.carry(&room{})
+		for _, bus := range []*natsBus{a, b} {
+			if free, err := bus.claim(code); err != nil || !free {
+				t.Fatalf("round %d: claim %s = %v, %v before anyone holds it", i, code, free, err)
+			}
+		}
+		errs := make(chan error, 2)
+		for _, l := range []roomLink{la, lb} {
+			go func() { errs <- l.open(code) }()
+		}
+		kept := 0
+		for range 2 {
+			switch err := <-errs; {
+			case err == nil:
+				kept++
+			case !errors.Is(err, errCodeTaken):
+				t.Fatalf("round %d: open: %v", i, err)
+			}
+		}
+		if kept > 1 {
+			t.Fatalf("round %d: both instances kept room code %s", i, code)
+		}
+		la.release()
+		lb.release()
+	}
+
+	// A code held already is taken, at claim or, if the claim raced, at open.
+	code := newRoomCode()
+	la := a.carry(&room{})
+	if err := la.open(code); err != nil {
+		t.Fatal(err)
+	}
+	defer la.release()
+	if free, err := b.claim(code); err != nil || free {
+		t.Errorf("claim of a held code = %v, %v; want taken", free, err)
+	}
+	if err := b.carry(&room{}).open(code); !errors.Is(err, errCodeTaken) {
+		t.Errorf("open of a held code: %v, want errCodeTaken", err)
+	}
+}
+
+// TestRoomMaxViewersAcross: MaxViewers counts the viewers of every
+// instance: with 3 allowed, one on each instance fills the room, and a
+// fourth, wherever it joins, is told the room is full.
+func TestRoomMaxViewersAcross(t *testing.T) {
+	url := startNATS(t)
+	cfg := RoomConfig{MaxViewers: 3, ViewerQueue: 256}
+	a, b, c := startInstanceWith(t, url, cfg), startInstanceWith(t, url, cfg), startInstanceWith(t, url, cfg)
+
+	p := dialLive(t, a.ws, nil)
+	p.send(`{"type": "load", "scenario": "` + exampleID + `"}`)
+	next(p, msgLoaded)
+	p.send(`{"type": "share"}`)
+	code := next(p, msgShared).Room
+	for _, in := range []*instance{a, b, c} {
+		v := dialLive(t, in.ws+"?room="+code, nil)
+		if m := next(v, msgRoom); m.State != roomJoined {
+			t.Fatalf("viewer: %v, want joined", m)
+		}
+	}
+	// The presenter's count includes the other instances' viewers.
+	until(p, "3 viewers", func(m roomWire) bool { return m.Type == msgRoom && m.Viewers == 3 })
+	for _, in := range []*instance{b, a} {
+		v := dialLive(t, in.ws+"?room="+code, nil)
+		nextError(v, "is full")
 	}
 }

@@ -51,6 +51,11 @@ func (lt *liveTest) dial() *liveClient {
 	return dialLive(lt.t, lt.url, nil)
 }
 
+// readWait is how long a test waits for one message before it fails: long,
+// so that a loaded machine (CI's parallel packages, -race) does not fail a
+// test that waits on a message, not on a time.
+const readWait = 30 * time.Second
+
 func dialLive(t testing.TB, url string, header http.Header) *liveClient {
 	t.Helper()
 	conn, resp, err := websocket.DefaultDialer.Dial(url, header)
@@ -87,7 +92,7 @@ func (c *liveClient) sendJSON(v any) {
 
 // read reads one message, or fails with the connection's error.
 func (c *liveClient) read() (wireMessage, error) {
-	_ = c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_ = c.conn.SetReadDeadline(time.Now().Add(readWait))
 	kind, b, err := c.conn.ReadMessage()
 	if err != nil {
 		return wireMessage{}, err

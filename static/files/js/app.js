@@ -249,8 +249,9 @@ class App {
         this.announcer.say(s.error);
         break;
       case 'view':
-        // A viewer follows the presenter's notation and selection.
-        this.setNumbering(c.numbering, { save: false });
+        // A viewer follows the presenter's notation and selection, without
+        // touching the notation it saved for itself.
+        this.setNotation({ numbering: c.numbering, flags: s.flagStyle }, { save: false });
         s.select(c.selected);
         break;
     }
