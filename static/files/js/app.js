@@ -467,7 +467,7 @@ class App {
         trace: `${api}/trace`,
         pcap: `${api}/trace?format=pcap`,
         pcapng: `${api}/trace?format=pcapng&lang=${this.tr.lang}`,
-        mermaid: `${api}/trace?format=mermaid&lang=${this.tr.lang}`,
+        mermaid: `${api}/trace?format=mermaid&lang=${this.tr.lang}&numbering=${this.store.numbering}`,
         embed: `/embed/${encodeURIComponent(id)}?lang=${this.tr.lang}`,
       };
       for (const a of downloads.querySelectorAll('a[data-download]')) a.href = links[a.dataset.download];
@@ -508,6 +508,13 @@ class App {
       prefs.set('flags', flags === 'bits' ? 'bits' : null);
     }
     this.ladder?.setNumbering(numbering, flags);
+    // Download Mermaid writes the numbers as the page does.
+    const mmd = document.querySelector('#downloads a[data-download="mermaid"]');
+    if (mmd?.href) {
+      const u = new URL(mmd.href);
+      u.searchParams.set('numbering', numbering);
+      mmd.href = u.pathname + u.search;
+    }
     this.panels.events?.invalidate();
     s.emit('notation');
     this.schedule();
