@@ -116,3 +116,33 @@ func (p *page) shot(file string) {
 		p.t.Fatal(err)
 	}
 }
+
+// TestPhoneLesson: a lesson on a 390x844 phone, in both languages, does not
+// scroll sideways and cuts no text at the window's sides.
+func TestPhoneLesson(t *testing.T) {
+	for _, lang := range []string{"en", "zh"} {
+		t.Run(lang, func(t *testing.T) {
+			p := newPage(t, withScreen(ladderScreens[2]))
+			p.open("/learn/three-way-handshake?lang=" + lang)
+			p.waitIdle()
+			type fit struct {
+				OverflowX float64  `json:"overflowX"`
+				Cut       []string `json:"cut"`
+			}
+			f := eval[fit](p, `(() => {
+				const vw = document.documentElement.clientWidth;
+				const cut = [...document.querySelectorAll('body *')].filter((e) => {
+					if (e.children.length > 0 && e.tagName !== 'text') return false;
+					const r = e.getBoundingClientRect();
+					if (r.width === 0 || r.height === 0 || !e.textContent.trim()) return false;
+					if (e.closest('.visually-hidden, .skip, [hidden]')) return false;
+					return r.left < -0.5 || r.right > vw + 0.5;
+				}).map((e) => e.tagName + ':' + e.textContent.trim().slice(0, 30));
+				return { overflowX: document.documentElement.scrollWidth - vw, cut };
+			})()`)
+			if f.OverflowX > 0 || len(f.Cut) > 0 {
+				t.Errorf("the lesson is %.0f px too wide; text cut at the sides: %q", f.OverflowX, f.Cut)
+			}
+		})
+	}
+}
