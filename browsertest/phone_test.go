@@ -76,6 +76,17 @@ func TestPhoneFit(t *testing.T) {
 					p.shot(filepath.Join(shots, fmt.Sprintf("phone-%s-%s.png", lang, strings.NewReplacer("/", "_", "?", "_", "=", "_").Replace(path))))
 				}
 
+				// While a segment is in flight the app's Drop button joins the row.
+				if strings.HasPrefix(path, "/?") {
+					p.do(chromedp.Click(chromedp.ID("play")))
+					p.waitFor(`!document.getElementById('drop').hidden`, stepTimeout, "a segment in flight")
+					w := p.ladderView()
+					p.do(chromedp.Click(chromedp.ID("play")))
+					if w.ToolbarWide > 0 || len(w.CutControls) > 0 || w.ToolbarRows != 1 {
+						t.Errorf("with Drop shown the controls take %d rows, need %.0f px more than the row has; cut: %q", w.ToolbarRows, w.ToolbarWide, w.CutControls)
+					}
+				}
+
 				// The secondary options, behind "⋯".
 				if eval[bool](p, `getComputedStyle(document.getElementById('speed')).display !== 'none' && document.getElementById('speed').getBoundingClientRect().width > 0`) {
 					t.Error("the speed control takes room in the phone's row of controls")
