@@ -70,6 +70,9 @@ type ladderView struct {
 	WindowW     float64  `json:"windowW"`
 	ToolbarRows int      `json:"toolbarRows"` // rows the playback controls take
 	ToolbarOver bool     `json:"toolbarOver"` // the controls lie over the ladder
+	ToolbarWide float64  `json:"toolbarWide"` // px the controls' row scrolls sideways
+	CutControls []string `json:"cutControls"` // controls cut by the window's sides
+	LabelsGone  []string `json:"labelsGone"`  // segments whose label is not shown
 }
 
 const ladderViewJS = `(() => {
@@ -105,6 +108,9 @@ const ladderViewJS = `(() => {
 		windowW: vw,
 		toolbarRows: tops.size,
 		toolbarOver: tb.getBoundingClientRect().bottom > host.top + 1,
+		toolbarWide: tb.scrollWidth - tb.clientWidth,
+		cutControls: [...tb.querySelectorAll('button, select, input, .progress')].filter(shown).filter((e) => { const r = e.getBoundingClientRect(); return r.left < -0.5 || r.right > vw + 0.5; }).map((e) => e.id || e.className || e.tagName),
+		labelsGone: segs.filter((g) => { const l = g.querySelector('.seg-label'); return !l || !shown(l); }).map((g) => g.dataset.id),
 	};
 })()`
 
@@ -174,6 +180,12 @@ func TestWholeLadder(t *testing.T) {
 						}
 						if v.ToolbarRows != 1 || v.ToolbarOver {
 							t.Errorf("the controls take %d rows (over the ladder: %v)", v.ToolbarRows, v.ToolbarOver)
+						}
+						if v.ToolbarWide > 0 || len(v.CutControls) > 0 {
+							t.Errorf("the controls need %.0f px more than the row has; cut at the sides: %q", v.ToolbarWide, v.CutControls)
+						}
+						if len(v.LabelsGone) > 0 {
+							t.Errorf("segments %q show no label", v.LabelsGone)
 						}
 					case s.projector:
 						if v.MinFont < 18 {

@@ -347,3 +347,41 @@ func TestLessonKeyboard(t *testing.T) {
 		t.Errorf("step 3's narration does not have the focus: %s", f.Desc)
 	}
 }
+
+// TestLessonStepBySegment: on a lesson, one Next reveals a segment with the
+// events that come with it (pace.js, as on the app's page); ?step=event
+// keeps the fine-grained mode, one event. Step 2 of the handshake lesson
+// asks about the client's state before its SYN: the answer reveals, by
+// segment, the SYN-SENT and the SYN it is sent with.
+func TestLessonStepBySegment(t *testing.T) {
+	const id = "three-way-handshake"
+	count := `[...document.querySelectorAll('#diagram [data-kind="segment"]')].length + ',' + [...document.querySelectorAll('#diagram [data-kind="state"]')].length`
+	for _, lang := range []string{"en", "zh"} {
+		lesson := getLearnLesson(t, id, lang)
+		right := int(lesson.Steps[1].Question.Answer.(float64))
+		for _, c := range []struct{ query, before, after string }{
+			{"", "0,1", "1,2"},
+			{"&step=event", "0,1", "0,2"},
+		} {
+			t.Run(lang+c.query, func(t *testing.T) {
+				p := newPage(t)
+				p.do(chromedp.Navigate(app.URL + "/learn/" + id + "?lang=" + lang + c.query))
+				p.learnReady("the lesson to load")
+				p.learnNext() // step 1: the server listens
+				p.learnNext() // step 2: the question, asked
+				if got := eval[string](p, count); got != c.before {
+					t.Fatalf("asked, the diagram draws segments,states %s, want %s", got, c.before)
+				}
+				if learnDrawn(p, "SYN-SENT") {
+					t.Fatal("the answer (SYN-SENT) shows before the question is answered")
+				}
+				p.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#step-1 input[type="radio"][value="%d"]`, right))))
+				p.do(chromedp.Click(chromedp.CSS(`#step-1 button.check`)))
+				p.learnReady("the answer to step 2")
+				if got := eval[string](p, count); got != c.after {
+					t.Errorf("revealed, the diagram draws segments,states %s, want %s", got, c.after)
+				}
+			})
+		}
+	}
+}

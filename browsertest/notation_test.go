@@ -219,3 +219,25 @@ func TestNotationPanels(t *testing.T) {
 		})
 	}
 }
+
+// TestDownloadMermaidNumbering: the app's Download Mermaid writes the
+// numbers as the page does: ?numbering=symbolic gives the textbook's
+// letters, and choosing absolute on the page changes the link.
+func TestDownloadMermaidNumbering(t *testing.T) {
+	for _, lang := range []string{"en", "zh"} {
+		t.Run(lang, func(t *testing.T) {
+			p := newPage(t)
+			p.open("/?lang=" + lang + "&scenario=client-closes-first&numbering=symbolic")
+			const href = `document.querySelector('#downloads a[data-download="mermaid"]').href`
+			p.waitFor(href+`.includes('client-closes-first')`, stepTimeout, "the Mermaid link")
+			got := eval[string](p, `fetch(`+href+`).then((r) => r.text())`)
+			for _, want := range []string{"SYN seq=x len=0", "seq=y ack=x+1", "seq=v ack=u+1", "seq=u+1 ack=w+1"} {
+				if !strings.Contains(got, want) {
+					t.Errorf("the downloaded Mermaid has no %q:\n%s", want, got)
+				}
+			}
+			eval[chromedp.Void](p, `document.querySelector('input[name="numbering"][value="absolute"]').click()`)
+			p.waitFor(href+`.includes('numbering=absolute')`, stepTimeout, "the link to follow the page's numbering")
+		})
+	}
+}

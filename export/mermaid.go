@@ -44,12 +44,22 @@ var mermaidEscaper = strings.NewReplacer(
 // expiring timers and the engine's notes (a SYN dropped for a full backlog,
 // …) are notes over their endpoint.
 func WriteMermaid(w io.Writer, tr *engine.Trace, lang string) error {
+	return WriteMermaidNumbered(w, tr, lang, NumberingRelative)
+}
+
+// WriteMermaidNumbered is WriteMermaid with the numbers written as
+// numbering says: relative (WriteMermaid's), absolute, or symbolic, the
+// textbook's letters ("SYN,ACK seq=y ack=x+1"; numbering.go).
+func WriteMermaidNumbered(w io.Writer, tr *engine.Trace, lang string, numbering Numbering) error {
 	d := &diagram{
 		cat: i18n.For(lang),
 		isn: map[string]uint32{
 			engine.Client: tr.Endpoints.Client.ISN,
 			engine.Server: tr.Endpoints.Server.ISN,
 		},
+	}
+	if numbering != NumberingRelative {
+		d.notation = newNotation(numbering, tr.Endpoints)
 	}
 	var b strings.Builder
 	b.WriteString("sequenceDiagram\n")
@@ -74,6 +84,8 @@ type diagram struct {
 	// isn is each endpoint's ISN for the connection being drawn: a new SYN
 	// starts a new connection, as a new stream does in Wireshark.
 	isn map[string]uint32
+	// notation writes the numbers when they are not relative.
+	notation *notation
 }
 
 func (d *diagram) writeParticipant(b *strings.Builder, endpoint string, info engine.EndpointInfo) {
@@ -129,9 +141,17 @@ func (d *diagram) segmentLine(ev *engine.Event) string {
 	}
 	var b strings.Builder
 	b.WriteString(strings.Join(ev.Flags, ","))
-	fmt.Fprintf(&b, " seq=%d", d.relative(ev.Seq, ev.From, spoofed))
-	if slices.Contains(ev.Flags, "ACK") {
-		fmt.Fprintf(&b, " ack=%d", d.relative(ev.Ack, ev.To, spoofed))
+	if d.notation != nil {
+		seq, ack := d.notation.numbers(ev)
+		b.WriteString(" seq=" + seq)
+		if ack != "" {
+			b.WriteString(" ack=" + ack)
+		}
+	} else {
+		fmt.Fprintf(&b, " seq=%d", d.relative(ev.Seq, ev.From, spoofed))
+		if slices.Contains(ev.Flags, "ACK") {
+			fmt.Fprintf(&b, " ack=%d", d.relative(ev.Ack, ev.To, spoofed))
+		}
 	}
 	fmt.Fprintf(&b, " len=%d", ev.Len)
 	if marks := d.segmentMarks(ev); len(marks) > 0 {

@@ -27,6 +27,9 @@ const (
 type output struct {
 	format string
 	lang   string
+	// numbering is how Mermaid writes the numbers (?numbering=, relative
+	// when absent).
+	numbering export.Numbering
 }
 
 // parseOutput reads the format and lang query parameters. Both default (to
@@ -45,7 +48,15 @@ func parseOutput(q url.Values) (output, error) {
 		if !i18n.Supported(lang) {
 			return output{}, badRequest("unknown lang %s: use %s", quoteShort(lang), strings.Join(i18n.Langs(), " or "))
 		}
-		return output{format: format, lang: lang}, nil
+		out := output{format: format, lang: lang}
+		if format == formatMermaid {
+			n, err := export.ParseNumbering(q.Get("numbering"), export.NumberingRelative)
+			if err != nil {
+				return output{}, badRequest("unknown numbering %s: use absolute, relative or symbolic", quoteShort(q.Get("numbering")))
+			}
+			out.numbering = n
+		}
+		return out, nil
 	default:
 		return output{}, badRequest("unknown format %s: use json, pcap, pcapng or mermaid", quoteShort(format))
 	}
@@ -90,7 +101,7 @@ func render(tr *engine.Trace, out output, name string) (rendering, error) {
 		}
 		return rendering{contentType: "application/x-pcapng", filename: name + ".pcapng", body: buf.Bytes()}, nil
 	case formatMermaid:
-		if err := export.WriteMermaid(&buf, tr, out.lang); err != nil {
+		if err := export.WriteMermaidNumbered(&buf, tr, out.lang, out.numbering); err != nil {
 			return rendering{}, fmt.Errorf("writing mermaid: %w", err)
 		}
 		return rendering{contentType: "text/plain; charset=utf-8", body: buf.Bytes()}, nil

@@ -199,8 +199,20 @@ func TestTraceFormats(t *testing.T) {
 		t.Errorf("Chinese diagram:\n%s", zh)
 	}
 
+	// ?numbering= writes the numbers as the page does; relative is the default.
+	if sym := expect(t, get(t, h, base+"?format=mermaid&numbering=symbolic"), 200, "text/plain; charset=utf-8"); !bytes.Contains(sym, []byte("SYN seq=x len=0")) {
+		t.Errorf("symbolic diagram:\n%s", sym)
+	}
+	if rel := expect(t, get(t, h, base+"?format=mermaid&numbering=relative"), 200, "text/plain; charset=utf-8"); !bytes.Equal(rel, en) {
+		t.Error("numbering=relative differs from the default diagram")
+	}
+	if abs := expect(t, get(t, h, base+"?format=mermaid&numbering=absolute"), 200, "text/plain; charset=utf-8"); bytes.Equal(abs, en) || bytes.Contains(abs, []byte("SYN seq=0 ")) {
+		t.Errorf("absolute diagram:\n%s", abs)
+	}
+
 	for target, word := range map[string]string{
 		base + "?format=xml":                           `"xml"`,
+		base + "?format=mermaid&numbering=roman":       `"roman"`,
 		base + "?format=mermaid&lang=fr":               `"fr"`,
 		base + "?format=pcapng&lang=de":                `"de"`,
 		"/api/run?format=" + strings.Repeat("x", 1000): "use json, pcap, pcapng or mermaid",
@@ -241,6 +253,9 @@ func TestRun(t *testing.T) {
 		t.Errorf("pcapng Content-Disposition without id %q", got)
 	}
 	expect(t, post(t, h, "/api/run?format=mermaid&lang=zh", doc), 200, "text/plain; charset=utf-8")
+	if sym := expect(t, post(t, h, "/api/run?format=mermaid&numbering=symbolic", doc), 200, "text/plain; charset=utf-8"); !bytes.Contains(sym, []byte("seq=y ack=x+1")) {
+		t.Errorf("POST /api/run symbolic diagram:\n%s", sym)
+	}
 }
 
 func TestRunContentType(t *testing.T) {

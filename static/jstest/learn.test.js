@@ -6,7 +6,7 @@ import { test } from 'node:test';
 
 import {
   INTRO, ProgressStore, STATES, answerText, checkAnswer, emptyProgress, eventsAt, nextPosition,
-  parseAnswer, plan, positionOf, prevPosition, progressStatus, restorePosition, withAnswer, withPosition,
+  parseAnswer, plan, positionOf, stepModeOf, prevPosition, progressStatus, restorePosition, withAnswer, withPosition,
 } from '../files/js/learn.js';
 
 // view is the shape of GET /api/lessons/{id}?lang=en, cut to what the page
@@ -31,6 +31,51 @@ test('plan: ask with the events before the anchor, show up to and including it',
   assert.deepEqual(stops[1], { step: 1, ask: 3, show: 4, kind: 'choice' });
   assert.deepEqual(stops[5], { step: 5, ask: 9, show: 10, kind: 'drop' });
   assert.deepEqual(stops.map((s) => s.show), [2, 4, 5, 7, 8, 10, 16]);
+});
+
+// run is a handshake as the engine traces it: each segment's arrival
+// brings the receiver's state change (pace.js groups them).
+const run = [
+  { kind: 'state', t_ms: 0, endpoint: 'server', to: 'LISTEN' },
+  { kind: 'call', t_ms: 0 },
+  { kind: 'state', t_ms: 0, endpoint: 'client', to: 'SYN-SENT' },
+  { kind: 'segment', t_ms: 0, id: 1, fate: 'delivered', arrive_ms: 10 },
+  { kind: 'state', t_ms: 10, endpoint: 'server', to: 'SYN-RECEIVED' },
+  { kind: 'segment', t_ms: 10, id: 2, fate: 'delivered', arrive_ms: 20 },
+  { kind: 'state', t_ms: 20, endpoint: 'client', to: 'ESTABLISHED' },
+  { kind: 'segment', t_ms: 20, id: 3, fate: 'delivered', arrive_ms: 30 },
+  { kind: 'state', t_ms: 30, endpoint: 'server', to: 'ESTABLISHED' },
+];
+const runView = {
+  steps: [
+    { event: 0 },
+    { event: 2, question: { kind: 'state', answer: 'SYN-SENT' } },
+    { event: 3 },
+    { event: 4, question: { kind: 'state', answer: 'SYN-RECEIVED' } },
+    { event: 5 },
+    { event: 8 },
+  ],
+};
+
+test('plan by segment: a step reveals its segment group, never a later question\'s answer', () => {
+  const byEvent = plan(runView, run, 'event');
+  assert.deepEqual(byEvent.map((s) => s.show), [1, 3, 4, 5, 6, 9]);
+  assert.deepEqual(plan(runView).map((s) => s.show), [1, 3, 4, 5, 6, 9], 'without the run: by event');
+  const bySeg = plan(runView, run, 'segment');
+  // Step 1's answer comes with its SYN (events 2 and 3); the SYN's group
+  // would bring SYN-RECEIVED too, but step 3 asks about it first.
+  assert.deepEqual(bySeg.map((s) => s.show), [2, 4, 4, 5, 7, 9]);
+  assert.deepEqual(bySeg.map((s) => s.ask), byEvent.map((s) => s.ask), 'questions are asked where they were');
+  for (const s of bySeg) {
+    for (const later of bySeg.slice(s.step + 1)) if (later.ask != null) assert.ok(s.show <= later.ask, `step ${s.step} shows a later answer`);
+  }
+});
+
+test('stepModeOf: ?step=event, else by segment', () => {
+  assert.equal(stepModeOf('?step=event'), 'event');
+  assert.equal(stepModeOf('?step=segment'), 'segment');
+  assert.equal(stepModeOf('?step=bogus'), 'segment');
+  assert.equal(stepModeOf(''), 'segment');
 });
 
 test('eventsAt: how many events each position shows', () => {

@@ -88,8 +88,14 @@ class App {
         location.assign(kernelURL(location.href, e.target.checked ? e.target.dataset.peer : ''));
       });
     }
-    if (saved) this.openRoom({ share: false });
-    else if (!this.session.following) this.loadScenario(config.scenario, { replaceURL: false });
+    if (saved) {
+      this.openRoom({ share: false });
+      // A presenter who came here by a link or a typed address (not a
+      // reload, not Back) asked for the scenario the address names: the
+      // room takes it, and its viewers follow. A reload shows the room where
+      // it was.
+      if (navigationType() === 'navigate') this.loadScenario(config.scenario, { replaceURL: false });
+    } else if (!this.session.following) this.loadScenario(config.scenario, { replaceURL: false });
   }
 
   /** buildViews makes the diagram and the panels, in the current language. */
@@ -467,7 +473,7 @@ class App {
         trace: `${api}/trace`,
         pcap: `${api}/trace?format=pcap`,
         pcapng: `${api}/trace?format=pcapng&lang=${this.tr.lang}`,
-        mermaid: `${api}/trace?format=mermaid&lang=${this.tr.lang}`,
+        mermaid: `${api}/trace?format=mermaid&lang=${this.tr.lang}&numbering=${this.store.numbering}`,
         embed: `/embed/${encodeURIComponent(id)}?lang=${this.tr.lang}`,
       };
       for (const a of downloads.querySelectorAll('a[data-download]')) a.href = links[a.dataset.download];
@@ -508,6 +514,13 @@ class App {
       prefs.set('flags', flags === 'bits' ? 'bits' : null);
     }
     this.ladder?.setNumbering(numbering, flags);
+    // Download Mermaid writes the numbers as the page does.
+    const mmd = document.querySelector('#downloads a[data-download="mermaid"]');
+    if (mmd?.href) {
+      const u = new URL(mmd.href);
+      u.searchParams.set('numbering', numbering);
+      mmd.href = u.pathname + u.search;
+    }
     this.panels.events?.invalidate();
     s.emit('notation');
     this.schedule();
@@ -612,3 +625,8 @@ const catalogues = readJSON('synack-i18n');
 const following = config?.mode === 'app' && new URLSearchParams(location.search).has('room');
 if (config && catalogues && following) import('./room.js').then(({ Follower }) => new App(config, catalogues, Follower));
 else if (config && catalogues) new App(config, catalogues);
+
+/** navigationType is how this page was reached: navigate, reload or back_forward. */
+function navigationType() {
+  return performance.getEntriesByType?.('navigation')?.[0]?.type ?? 'navigate';
+}

@@ -111,6 +111,22 @@ export class Controls {
       // Show what the call does right away.
       if (!app.store.playing) session.play();
     });
+    // On a phone the secondary options sit behind a "⋯" button; Escape or
+    // a tap elsewhere closes them.
+    const more = $('settings-toggle');
+    if (more) {
+      const box = $(more.getAttribute('aria-controls'));
+      const show = (open) => more.setAttribute('aria-expanded', String(open));
+      more.addEventListener('click', () => show(more.getAttribute('aria-expanded') !== 'true'));
+      document.addEventListener('keydown', (e) => {
+        if (e.key !== 'Escape' || more.getAttribute('aria-expanded') !== 'true') return;
+        show(false);
+        if (box?.contains(document.activeElement)) more.focus();
+      });
+      document.addEventListener('pointerdown', (e) => {
+        if (!more.contains(e.target) && !box?.contains(e.target)) show(false);
+      });
+    }
     const toggle = $('events-toggle');
     toggle?.addEventListener('click', () => {
       const panel = document.getElementById(toggle.getAttribute('aria-controls'));
@@ -228,6 +244,8 @@ export class Controls {
       const n = s.events.length;
       const step = s.total ? t('progress.of', { n, total: s.total }) : t('progress.n', { n });
       progress.textContent = s.done ? `${step} · ${t('progress.done')}` : step;
+      // The phone's toolbar shows the short form ("3/11", "3/11 ✓").
+      progress.dataset.short = (s.total ? `${n}/${s.total}` : `${n}`) + (s.done ? ' ✓' : '');
     }
   }
 }

@@ -810,7 +810,27 @@ function layoutAt(events, o, vScale) {
     }
     // Over two or more other arrows (a flood's fan) the text would be a
     // smudge: the label is drawn only on hover, focus or selection.
-    if (best && best.cost >= 200) best = null;
+    // On a phone there is no hover: the label stays, over the arrows (its
+    // halo keeps it readable), as long as it is clear of every other text.
+    if (best && best.cost >= 200 && !m.narrow) best = null;
+    // On a phone, where every place next to the arrow is taken, the label
+    // stacks a line or more further above or below it rather than hide.
+    for (let step = 1; !best && m.narrow && step <= 4; step++) {
+      for (const below of [false, true]) {
+        for (const f of LABEL_FRACTIONS) {
+          let cx = s.x1 + f * dx;
+          if (w < innerHi - innerLo) cx = Math.min(Math.max(cx, innerLo + w / 2), innerHi - w / 2);
+          const ly = s.y1 + (cx - s.x1) * k;
+          const reach = Math.abs(k) * w / 2 + step * m.lineH;
+          const base = below ? ly + 3 + 0.8 * m.fontPx + reach : ly - 4 - reach;
+          const box = below ? [cx - w / 2, base - 0.8 * m.fontPx, cx + w / 2, base + 0.25 * m.fontPx + extra] : [cx - w / 2, base - 0.8 * m.fontPx - extra, cx + w / 2, base + 0.25 * m.fontPx];
+          if (grid.hits(box)) continue;
+          best = { cx, base: below ? base : base - extra, box };
+          break;
+        }
+        if (best) break;
+      }
+    }
     if (!best) {
       const cx = s.x1 + 0.5 * dx;
       const base = s.y1 + 0.5 * dy - (Math.abs(k) * w) / 2 - 4;

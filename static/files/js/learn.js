@@ -13,6 +13,7 @@
 // DOM and loads the diagram and the session only on the lesson page.
 
 import { Translator, readJSON } from './i18n.js';
+import { STEP_MODES, segmentStops } from './pace.js';
 
 /** STATES are RFC 9293's eleven state names. */
 export const STATES = Object.freeze([
@@ -28,13 +29,33 @@ export const STATES = Object.freeze([
  * before the anchor, null without a question) and once its event is
  * revealed (show: up to and including the anchor).
  */
-export function plan(view) {
-  return view.steps.map((st, i) => ({
+export function plan(view, events = null, stepBy = 'segment') {
+  const stops = view.steps.map((st, i) => ({
     step: i,
     ask: st.question ? st.event : null,
     show: st.event + 1,
     kind: st.question ? st.question.kind : null,
   }));
+  if (stepBy === 'event' || !Array.isArray(events) || !events.length) return stops;
+  // By segment (pace.js, as on the app's page): a step reveals its event
+  // with the rest of the segment's group (the state changes and timers
+  // that come with it), but never up to a later question's event, so that
+  // no answer shows before its question is asked.
+  const groups = segmentStops(events);
+  let cap = Infinity;
+  for (let i = stops.length - 1; i >= 0; i--) {
+    const s = stops[i];
+    const up = groups.find((g) => g >= s.show) ?? s.show;
+    s.show = Math.max(s.show, Math.min(up, cap));
+    if (s.ask != null) cap = s.ask;
+  }
+  return stops;
+}
+
+/** stepModeOf is what one Next moves a lesson by, from ?step=. */
+export function stepModeOf(search) {
+  const v = new URLSearchParams(search).get('step');
+  return STEP_MODES.includes(v) ? v : 'segment';
 }
 
 /**
@@ -514,8 +535,28 @@ class LessonPage {
     this.session.connect();
     const v = this.view;
     this.session.load(v.scenario_id || v.id, v.scenario_id ? undefined : v.scenario);
+    // By segment, the plan groups each step's event with its segment's
+    // (pace.js): it needs the whole run beforehand, which only this code
+    // sees (the page reveals it step by step).
+    this.stepBy = stepModeOf(location.search);
+    if (this.stepBy === 'segment') this.stops = plan(v, await this.trace(v), 'segment');
     this.busy = false;
     await this.go(restorePosition(this.stops, this.rec), { focus: false });
+  }
+
+  /** trace is the lesson's run (GET /api/scenarios/{id}/trace, or POST
+   * /api/run for its own scenario), or null when it cannot be had: then
+   * the lesson steps by event. */
+  async trace(v) {
+    try {
+      const r = v.scenario_id
+        ? await fetch(`/api/scenarios/${encodeURIComponent(v.scenario_id)}/trace`)
+        : await fetch('/api/run', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(v.scenario) });
+      if (!r.ok) return null;
+      return (await r.json()).events ?? null;
+    } catch {
+      return null;
+    }
   }
 
   fail(err) {

@@ -188,7 +188,7 @@ export class ShareDialog {
 
   /** run posts a scenario to /api/run; an error answer throws its words. */
   async run(scenario, format) {
-    const q = format ? `?format=${format}${format === 'mermaid' || format === 'pcapng' ? `&lang=${this.app.tr.lang}` : ''}` : '';
+    const q = format ? `?format=${format}${format === 'mermaid' || format === 'pcapng' ? `&lang=${this.app.tr.lang}` : ''}${format === 'mermaid' ? `&numbering=${this.app.store.numbering}` : ''}` : '';
     const res = await fetch(`/api/run${q}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(scenario) });
     if (!res.ok) {
       let msg = res.statusText;
@@ -216,7 +216,7 @@ export class ShareDialog {
     const lis = [];
     if (src.builtin) {
       const api = `/api/scenarios/${encodeURIComponent(src.id)}`;
-      const href = { trace: `${api}/trace`, pcap: `${api}/trace?format=pcap`, pcapng: `${api}/trace?format=pcapng&lang=${lang}`, mermaid: `${api}/trace?format=mermaid&lang=${lang}`, scenario: api };
+      const href = { trace: `${api}/trace`, pcap: `${api}/trace?format=pcap`, pcapng: `${api}/trace?format=pcapng&lang=${lang}`, mermaid: `${api}/trace?format=mermaid&lang=${lang}&numbering=${this.app.store.numbering}`, scenario: api };
       for (const it of items) lis.push(h('li', {}, h('a', { href: href[it.kind], download: `${src.id}.${it.ext}`, 'data-file': it.kind, text: t(it.key) })));
       lis.push(h('li', {}, h('a', { href: `/editor?scenario=${encodeURIComponent(src.id)}&lang=${lang}`, text: t('export.edit') })));
     } else if (src.scenario) {
