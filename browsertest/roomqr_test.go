@@ -39,3 +39,30 @@ func TestRoomQRFits(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomSheetLeavesHeader: the presenter's open room sheet starts below
+// the page's header, so the language, theme and projector buttons stay
+// within reach while the room is open.
+func TestRoomSheetLeavesHeader(t *testing.T) {
+	for _, size := range [][2]int{{1366, 768}, {1280, 800}, {1920, 1080}} {
+		for _, lang := range []string{"en", "zh"} {
+			t.Run(fmt.Sprintf("%dx%d-%s", size[0], size[1], lang), func(t *testing.T) {
+				p := newPageWithin(t, classroomTimeout, withViewport(int64(size[0]), int64(size[1])))
+				p.open("/?scenario=client-closes-first&lang=" + lang)
+				p.click("#room-open")
+				p.waitFor(`document.querySelector('[data-room-code]') !== null`, 10*time.Second, "the room to open")
+				p.waitIdle()
+				covered := eval[[]string](p, `(() => {
+					const s = document.getElementById('room').getBoundingClientRect();
+					return [...document.querySelectorAll('header.top :is(a, button, select, input, label)')].filter((e) => {
+						const r = e.getBoundingClientRect();
+						return r.width > 0 && r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top;
+					}).map((e) => e.id || e.textContent.trim() || e.outerHTML.slice(0, 60));
+				})()`)
+				if len(covered) > 0 {
+					t.Errorf("the room sheet covers the header's %q", covered)
+				}
+			})
+		}
+	}
+}

@@ -111,7 +111,10 @@ export class RoomPanel {
     }
     this.root.hidden = false;
     useStylesheet();
-    if (!viewer) this.root.classList.add('room--sheet');
+    if (!viewer) {
+      this.root.classList.add('room--sheet');
+      keepBelowHeader(this.root);
+    }
     // render redraws body; the presenter's lesson picker stays put below it,
     // keeping the focus and the choices while answers come in.
     this.body = el('div', { class: 'room-body' });
@@ -755,4 +758,18 @@ export class Follower extends Session {
     }
     super.receive(msg);
   }
+}
+
+/**
+ * keepBelowHeader starts the presenter's side sheet under the page's header,
+ * however many rows the header takes (the language, theme and projector
+ * buttons stay within reach while a room is open).
+ */
+function keepBelowHeader(sheet) {
+  const header = document.querySelector('header.top');
+  if (!header || typeof ResizeObserver === 'undefined') return;
+  const place = () => sheet.style.setProperty('--room-sheet-top', `${Math.ceil(header.getBoundingClientRect().bottom) + 8}px`);
+  new ResizeObserver(place).observe(header);
+  addEventListener('scroll', place, { passive: true });
+  place();
 }
