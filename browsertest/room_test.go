@@ -143,13 +143,56 @@ func TestRoom(t *testing.T) {
 		v.waitFor(`document.querySelector('.room-options li.is-correct')?.dataset.option === '1'`, 10*time.Second, "the answer")
 	}
 
+	// A number question: viewers type a number; a fraction is refused on
+	// the page with a clear error; the presenter sees the values with
+	// their counts, and the reveal shows everyone the right one.
+	presenter.click("[data-room-compose]")
+	eval[chromedp.Void](presenter, `(() => {
+		const f = document.querySelector('.room-compose');
+		f.querySelector('#room-prompt').value = 'What ack does the server send?';
+		f.querySelector('[data-room-kind-number]').click();
+		f.querySelector('#room-number-answer').value = '1';
+		f.requestSubmit();
+	})()`)
+	for i, v := range append(viewers, late) {
+		v.waitFor(`document.querySelector('[data-room-value]') !== null`, 10*time.Second, "the number question")
+		if i == 0 {
+			eval[chromedp.Void](v, `(() => {
+				document.querySelector('[data-room-value]').value = '1.5';
+				document.querySelector('[data-room-value-send]').click();
+			})()`)
+			v.waitFor(`document.querySelector('[data-room-value-error]')?.textContent === 'Type a whole number, such as 1001.'`, 10*time.Second, "the error of a fraction")
+			if !eval[bool](v, `document.activeElement?.matches('[data-room-value]') ?? false`) {
+				t.Error("the focus is not back on the number input after its error")
+			}
+		}
+		eval[chromedp.Void](v, fmt.Sprintf(`(() => {
+			document.querySelector('[data-room-value]').value = '%d';
+			document.querySelector('[data-room-value-send]').click();
+		})()`, []int{1, 1, 1001}[i]))
+		v.waitFor(fmt.Sprintf(`document.querySelector('[data-room-mine]')?.dataset.roomMine === '%d'`, []int{1, 1, 1001}[i]), 10*time.Second, "the answer taken")
+	}
+	presenter.waitFor(`document.querySelector('[data-room-total]')?.dataset.roomTotal === '3'`, 10*time.Second, "three numbers")
+	presenter.click("[data-room-peek]")
+	if got := eval[[]string](presenter, `[...document.querySelectorAll('[data-value]')].map((li) => li.dataset.value + ':' + li.dataset.count)`); !slices.Equal(got, []string{"1:2", "1001:1"}) {
+		t.Errorf("the presenter sees values %v, want [1:2 1001:1]", got)
+	}
+	presenter.click("[data-room-reveal]")
+	for _, v := range append(viewers, late) {
+		v.waitFor(`document.querySelector('[data-room-right]')?.dataset.roomRight === '1' && document.querySelector('li.is-correct')?.dataset.value === '1'`,
+			10*time.Second, "the right number")
+	}
+	if got := eval[[]string](viewers[0], `[...document.querySelectorAll('[data-value]')].map((li) => li.dataset.value + ':' + li.dataset.count)`); !slices.Equal(got, []string{"1:2", "1001:1"}) {
+		t.Errorf("a viewer sees values %v at the reveal, want [1:2 1001:1]", got)
+	}
+
 	// A lesson's question, posed with the keyboard through the picker: the
 	// first lesson, then its state question (eleven states to choose from).
-	// The picker offers only the questions a room can answer: no number.
+	// The picker offers every question of the lesson, number ones too.
 	lesson := lessons.All()[0]
 	var steps []int
 	for i, st := range lesson.Steps {
-		if q := st.Question; q != nil && q.Kind != lessons.KindNumber {
+		if q := st.Question; q != nil {
 			steps = append(steps, i)
 		}
 	}

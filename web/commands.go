@@ -147,9 +147,12 @@ type (
 		Type     string          `json:"type"`
 		Question json.RawMessage `json:"question"`
 	}
+	// answerCommand is a viewer's answer: a choice, or for a number
+	// question a value.
 	answerCommand struct {
 		Type   string          `json:"type"`
 		Choice json.RawMessage `json:"choice"`
+		Value  json.RawMessage `json:"value"`
 	}
 	// viewCommand is how the presenter's page shows the run: the
 	// numbering and the event selected, for the viewers to follow.
@@ -219,7 +222,7 @@ func init() {
 			return c.presented().setView(m.Numbering, m.Selected)
 		})},
 		cmdAnswer: {who: viewerOnly, run: typed(func(c *wsConn, m *answerCommand) error {
-			return c.member.Load().room.answer(c, m.Choice)
+			return c.member.Load().room.answer(c, m.Choice, m.Value)
 		})},
 	}
 }

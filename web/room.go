@@ -95,29 +95,38 @@ type (
 		// rejoins as the same viewer.
 		Viewer string `json:"viewer,omitempty"`
 	}
+	// questionMessage is a question put to the room; Kind is "number"
+	// for a number question (with no options), absent for a choice.
 	questionMessage struct {
 		Type    string        `json:"type"`
 		ID      int           `json:"id"`
+		Kind    string        `json:"kind,omitempty"`
 		Prompt  engine.Text   `json:"prompt"`
 		Options []engine.Text `json:"options"`
 	}
+	// answersMessage and revealMessage carry a choice's counts per
+	// option, and a number question's values with their counts.
 	answersMessage struct {
-		Type   string `json:"type"`
-		ID     int    `json:"id"`
-		Counts []int  `json:"counts"`
-		Total  int    `json:"total"`
+		Type   string       `json:"type"`
+		ID     int          `json:"id"`
+		Counts []int        `json:"counts"`
+		Values []valueCount `json:"values,omitempty"`
+		Total  int          `json:"total"`
 	}
 	answeredMessage struct {
 		Type   string `json:"type"`
 		ID     int    `json:"id"`
-		Choice int    `json:"choice"`
+		Choice *int   `json:"choice,omitempty"`
+		Value  *int64 `json:"value,omitempty"`
 	}
 	revealMessage struct {
 		Type        string       `json:"type"`
 		ID          int          `json:"id"`
 		Answer      *int         `json:"answer"`
+		Value       *int64       `json:"value,omitempty"`
 		Explanation *engine.Text `json:"explanation,omitempty"`
 		Counts      []int        `json:"counts"`
+		Values      []valueCount `json:"values,omitempty"`
 		Total       int          `json:"total"`
 	}
 )
@@ -436,7 +445,7 @@ func (r *room) update() {
 	}
 	if q := r.question; r.answersDirty && q != nil {
 		r.answersDirty = false
-		r.presenter.tell(answersMessage{Type: msgAnswers, ID: q.id, Counts: slices.Clone(q.counts), Total: q.total})
+		r.presenter.tell(q.answersMessage())
 	}
 }
 
@@ -755,7 +764,7 @@ func (r *room) presenterBacklog() []frame {
 		if q.revealed != nil {
 			backlog = append(backlog, frame{shared: q.revealed})
 		} else {
-			backlog = append(backlog, text(answersMessage{Type: msgAnswers, ID: q.id, Counts: slices.Clone(q.counts), Total: q.total}))
+			backlog = append(backlog, text(q.answersMessage()))
 		}
 	}
 	return backlog

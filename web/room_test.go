@@ -44,6 +44,9 @@ type roomWire struct {
 	Explanation json.RawMessage `json:"explanation"`
 	Resume      string          `json:"resume"`
 	Viewer      string          `json:"viewer"`
+	Kind        string          `json:"kind"`
+	Value       *int64          `json:"value"`
+	Values      []valueCount    `json:"values"`
 }
 
 func (m roomWire) String() string {
@@ -423,6 +426,74 @@ func TestRoomProtocol(t *testing.T) {
 			vs[0].send(`{"type": "answer", "choice": 0}`)
 			next(vs[0], msgAnswered)
 		}},
+		{"a number question: answers by value, one per viewer, reveal with the distribution", LiveConfig{Rooms: RoomConfig{UpdateEvery: 10 * time.Millisecond}}, func(t *testing.T, rt *roomTest) {
+			rt.share(exampleID)
+			vs := []*liveClient{rt.joinFollowing(), rt.joinFollowing(), rt.joinFollowing(), rt.joinFollowing()}
+			for _, v := range vs {
+				next(v, msgLoaded)
+			}
+			rt.p.send(`{"type": "ask", "question": {"kind": "number", "prompt": {"en": "What ack does the server send?", "zh": "服务器发送的 ack 是多少？"}, "answer": 1001}}`)
+			if q := next(rt.p, msgQuestion); q.ID != 1 || q.Kind != "number" || string(q.Options) != "[]" || q.Value != nil {
+				t.Errorf("question %v", q)
+			}
+			for i, v := range vs {
+				if q := next(v, msgQuestion); q.Kind != "number" || q.Value != nil || q.Answer != nil {
+					t.Errorf("viewer %d got question %v, the answer given away or no kind", i, q)
+				}
+			}
+			// Bad answers are refused with a clear error and count nothing.
+			for _, tc := range []struct{ cmd, want string }{
+				{`{"type": "answer", "value": "1001"}`, "value: must be a whole number, such as 1001, not \"1001\""},
+				{`{"type": "answer", "value": 1001.5}`, "value: must be a whole number"},
+				{`{"type": "answer", "value": true}`, "value: must be a whole number"},
+				{`{"type": "answer", "value": null}`, "value: must be a whole number"},
+				{`{"type": "answer", "value": 4294967296}`, "value: must be -2147483648 to 4294967295, not 4294967296"},
+				{`{"type": "answer", "value": -2147483649}`, "value: must be -2147483648 to 4294967295"},
+				{`{"type": "answer", "value": 1e20}`, "value: must be -2147483648 to 4294967295"},
+				{`{"type": "answer", "choice": 0}`, "This question asks for a number"},
+				{`{"type": "answer", "choice": 0, "value": 1}`, "a choice or a value, not both"},
+				{`{"type": "answer"}`, "answer: give a choice"},
+			} {
+				vs[0].send(tc.cmd)
+				nextError(vs[0], tc.want)
+			}
+			for i, raw := range []string{"1001", "1e3", "1001.0", "1"} {
+				vs[i].send(`{"type": "answer", "value": ` + raw + `}`)
+				want := map[string]int64{"1001": 1001, "1e3": 1000, "1001.0": 1001, "1": 1}[raw]
+				if a := next(vs[i], msgAnswered); a.ID != 1 || a.Value == nil || *a.Value != want || a.Choice != nil {
+					t.Errorf("viewer %d: answered %v, want value %d", i, a, want)
+				}
+			}
+			vs[0].send(`{"type": "answer", "value": 7}`)
+			nextError(vs[0], "answered this question already")
+			want := []valueCount{{1001, 2}, {1, 1}, {1000, 1}}
+			m := until(rt.p, "all answers", func(m roomWire) bool { return m.Type == msgAnswers && m.Total == 4 })
+			if !slices.Equal(m.Values, want) || len(m.Counts) != 0 {
+				t.Errorf("answers %v, want values %v", m, want)
+			}
+			rt.p.send(`{"type": "reveal"}`)
+			for i, c := range append(vs, rt.p) {
+				r := next(c, msgReveal)
+				if r.Value == nil || *r.Value != 1001 || r.Answer != nil || !slices.Equal(r.Values, want) || r.Total != 4 {
+					t.Errorf("client %d: reveal %v", i, r)
+				}
+			}
+			vs[3].send(`{"type": "answer", "value": 5}`)
+			nextError(vs[3], "takes no more answers")
+			late := rt.joinFollowing()
+			next(late, msgLoaded)
+			if q := next(late, msgQuestion); q.Kind != "number" {
+				t.Errorf("late joiner's question %v", q)
+			}
+			if r := next(late, msgReveal); !slices.Equal(r.Values, want) {
+				t.Errorf("late joiner's reveal %v", r)
+			}
+			// A choice question after it takes no value.
+			rt.p.send(askJSON)
+			next(vs[0], msgQuestion)
+			vs[0].send(`{"type": "answer", "value": 1}`)
+			nextError(vs[0], "This question asks for a choice")
+		}},
 		{"lesson questions", LiveConfig{}, func(t *testing.T, rt *roomTest) {
 			rt.share(exampleID)
 			v := rt.joinFollowing()
@@ -435,12 +506,22 @@ func TestRoomProtocol(t *testing.T) {
 					}
 					asked[st.Question.Kind] = true
 					rt.p.sendJSON(map[string]any{"type": "ask", "question": map[string]any{"lesson": l.ID, "step": i}})
-					if st.Question.Kind == lessons.KindNumber {
-						nextError(rt.p, "asks for a number")
-						continue
-					}
 					next(rt.p, msgQuestion)
 					q := next(v, msgQuestion)
+					if st.Question.Kind == lessons.KindNumber {
+						if q.Kind != "number" || string(q.Options) != "[]" {
+							t.Errorf("%s step %d: number question %v", l.ID, i, q)
+						}
+						rt.p.send(`{"type": "reveal"}`)
+						if r := next(v, msgReveal); r.Value == nil || *r.Value != st.Question.Number || r.Answer != nil {
+							t.Errorf("%s step %d: reveal %v, want value %d", l.ID, i, r, st.Question.Number)
+						}
+						next(rt.p, msgReveal)
+						continue
+					}
+					if q.Kind != "" {
+						t.Errorf("%s step %d: a choice has kind %q", l.ID, i, q.Kind)
+					}
 					var opts []map[string]string
 					if err := json.Unmarshal(q.Options, &opts); err != nil || len(opts) < 2 {
 						t.Errorf("%s step %d (%s): options %s", l.ID, i, st.Question.Kind, q.Options)
@@ -450,8 +531,8 @@ func TestRoomProtocol(t *testing.T) {
 					}
 				}
 			}
-			if !asked[lessons.KindChoice] || !asked[lessons.KindState] {
-				t.Errorf("asked %v: no choice or state question in the lessons", asked)
+			if !asked[lessons.KindChoice] || !asked[lessons.KindState] || !asked[lessons.KindNumber] {
+				t.Errorf("asked %v: no choice, state or number question in the lessons", asked)
 			}
 			for _, tc := range []struct{ q, want string }{
 				{`{"lesson": "no-such-lesson", "step": 0}`, "there is no lesson"},
@@ -461,6 +542,12 @@ func TestRoomProtocol(t *testing.T) {
 				{`{"prompt": {"en": "?"}, "options": [{"en": "a"}, {"en": "b"}], "answer": 2}`, "question.answer"},
 				{`{"prompt": {"en": "?"}, "options": [{"en": "a"}, {"en": "b"}], "colour": 1}`, "unknown field"},
 				{`null`, "question: give a question"},
+				{`{"kind": "essay", "prompt": {"en": "?"}}`, `question.kind: must be "choice" or "number"`},
+				{`{"kind": "number", "prompt": {"en": "?"}, "options": [{"en": "a"}, {"en": "b"}]}`, "a number question has no options"},
+				{`{"kind": "number", "prompt": {"en": "?"}, "answer": "one"}`, "question.answer: must be a whole number"},
+				{`{"kind": "number", "prompt": {"en": "?"}, "answer": 1.5}`, "question.answer: must be a whole number"},
+				{`{"kind": "number", "prompt": {"en": "?"}, "answer": 4294967296}`, "question.answer: must be -2147483648 to 4294967295"},
+				{`{"lesson": "` + lessons.All()[0].ID + `", "step": 0, "kind": "number"}`, "not both"},
 			} {
 				rt.p.send(`{"type": "ask", "question": ` + tc.q + `}`)
 				nextError(rt.p, tc.want)

@@ -281,10 +281,11 @@ func encodeChunk(frames [][]byte) []byte {
 }
 
 // natsAnswer is a viewer's answer, from its instance to the presenter's.
+// It carries the viewer's choice or, for a number question, its value.
 type natsAnswer struct {
 	Viewer string `json:"viewer"`
 	ID     int    `json:"id"`
-	Choice int    `json:"choice"`
+	givenAnswer
 }
 
 // natsAnswerReply is the presenter's instance's word on an answer.
@@ -320,8 +321,9 @@ func (r *room) answerFrom(a natsAnswer, answered map[string]int) error {
 		return userErrorf("revealed", nil, "The answer has been shown: this question takes no more answers.")
 	case answered[a.Viewer] == q.id:
 		return userErrorf("answered", nil, "You have answered this question already: one answer each.")
-	case a.Choice < 0 || a.Choice >= len(q.counts):
-		return userErrorf("choice-range", errArgs{"max": len(q.counts) - 1, "value": a.Choice}, "choice: must be 0 to %d for this question, not %d.", len(q.counts)-1, a.Choice)
+	}
+	if err := q.check(a.givenAnswer); err != nil {
+		return err
 	}
 	for v, id := range answered {
 		if id != q.id {
@@ -329,8 +331,7 @@ func (r *room) answerFrom(a natsAnswer, answered map[string]int) error {
 		}
 	}
 	answered[a.Viewer] = q.id
-	q.counts[a.Choice]++
-	q.total++
+	q.take(a.givenAnswer)
 	r.answersDirty = true
 	r.changed()
 	return nil
@@ -601,11 +602,7 @@ func (r *room) followerUpdate() {
 }
 
 // answerRemote sends viewer c's answer to the presenter's instance.
-func (r *room) answerRemote(c *wsConn, raw json.RawMessage) error {
-	var choice int
-	if err := json.Unmarshal(raw, &choice); err != nil {
-		return userErrorf("bad-choice", errArgs{"value": clip(string(raw))}, "choice: must be the index of an option (0, 1, …), not %s.", clip(string(raw)))
-	}
+func (r *room) answerRemote(c *wsConn, a givenAnswer) error {
 	r.mu.Lock()
 	q, v := r.question, r.viewers[c]
 	r.mu.Unlock()
@@ -615,7 +612,7 @@ func (r *room) answerRemote(c *wsConn, raw json.RawMessage) error {
 	case q.revealed != nil:
 		return userErrorf("revealed", nil, "The answer has been shown: this question takes no more answers.")
 	}
-	b, _ := json.Marshal(natsAnswer{Viewer: v.id, ID: q.id, Choice: choice})
+	b, _ := json.Marshal(natsAnswer{Viewer: v.id, ID: q.id, givenAnswer: a})
 	m, err := r.follows.bus.nc.Request(natsSubject(r.code, "answer"), b, natsWait)
 	if err != nil {
 		return userErrorf("room-unreachable", nil, "Your answer could not reach the presenter's server; try again in a moment.")
@@ -633,7 +630,7 @@ func (r *room) answerRemote(c *wsConn, raw json.RawMessage) error {
 	}
 	r.votes[v.id] = q.id
 	r.mu.Unlock()
-	c.tell(answeredMessage{Type: msgAnswered, ID: q.id, Choice: choice})
+	c.tell(answeredMessage{Type: msgAnswered, ID: q.id, Choice: a.Choice, Value: a.Value})
 	return nil
 }
 

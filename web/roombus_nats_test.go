@@ -127,6 +127,36 @@ func TestRoomAcrossInstances(t *testing.T) {
 	}
 	next(vc, msgReveal)
 
+	// A number question: the value of a vote from B counts on A, once; a
+	// bad value from C is refused on C's instance, a choice on A's.
+	p.send(`{"type": "ask", "question": {"kind": "number", "prompt": {"en": "Which ack?"}, "answer": 1}}`)
+	q = next(p, msgQuestion)
+	next(vb, msgQuestion)
+	next(vc, msgQuestion)
+	vb.send(`{"type": "answer", "value": 1}`)
+	if m := next(vb, msgAnswered); m.ID != q.ID || m.Value == nil || *m.Value != 1 {
+		t.Fatalf("B: %v, want answered value 1", m)
+	}
+	vb.send(`{"type": "answer", "value": 2}`)
+	nextError(vb, "already")
+	vc.send(`{"type": "answer", "value": "one"}`)
+	nextError(vc, "value: must be a whole number")
+	vc.send(`{"type": "answer", "choice": 0}`)
+	nextError(vc, "asks for a number")
+	vc.send(`{"type": "answer", "value": 2}`)
+	next(vc, msgAnswered)
+	wantValues := []valueCount{{1, 1}, {2, 1}}
+	got = until(p, "the values", func(m roomWire) bool { return m.Type == msgAnswers && m.ID == q.ID && m.Total == 2 })
+	if !slices.Equal(got.Values, wantValues) {
+		t.Fatalf("A: answers %v, want values %v", got, wantValues)
+	}
+	p.send(`{"type": "reveal"}`)
+	next(p, msgReveal)
+	if m := next(vb, msgReveal); m.Value == nil || *m.Value != 1 || !slices.Equal(m.Values, wantValues) {
+		t.Fatalf("B: reveal %v", m)
+	}
+	next(vc, msgReveal)
+
 	// The rest of the run reaches both viewers in the presenter's order.
 	rest := stepAll(p)
 	for name, v := range map[string]*liveClient{"B": vb, "C": vc} {

@@ -60,13 +60,24 @@ function csvCell(v) {
 /**
  * resultsCSV is the room's questions with their answers, one row per
  * option: question number, question, option, answers, whether it is the
- * right one, total answers. texts are picked in lang.
+ * right one, total answers. A number question has one row per value given
+ * (the most given first), and one for the right value when nobody gave it.
+ * texts are picked in lang.
  */
 export function resultsCSV(results, lang) {
   const rows = [['question', 'prompt', 'option', 'answers', 'correct', 'total']];
+  const mark = (right, known) => (right ? 'yes' : known ? 'no' : '');
   for (const r of results) {
+    const prompt = textIn(r.prompt, lang);
+    if (r.kind === 'number') {
+      const values = [...(r.values ?? [])];
+      if (r.value != null && !values.some((v) => v.value === r.value)) values.push({ value: r.value, count: 0 });
+      if (!values.length) rows.push([r.id, prompt, '', 0, '', r.total]);
+      for (const v of values) rows.push([r.id, prompt, v.value, v.count, mark(v.value === r.value, r.value != null), r.total]);
+      continue;
+    }
     r.options.forEach((o, i) => {
-      rows.push([r.id, textIn(r.prompt, lang), textIn(o, lang), r.counts[i] ?? 0, r.answer === i ? 'yes' : r.answer == null ? '' : 'no', r.total]);
+      rows.push([r.id, prompt, textIn(o, lang), r.counts[i] ?? 0, mark(r.answer === i, r.answer != null), r.total]);
     });
   }
   return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
@@ -149,26 +160,28 @@ export class RoomPanel {
         break;
       case 'question':
         this.question = msg;
-        this.answers = { counts: msg.options.map(() => 0), total: 0 };
+        this.answers = { counts: msg.options.map(() => 0), values: [], total: 0 };
         this.reveal = null;
         this.mine = null;
+        this.draft = '';
+        this.valueError = '';
         this.composing = false;
         this.peek = false;
-        this.record(msg.id, { prompt: msg.prompt, options: msg.options });
+        this.record(msg.id, { prompt: msg.prompt, options: msg.options, kind: msg.kind ?? 'choice' });
         break;
       case 'answers':
         if (this.question?.id === msg.id) this.answers = msg;
-        this.record(msg.id, { counts: msg.counts, total: msg.total });
+        this.record(msg.id, { counts: msg.counts, values: msg.values ?? [], total: msg.total });
         break;
       case 'answered':
-        if (this.question?.id === msg.id) this.mine = msg.choice;
+        if (this.question?.id === msg.id) this.mine = msg.value ?? msg.choice;
         break;
       case 'reveal':
         if (this.question?.id === msg.id) {
           this.reveal = msg;
           this.answers = msg;
         }
-        this.record(msg.id, { counts: msg.counts, total: msg.total, answer: msg.answer });
+        this.record(msg.id, { counts: msg.counts, values: msg.values ?? [], total: msg.total, answer: msg.answer, value: msg.value ?? null });
         break;
       default:
         return false;
@@ -338,6 +351,7 @@ export class RoomPanel {
   questionView() {
     const q = this.question;
     if (!q) return this.viewer ? el('p', { class: 'hint', text: this.t('room.no_question') }) : null;
+    if (q.kind === 'number') return this.numberView();
     const { t } = this;
     const lang = this.lang;
     const total = this.answers?.total ?? 0;
@@ -376,6 +390,13 @@ export class RoomPanel {
       el('h3', { text: t('room.question_label') }),
       el('p', { class: 'room-prompt', text: textIn(q.prompt, lang) }),
       el('ol', { class: 'room-options' }, ...items));
+    this.questionFooter(box, total);
+    return box;
+  }
+
+  /** questionFooter adds the presenter's total, peek and reveal, a viewer's thanks, the explanation. */
+  questionFooter(box, total) {
+    const { t } = this;
     if (!this.viewer) {
       box.append(el('p', { class: 'room-total', 'data-room-total': String(total), text: t('room.answers', { total }) }));
       if (!this.reveal) {
@@ -389,8 +410,71 @@ export class RoomPanel {
     } else if (this.mine != null && !this.reveal) {
       box.append(el('p', { role: 'status', text: t('room.answered') }));
     }
-    if (this.reveal?.explanation) box.append(el('p', { class: 'room-explain', text: textIn(this.reveal.explanation, lang) }));
+    if (this.reveal?.explanation) box.append(el('p', { class: 'room-explain', text: textIn(this.reveal.explanation, this.lang) }));
+  }
+
+  /**
+   * numberView is a number question: for a viewer, a numeric input until
+   * it has answered; then (and for the presenter) the values given with
+   * their counts, the most given first, and after the reveal the right one.
+   */
+  numberView() {
+    const { t } = this;
+    const q = this.question;
+    const total = this.answers?.total ?? 0;
+    const values = this.answers?.values ?? [];
+    const right = this.reveal?.value;
+    const showCounts = Boolean(this.reveal) || (!this.viewer && this.peek);
+    const box = el('div', { class: 'room-question', 'data-question': q.id, 'data-kind': 'number' },
+      el('h3', { text: t('room.question_label') }),
+      el('p', { class: 'room-prompt', text: textIn(q.prompt, this.lang) }));
+    if (this.viewer && this.mine == null && !this.reveal && !this.ended) box.append(this.valueForm());
+    if (this.mine != null) {
+      box.append(el('p', { class: 'room-mine', 'data-room-mine': String(this.mine) }, el('em', { text: `${t('room.mine')}: ${this.mine}` })));
+    }
+    if (this.reveal && right != null) {
+      box.append(el('p', { class: 'room-right', 'data-room-right': String(right) },
+        el('strong', { text: `✓ ${t('room.right_value', { value: right })}` })));
+    }
+    if (showCounts) {
+      if (!values.length) box.append(el('p', { class: 'hint', text: t('room.values_none') }));
+      const rows = values.map(({ value, count: n }) => {
+        const pct = total ? Math.round((100 * n) / total) : 0;
+        const fill = el('span'); // its width through the CSSOM: the CSP allows no style attributes
+        fill.style.width = `${pct}%`;
+        return el('li', { class: right === value ? 'is-correct' : null, 'data-value': String(value), 'data-count': String(n) },
+          el('span', { class: 'room-option' }, String(value)),
+          right === value ? el('strong', { class: 'room-correct', text: ` ✓ ${t('room.is_correct')}` }) : null,
+          this.mine === value ? el('em', { class: 'room-mine', text: ` (${t('room.mine')})` }) : null,
+          el('span', { class: 'room-count', text: t('room.count', { n, total }) }),
+          el('span', { class: 'room-bar', 'aria-hidden': 'true' }, fill));
+      });
+      if (rows.length) box.append(el('ul', { class: 'room-options room-values', 'aria-label': t('room.answers', { total }) }, ...rows));
+    }
+    this.questionFooter(box, total);
     return box;
+  }
+
+  /** valueForm is the viewer's numeric input for a number question. */
+  valueForm() {
+    const { t } = this;
+    const input = el('input', { type: 'number', id: 'room-value', name: 'value', step: 1, min: minValue, max: maxValue,
+      inputmode: 'numeric', required: true, 'data-room-value': '', 'aria-describedby': this.valueError ? 'room-value-error' : null });
+    input.value = this.draft ?? '';
+    input.addEventListener('input', () => { this.draft = input.value; });
+    const form = el('form', { class: 'room-value', novalidate: true },
+      el('label', { for: 'room-value', text: t('room.value_label') }), ' ', input, ' ',
+      el('button', { type: 'submit', 'data-room-value-send': '', text: t('room.value_send') }),
+      this.valueError ? el('p', { id: 'room-value-error', class: 'room-error', role: 'alert', 'data-room-value-error': '', text: this.valueError }) : null);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const v = checkValue(input.value, input.validity?.badInput);
+      this.valueError = v.error ? t(v.error, { min: minValue, max: maxValue }) : '';
+      if (!v.error) this.send({ type: 'answer', value: v.value });
+      this.render();
+      if (v.error) this.root.querySelector('[data-room-value]')?.focus();
+    });
+    return form;
   }
 
   /** composer is the presenter's form to write a question. */
@@ -406,16 +490,36 @@ export class RoomPanel {
       el('label', { for: `room-correct-${i}`, class: 'visually-hidden', text: t('room.correct') }),
       el('input', { type: 'text', name: `option${i}`, maxlength: 200, 'aria-label': t('room.option', { n: i + 1 }),
         placeholder: t('room.option', { n: i + 1 }) })));
+    const choices = el('div', { 'data-room-choices': '' },
+      el('p', { class: 'hint', text: t('room.options_hint') }),
+      el('ol', {}, ...options));
+    const numberAnswer = el('p', { 'data-room-number-answer': '', hidden: true },
+      el('label', { for: 'room-number-answer', text: t('room.number_answer') }), ' ',
+      el('input', { type: 'number', id: 'room-number-answer', name: 'value', step: 1, min: minValue, max: maxValue, inputmode: 'numeric' }));
+    const isNumber = el('input', { type: 'checkbox', id: 'room-kind-number', name: 'number', 'data-room-kind-number': '' });
+    isNumber.addEventListener('change', () => {
+      choices.hidden = isNumber.checked;
+      numberAnswer.hidden = !isNumber.checked;
+    });
     const form = el('form', { class: 'room-compose' },
       el('label', { for: 'room-prompt', text: t('room.prompt') }),
       el('textarea', { id: 'room-prompt', name: 'prompt', maxlength: 500, rows: 2, required: true }),
-      el('p', { class: 'hint', text: t('room.options_hint') }),
-      el('ol', {}, ...options),
+      el('p', {}, isNumber, ' ', el('label', { for: 'room-kind-number', text: t('room.kind_number') })),
+      choices,
+      numberAnswer,
       el('button', { type: 'submit', text: t('room.ask') }));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const data = new FormData(form);
       const prompt = String(data.get('prompt') ?? '').trim();
+      if (isNumber.checked) {
+        if (!prompt) return;
+        const raw = String(data.get('value') ?? '').trim();
+        const question = { kind: 'number', prompt: { en: prompt, zh: prompt } };
+        if (raw !== '') question.answer = Number(raw); // the server says what is wrong with it
+        this.ask(question);
+        return;
+      }
       const opts = [];
       let answer = null;
       for (const i of [0, 1, 2, 3]) {
@@ -439,9 +543,25 @@ export class RoomPanel {
   }
 }
 
-/** askable are the kinds of lesson question a room can answer: the server
- * refuses a number question, whose answer is no choice (web/room.go). */
-const askable = new Set(['choice', 'state', 'drop']);
+/** askable are the kinds of lesson question a room can answer (web/questions.go). */
+const askable = new Set(['choice', 'state', 'drop', 'number']);
+
+/** The values a number question's answer may take (web/questions.go). */
+const minValue = -2147483648;
+const maxValue = 4294967295;
+
+/**
+ * checkValue reads a viewer's number answer as the input gives it: {value}
+ * or {error}, the catalogue key of what is wrong. badInput is the input's
+ * validity.badInput (text the browser could not read as a number).
+ */
+export function checkValue(text, badInput = false) {
+  const s = String(text ?? '').trim();
+  if (badInput || !/^-?\d+$/.test(s)) return { error: 'room.value_bad' };
+  const value = Number(s);
+  if (value < minValue || value > maxValue) return { error: 'room.value_range' };
+  return { value };
+}
 
 /** getJSON fetches url's JSON, throwing when the answer is not a 200. */
 async function getJSON(url) {
