@@ -19,7 +19,8 @@ import (
 // (-kernel-peer, ?peer=kernel) and, in Chinese, as the client
 // (?peer=kernel-client): the page says so in words, in its language, the
 // kernel's run plays like any other with the kernel's segments on the
-// ladder, the page passes the accessibility audit, and the switches turn the
+// ladder as it happens (live, while the run goes on), the page passes the
+// accessibility audit, and the switches turn the
 // kernel off and move it to the other end.
 func TestKernelPeer(t *testing.T) {
 	if err := kernelpeer.Available(); err != nil {
@@ -46,6 +47,7 @@ func TestKernelPeer(t *testing.T) {
 	}
 	en, zh := words("en"), words("zh")
 	status, _ := json.Marshal(en["kernel.status"])
+	running, _ := json.Marshal(en["kernel.running"])
 
 	// A phone: the label and the switch fit (connection-refused runs 1 s).
 	p := newPage(t, withViewport(390, 844))
@@ -60,6 +62,10 @@ func TestKernelPeer(t *testing.T) {
 	// A laptop: the whole run, the audit, and the switch back.
 	p = newPage(t, withViewport(1366, 768))
 	p.do(chromedp.Navigate(ts.URL + "/?scenario=client-closes-first&peer=kernel"))
+	// Live: the kernel's SYN,ACK is on the ladder while the run (5 s in
+	// real time) still goes on.
+	p.waitFor(`document.getElementById('status')?.textContent.includes(`+string(running)+`) && document.querySelectorAll('#diagram [data-kind="segment"][data-from="server"]').length > 0`, 20*time.Second,
+		"the kernel's first segment to be drawn while its run goes on")
 	p.waitFor(`document.getElementById('status')?.textContent.includes(`+string(status)+`)`, 20*time.Second,
 		"the kernel's run to come back")
 	p.checkKernelLabel("kernel-peer", en["kernel.note"])

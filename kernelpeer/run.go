@@ -28,6 +28,11 @@ type Options struct {
 	// records them, on the run's goroutine. The events are the trace's and
 	// do not change afterwards.
 	OnEvents func([]engine.Event)
+	// OnStart, when set, is given the scenario (cut to Horizon) and the
+	// endpoints' addresses once the namespace and the device are ready,
+	// just before the run's clock starts and before the first OnEvents, on
+	// the run's goroutine. A run that fails to set up never calls it.
+	OnStart func(sc *engine.Scenario, endpoints engine.Endpoints)
 }
 
 // Report is a run's trace and how closely the run kept to real time.
@@ -91,6 +96,10 @@ func Run(ctx context.Context, sc *engine.Scenario, kernel string, o Options) (*R
 	}
 	defer t.close()
 	defer r.app.close()
+	if o.OnStart != nil {
+		tr := x.Sim().Trace()
+		o.OnStart(tr.Scenario, tr.Endpoints)
+	}
 	if err := r.loop(ctx); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -28,6 +29,10 @@ import (
 // client's end (default ?role=server), once the run is over: the kernel's
 // timers run in real time, so a run takes as long as it covers, at most
 // kernelHorizon.
+//
+// With ?format=ndjson they answer as the run goes instead (streamKernel):
+// one JSON object a line, flushed as the kernel and the engine act, so the
+// page draws the kernel's segments live.
 
 // kernelHorizon is the virtual (and real) time a run against the kernel
 // covers at most: the first retransmissions, not TIME-WAIT's 60 s.
@@ -125,9 +130,14 @@ func (s *Server) kernelRunPosted(w http.ResponseWriter, r *http.Request) error {
 // A run that finds every slot taken is answered 503 at once: waiting for
 // one would take seconds.
 func (s *Server) runOnKernel(w http.ResponseWriter, r *http.Request, sc *engine.Scenario) error {
-	out, err := parseOutput(r.URL.Query())
-	if err != nil {
-		return err
+	live := r.URL.Query().Get("format") == formatNDJSON
+	var out output
+	if !live {
+		o, err := parseOutput(r.URL.Query())
+		if err != nil {
+			return err
+		}
+		out = o
 	}
 	role, err := kernelRole(r)
 	if err != nil {
@@ -139,6 +149,9 @@ func (s *Server) runOnKernel(w http.ResponseWriter, r *http.Request, sc *engine.
 	default:
 		return fmt.Errorf("%w: %d runs against the kernel already", errBusy, cap(s.kernel.slots))
 	}
+	if live {
+		return streamKernel(w, r, sc, role)
+	}
 	rep, err := kernelpeer.Run(r.Context(), sc, role, kernelpeer.Options{Horizon: kernelHorizon})
 	if err != nil {
 		return fmt.Errorf("running %q against the kernel: %w", sc.ID, err)
@@ -148,5 +161,69 @@ func (s *Server) runOnKernel(w http.ResponseWriter, r *http.Request, sc *engine.
 		return err
 	}
 	rd.write(w)
+	return nil
+}
+
+// formatNDJSON is the kernel routes' live answer.
+const formatNDJSON = "ndjson"
+
+// kernelLine is one line of a live answer (?format=ndjson), by type:
+//
+//	{"type":"loaded","scenario":…,"endpoints":…}  first, when the run starts
+//	{"type":"events","events":[…]}                each batch as it happens
+//	{"type":"done","endpoints":…,"truncated":false} the run is over; the
+//	                                              endpoints as they ended
+//	                                              (a second connect takes
+//	                                              a new client port)
+//	{"type":"error","error":"…"}                  the run failed once started
+//
+// An error before the run starts (a bad role, every slot taken, no
+// namespace) is answered as any other, with its status and no stream.
+type kernelLine struct {
+	Type      string            `json:"type"`
+	Scenario  *engine.Scenario  `json:"scenario,omitempty"`
+	Endpoints *engine.Endpoints `json:"endpoints,omitempty"`
+	Events    []engine.Event    `json:"events,omitempty"`
+	Truncated *bool             `json:"truncated,omitempty"`
+	Error     string            `json:"error,omitempty"`
+}
+
+// streamKernel runs sc with the kernel at role and writes each batch of
+// events as it happens, flushed at once. A write that fails (the client
+// gone) stops the writing; the request's context, cancelled when the
+// client goes, ends the run.
+func streamKernel(w http.ResponseWriter, r *http.Request, sc *engine.Scenario, role string) error {
+	rc := http.NewResponseController(w)
+	enc := json.NewEncoder(w)
+	started := false
+	var broken error
+	send := func(l kernelLine) {
+		if broken != nil {
+			return
+		}
+		if broken = enc.Encode(l); broken == nil {
+			broken = rc.Flush()
+		}
+	}
+	rep, err := kernelpeer.Run(r.Context(), sc, role, kernelpeer.Options{
+		Horizon: kernelHorizon,
+		OnStart: func(sc *engine.Scenario, ep engine.Endpoints) {
+			started = true
+			w.Header().Set("Content-Type", "application/x-ndjson")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusOK)
+			send(kernelLine{Type: "loaded", Scenario: sc, Endpoints: &ep})
+		},
+		OnEvents: func(evs []engine.Event) { send(kernelLine{Type: "events", Events: evs}) },
+	})
+	if err != nil {
+		err = fmt.Errorf("running %q against the kernel: %w", sc.ID, err)
+		if !started {
+			return err
+		}
+		send(kernelLine{Type: "error", Error: err.Error()})
+		return nil
+	}
+	send(kernelLine{Type: "done", Endpoints: &rep.Trace.Endpoints, Truncated: &rep.Trace.Truncated})
 	return nil
 }
