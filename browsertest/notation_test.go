@@ -59,11 +59,7 @@ func TestNotation(t *testing.T) {
 					t.Errorf("no segment among the event list's rows %q", rows)
 				}
 				// The textbook's bits.
-				if sc.touch {
-					p.do(chromedp.Tap(chromedp.ID("flag-bits")))
-				} else {
-					p.do(chromedp.Click(chromedp.ID("flag-bits")))
-				}
+				p.useOption("flag-bits", sc.touch)
 				p.waitFor(labelsJS+`[1] === 'SYN=1, ACK=1, seq=y, ack=x+1'`, stepTimeout, "the bit style")
 			})
 		}
@@ -145,11 +141,7 @@ func TestTimersHidden(t *testing.T) {
 				if size != len(evs)-bookkeeping {
 					t.Errorf("the event list has %d rows, want %d (%d events less %d timers set or cancelled)", size, len(evs)-bookkeeping, len(evs), bookkeeping)
 				}
-				if sc.touch {
-					p.do(chromedp.Tap(chromedp.ID("show-timers")))
-				} else {
-					p.do(chromedp.Click(chromedp.ID("show-timers")))
-				}
+				p.useOption("show-timers", sc.touch)
 				p.waitFor(`document.querySelectorAll('#diagram [data-kind="timer"]').length > 0`, stepTimeout, "the timers to come back")
 				p.waitFor(fmt.Sprintf(`+document.querySelector('#events li[aria-setsize]').getAttribute('aria-setsize') === %d`, len(evs)), stepTimeout, "every event in the list")
 			})
@@ -240,4 +232,23 @@ func TestDownloadMermaidNumbering(t *testing.T) {
 			p.waitFor(href+`.includes('numbering=absolute')`, stepTimeout, "the link to follow the page's numbering")
 		})
 	}
+}
+
+// useOption presses the toolbar's option id as a reader would: on a phone
+// the options sit behind the "⋯" button, which is opened first.
+func (p *page) useOption(id string, touch bool) {
+	p.t.Helper()
+	press := func(id string) {
+		if touch {
+			p.do(chromedp.Tap(chromedp.ID(id)))
+		} else {
+			p.do(chromedp.Click(chromedp.ID(id)))
+		}
+	}
+	if eval[bool](p, `getComputedStyle(document.getElementById('settings-toggle')).display !== 'none' &&
+		document.getElementById('settings-toggle').getAttribute('aria-expanded') !== 'true'`) {
+		press("settings-toggle")
+		p.waitFor(`document.getElementById('settings-toggle').getAttribute('aria-expanded') === 'true'`, stepTimeout, "the options to open")
+	}
+	press(id)
 }
