@@ -10,12 +10,13 @@ import (
 
 // stringGroups are the words a page's script fetches when it first needs
 // them instead of carrying them in every page's inline catalogue
-// (templates.pageOnlyKeys leaves them out): the capture view's, and the
+// (templates.pageOnlyKeys leaves them out): the capture view's, the
 // explanation panel's reasons, which only a reader who selects an event
-// reads.
+// reads, and a classroom room's, which room.js fetches as it loads.
 var stringGroups = map[string][]string{
 	"capture": {"capture.", "insp.ip6.", "insp.layer_ip6"},
 	"explain": {"why.", "explain."},
+	"room":    {"room."},
 }
 
 // getStrings answers GET /api/strings/{group}: {"en": {key: text}, "zh":

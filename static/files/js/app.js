@@ -34,6 +34,7 @@ class App {
     this.plan = config.plan ?? null;
     this.planFor = this.plan ? config.scenario : null;
     this.tr = new Translator(catalogues, config.lang);
+    if (SessionType.words) this.tr.add(SessionType.words);
     this.store = new Store();
     const totals = Object.fromEntries(config.scenarios.filter((s) => s.events).map((s) => [s.id, s.events]));
     this.session = new SessionType(this.store, { t: this.tr.t, totals });

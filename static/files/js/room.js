@@ -83,6 +83,13 @@ export function resultsCSV(results, lang) {
   return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
+/** roomWords are the room's words in every language (GET /api/strings/room):
+ * a page carries only its room button's and join form's, so this module
+ * brings the rest as it loads ({} when they cannot be had: keys show). */
+export const roomWords = await fetch('/api/strings/room')
+  .then((res) => (res.ok ? res.json() : {}))
+  .catch(() => ({}));
+
 const resultsKey = 'synack.room.results';
 
 /** RoomPanel draws the room: for the presenter or for a viewer. */
@@ -764,6 +771,7 @@ export class LessonPicker {
 export class Classroom {
   constructor(app) {
     this.app = app;
+    app.tr.add(roomWords);
     this.panel = new RoomPanel(app.tr.t, { viewer: false, send: (m) => app.session.send(m), lanURL: app.config.lanURL });
     app.session.onOther = (msg) => this.receive(msg);
     // A dropped connection takes the room back when it reconnects (the
@@ -861,6 +869,9 @@ const driving = ['load', 'step', 'play', 'pause', 'toggle', 'skipGap', 'back', '
  * nothing but answers. After the room ends it does not reconnect.
  */
 export class Follower extends Session {
+  /** words go into the page's translator before the follower is made (App). */
+  static words = roomWords;
+
   constructor(store, opts) {
     super(store, opts);
     this.code = (new URLSearchParams(location.search).get('room') ?? '').trim().toUpperCase();
