@@ -2,7 +2,6 @@ package loadtest
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
@@ -88,9 +87,5 @@ func BenchmarkRoomAcross1500(b *testing.B) {
 		all.EndToEnd = append(all.EndToEnd, r.EndToEnd...)
 		all.Lost += r.Lost
 	}
-	sorted := slices.Sorted(slices.Values(all.EndToEnd))
-	b.ReportMetric(float64(percentile(sorted, 50).Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(percentile(sorted, 99).Microseconds())/1000, "p99-ms")
-	b.ReportMetric(float64(sorted[len(sorted)-1].Microseconds())/1000, "max-ms")
-	b.ReportMetric(float64(all.Lost), "lost")
+	reportTimes(b, all.EndToEnd, all.Lost)
 }

@@ -70,9 +70,15 @@ func BenchmarkRoomFanout500(b *testing.B) {
 		all.Fanout = append(all.Fanout, r.Fanout...)
 		all.Lost += r.Lost
 	}
-	sorted := slices.Sorted(slices.Values(all.Fanout))
+	reportTimes(b, all.Fanout, all.Lost)
+}
+
+// reportTimes reports the p50, p99 and greatest of times, and the messages
+// lost, as the benchmark's metrics.
+func reportTimes(b *testing.B, times []time.Duration, lost int) {
+	sorted := slices.Sorted(slices.Values(times))
 	b.ReportMetric(float64(percentile(sorted, 50).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(percentile(sorted, 99).Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(sorted[len(sorted)-1].Microseconds())/1000, "max-ms")
-	b.ReportMetric(float64(all.Lost), "lost")
+	b.ReportMetric(float64(lost), "lost")
 }

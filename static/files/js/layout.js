@@ -223,8 +223,8 @@ function callText(ev) {
 }
 
 // oneWayDelay is the flight time most delivered segments took: where a lost
-// segment would have arrived.
-function oneWayDelay(events) {
+// segment would have arrived (pace.js paces flights by it too).
+export function oneWayDelay(events) {
   const count = new Map();
   for (const ev of events) {
     if (ev && ev.kind === 'segment' && Number.isFinite(ev.arrive_ms)) {

@@ -18,6 +18,8 @@
 // with nothing on the wire (a retransmission timeout, TIME-WAIT) is skipped
 // to a short wait.
 
+import { oneWayDelay } from './layout.js';
+
 /** PACES are the paces the page plays at by itself, by name. */
 export const PACES = Object.freeze({
   teaching: Object.freeze({ flightMs: 1500, statePauseMs: 700, quietMs: 900 }),
@@ -27,24 +29,10 @@ export const PACES = Object.freeze({
 /** STEP_MODES are what one Step moves by, as ?step= takes them. */
 export const STEP_MODES = Object.freeze(['segment', 'event']);
 
-const DEFAULT_DELAY_MS = 10;
-
 const num = (v, d = 0) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
 
-/** oneWayDelay is the flight time most delivered segments take. */
-export function oneWayDelay(events) {
-  const count = new Map();
-  for (const ev of events) {
-    if (ev?.kind === 'segment' && Number.isFinite(ev.arrive_ms)) {
-      const d = ev.arrive_ms - num(ev.t_ms);
-      if (d > 0) count.set(d, (count.get(d) || 0) + 1);
-    }
-  }
-  let best = DEFAULT_DELAY_MS;
-  let n = 0;
-  for (const [d, c] of count) if (c > n || (c === n && d < best)) [best, n] = [d, c];
-  return best;
-}
+/** oneWayDelay is the flight time most delivered segments take (layout.js). */
+export { oneWayDelay };
 
 /** arrival is when segment ev arrives, or would have arrived when lost. */
 function arrival(ev, delay) {

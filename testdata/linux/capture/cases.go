@@ -721,30 +721,10 @@ func blindDataInjection(e *env) *result {
 	res.conns = []conn{{a: port, b: cport}}
 
 	e.rec.sleepUntil(100)
-	segs, err := readPcap(e.rawPcap)
-	check(err)
-	var clientISN, serverISN uint32
-	var haveC, haveS bool
-	for _, sg := range segs {
-		if sg.flags&flagSYN == 0 {
-			continue
-		}
-		if sg.src == cport && sg.dst == port {
-			clientISN, haveC = sg.seq, true
-		}
-		if sg.src == port && sg.dst == cport {
-			serverISN, haveS = sg.seq, true
-		}
-	}
-	if !haveC || !haveS {
-		check(fmt.Errorf("the handshake is not in the capture yet"))
-	}
+	isns := handshakeISNs(e, cport, port)
 	// rel_ack 1-100000: 100000 below the server's SND.UNA, ISN+1.
 	const below = 100000
-	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
-	in := injectFault{AtMs: at, From: "client", Flags: []string{"PSH", "ACK"}, RelSeq: 1, RelAck: 1 - below, Window: 64, Data: "evil"}
-	check(injectRaw(cport, port, wire.PSH|wire.ACK, clientISN+1, serverISN+1-below, in.Window, []byte(in.Data)))
-	res.faults = append(res.faults, fault{Inject: &in})
+	e.injectNow(res, injectFault{From: "client", Flags: []string{"PSH", "ACK"}, RelSeq: 1, RelAck: 1 - below, Window: 64, Data: "evil"}, isns)
 
 	e.rec.sleepUntil(200)
 	check(e.close("client", cfd))
@@ -851,21 +831,7 @@ func timeWaitAbort(e *env) *result {
 	e.rec.sleepUntil(300)
 	check(e.abort("client", cfd))
 	e.rec.sleepUntil(400)
-	segs, err := readPcap(e.rawPcap)
-	check(err)
-	var clientISN, serverISN uint32
-	for _, sg := range segs {
-		if sg.flags&flagSYN != 0 && sg.src == cport {
-			clientISN = sg.seq
-		}
-		if sg.flags&flagSYN != 0 && sg.src == port {
-			serverISN = sg.seq
-		}
-	}
-	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
-	in := injectFault{AtMs: at, From: "server", Flags: []string{"PSH", "ACK"}, RelSeq: 2, RelAck: 2, Window: 64, Data: "late"}
-	check(injectRaw(port, cport, wire.PSH|wire.ACK, serverISN+2, clientISN+2, in.Window, []byte(in.Data)))
-	res.faults = append(res.faults, fault{Inject: &in})
+	e.injectNow(res, injectFault{From: "server", Flags: []string{"PSH", "ACK"}, RelSeq: 2, RelAck: 2, Window: 64, Data: "late"}, handshakeISNs(e, cport, port))
 	return res
 }
 
@@ -885,18 +851,7 @@ func timeWaitSynReopen(e *env) *result {
 	e.rec.sleepUntil(200)
 	check(e.close("client", cfd))
 	e.rec.sleepUntil(300)
-	segs, err := readPcap(e.rawPcap)
-	check(err)
-	var clientISN uint32
-	for _, sg := range segs {
-		if sg.flags&flagSYN != 0 && sg.src == cport {
-			clientISN = sg.seq
-		}
-	}
-	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
-	in := injectFault{AtMs: at, From: "client", Flags: []string{"SYN"}, RelSeq: 100002, RelAck: 0, Window: 64240}
-	check(injectRaw(cport, port, wire.SYN, clientISN+100002, 0, in.Window, nil))
-	res.faults = append(res.faults, fault{Inject: &in})
+	e.injectNow(res, injectFault{From: "client", Flags: []string{"SYN"}, RelSeq: 100002, RelAck: 0, Window: 64240}, handshakeISNs(e, cport, port))
 	return res
 }
 
@@ -914,25 +869,10 @@ func finWait2OrphanRST(e *env) *result {
 	e.rec.sleepUntil(100)
 	check(e.close("client", cfd))
 	e.rec.sleepUntil(200)
-	segs, err := readPcap(e.rawPcap)
-	check(err)
-	var clientISN, serverISN uint32
-	for _, sg := range segs {
-		if sg.flags&flagSYN != 0 && sg.src == cport {
-			clientISN = sg.seq
-		}
-		if sg.flags&flagSYN != 0 && sg.src == port {
-			serverISN = sg.seq
-		}
-	}
-	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
-	rst := injectFault{AtMs: at, From: "server", Flags: []string{"RST"}, RelSeq: 11, RelAck: 0, Window: 0}
-	check(injectRaw(port, cport, wire.RST, serverISN+11, 0, 0, nil))
+	isns := handshakeISNs(e, cport, port)
+	e.injectNow(res, injectFault{From: "server", Flags: []string{"RST"}, RelSeq: 11, RelAck: 0, Window: 0}, isns)
 	e.rec.sleepUntil(300)
-	at = time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
-	ack := injectFault{AtMs: at, From: "server", Flags: []string{"ACK"}, RelSeq: 1, RelAck: 2, Window: 64}
-	check(injectRaw(port, cport, wire.ACK, serverISN+1, clientISN+2, 64, nil))
-	res.faults = append(res.faults, fault{Inject: &rst}, fault{Inject: &ack})
+	e.injectNow(res, injectFault{From: "server", Flags: []string{"ACK"}, RelSeq: 1, RelAck: 2, Window: 64}, isns)
 	return res
 }
 
@@ -950,19 +890,59 @@ func closeWaitRSTFinSeq(e *env) *result {
 	e.rec.sleepUntil(100)
 	check(e.shutdown("client", cfd))
 	e.rec.sleepUntil(200)
-	segs, err := readPcap(e.rawPcap)
-	check(err)
-	var clientISN uint32
-	for _, sg := range segs {
-		if sg.flags&flagSYN != 0 && sg.src == cport {
-			clientISN = sg.seq
-		}
-	}
-	at := time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
-	rst := injectFault{AtMs: at, From: "client", Flags: []string{"RST"}, RelSeq: 1, RelAck: 0, Window: 0}
-	check(injectRaw(cport, port, wire.RST, clientISN+1, 0, 0, nil))
-	res.faults = append(res.faults, fault{Inject: &rst})
+	e.injectNow(res, injectFault{From: "client", Flags: []string{"RST"}, RelSeq: 1, RelAck: 0, Window: 0}, handshakeISNs(e, cport, port))
 	e.rec.sleepUntil(300)
 	check(e.close("server", sfd))
 	return res
+}
+
+// isnPair is a connection's two initial sequence numbers, and the ports
+// they were sent from.
+type isnPair struct {
+	clientPort, serverPort uint16
+	client, server         uint32
+}
+
+// handshakeISNs reads the capture so far for the ISNs of the SYNs the
+// client (from cport) and the server (from port) sent.
+func handshakeISNs(e *env, cport, port uint16) isnPair {
+	segs, err := readPcap(e.rawPcap)
+	check(err)
+	p := isnPair{clientPort: cport, serverPort: port}
+	var haveC, haveS bool
+	for _, sg := range segs {
+		if sg.flags&flagSYN == 0 {
+			continue
+		}
+		if sg.src == cport && sg.dst == port && !haveC {
+			p.client, haveC = sg.seq, true
+		}
+		if sg.src == port && sg.dst == cport && !haveS {
+			p.server, haveS = sg.seq, true
+		}
+	}
+	if !haveC || !haveS {
+		check(fmt.Errorf("the handshake of port %d is not in the capture yet", cport))
+	}
+	return p
+}
+
+// injectNow puts in on the wire now from its end (in.From) with a raw
+// socket, its sequence number counted from the sender's ISN and its
+// acknowledgment (when it carries ACK) from the receiver's, and records it
+// as the scenario's inject fault at this time.
+func (e *env) injectNow(res *result, in injectFault, isns isnPair) {
+	flags, err := wire.ParseFlags(in.Flags)
+	check(err)
+	src, dst, sendISN, recvISN := isns.clientPort, isns.serverPort, isns.client, isns.server
+	if in.From == "server" {
+		src, dst, sendISN, recvISN = dst, src, recvISN, sendISN
+	}
+	var ack uint32
+	if flags&wire.ACK != 0 {
+		ack = recvISN + uint32(in.RelAck)
+	}
+	in.AtMs = time.Since(e.rec.origin).Round(time.Millisecond).Milliseconds()
+	check(injectRaw(src, dst, flags, sendISN+uint32(in.RelSeq), ack, in.Window, []byte(in.Data)))
+	res.faults = append(res.faults, fault{Inject: &in})
 }
