@@ -41,9 +41,7 @@ func TestClassroom(t *testing.T) {
 	presenter := newPageWithin(t, classroomTimeout, withViewport(1366, 768))
 	presenter.open("/?scenario=client-closes-first&lang=en&step=event")
 	before := presenter.rect("#diagram")
-	presenter.click("#room-open")
-	presenter.waitFor(`document.querySelector('[data-room-code]') !== null`, 10*time.Second, "the room to open")
-	code := eval[string](presenter, `document.querySelector('[data-room-code]').dataset.roomCode`)
+	code := presenter.openRoom()
 	if after := presenter.rect("#diagram"); after.Top != before.Top || after.Left != before.Left || after.Width != before.Width {
 		t.Errorf("the room panel moved the ladder: %+v, was %+v", after, before)
 	}
@@ -80,15 +78,7 @@ func TestClassroom(t *testing.T) {
 	presenter.waitFor(`document.querySelector('[data-room-viewers]')?.dataset.roomViewers === '3'`, 10*time.Second, "three viewers")
 
 	// A question: the bars stay hidden from the projected screen.
-	presenter.click("[data-room-compose]")
-	eval[chromedp.Void](presenter, `(() => {
-		const f = document.querySelector('.room-compose');
-		f.querySelector('#room-prompt').value = 'Who sends the first FIN?';
-		f.querySelector('[name=option0]').value = 'the server';
-		f.querySelector('[name=option1]').value = 'the client';
-		f.querySelector('#room-correct-1').checked = true;
-		f.requestSubmit();
-	})()`)
+	presenter.askFIN(true)
 	for _, v := range viewers {
 		v.waitFor(`document.querySelectorAll('.room-choice').length === 2`, 10*time.Second, "the question")
 	}

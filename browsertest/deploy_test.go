@@ -93,8 +93,7 @@ func TestRoomLANHint(t *testing.T) {
 	p := newPage(t)
 	p.do(chromedp.Navigate(local.URL + "/?scenario=client-closes-first&lang=en"))
 	p.waitReady()
-	p.click("#room-open")
-	p.waitFor(`document.querySelector('[data-room-code]') !== null`, 10*time.Second, "the room to open")
+	p.openRoom()
 	type hint struct {
 		Text string `json:"text"`
 		Href string `json:"href"`
@@ -115,8 +114,7 @@ func TestRoomLANHint(t *testing.T) {
 	// On the LAN address itself there is nothing to say.
 	q := newPage(t)
 	q.open("/?scenario=client-closes-first&lang=en")
-	q.click("#room-open")
-	q.waitFor(`document.querySelector('[data-room-code]') !== null`, 10*time.Second, "the room to open")
+	q.openRoom()
 	if eval[bool](q, `document.querySelector('[data-room-lan]') !== null`) {
 		t.Error("a server without a LAN address gave a hint")
 	}

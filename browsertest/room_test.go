@@ -33,6 +33,30 @@ func (p *page) roomView() roomView {
 }
 
 // click clicks the element selector finds, through the page's script.
+// openRoom presses "Present to a class" and returns the room's code once
+// the panel shows it.
+func (p *page) openRoom() string {
+	p.t.Helper()
+	p.click("#room-open")
+	p.waitFor(`document.querySelector('[data-room-code]') !== null`, 10*time.Second, "the room to open")
+	return eval[string](p, `document.querySelector('[data-room-code]').dataset.roomCode`)
+}
+
+// askFIN has the presenter write and pose the question "Who sends the
+// first FIN?", its answer marked when marked is set.
+func (p *page) askFIN(marked bool) {
+	p.t.Helper()
+	p.click("[data-room-compose]")
+	eval[chromedp.Void](p, fmt.Sprintf(`(() => {
+		const f = document.querySelector('.room-compose');
+		f.querySelector('#room-prompt').value = 'Who sends the first FIN?';
+		f.querySelector('[name=option0]').value = 'the server';
+		f.querySelector('[name=option1]').value = 'the client';
+		f.querySelector('#room-correct-1').checked = %t;
+		f.requestSubmit();
+	})()`, marked))
+}
+
 func (p *page) click(selector string) {
 	p.t.Helper()
 	eval[chromedp.Void](p, fmt.Sprintf(`document.querySelector(%q).click()`, selector))
@@ -64,9 +88,7 @@ func sameView(t *testing.T, name string, presenter, viewer *page) {
 func TestRoom(t *testing.T) {
 	presenter := newPage(t)
 	presenter.open("/?step=event&scenario=client-closes-first&lang=en") // one event a step
-	presenter.click("#room-open")
-	presenter.waitFor(`document.querySelector('[data-room-code]') !== null`, 10*time.Second, "the room to open")
-	code := eval[string](presenter, `document.querySelector('[data-room-code]').dataset.roomCode`)
+	code := presenter.openRoom()
 	if len(code) != 6 {
 		t.Fatalf("room code %q", code)
 	}
@@ -116,15 +138,7 @@ func TestRoom(t *testing.T) {
 
 	// A question: the presenter writes it, viewers answer, the presenter
 	// sees the answers and reveals the right one.
-	presenter.click("[data-room-compose]")
-	eval[chromedp.Void](presenter, `(() => {
-		const f = document.querySelector('.room-compose');
-		f.querySelector('#room-prompt').value = 'Who sends the first FIN?';
-		f.querySelector('[name=option0]').value = 'the server';
-		f.querySelector('[name=option1]').value = 'the client';
-		f.querySelector('#room-correct-1').checked = true;
-		f.requestSubmit();
-	})()`)
+	presenter.askFIN(true)
 	for i, v := range append(viewers, late) {
 		v.waitFor(`document.querySelectorAll('.room-choice').length === 2`, 10*time.Second, "the question")
 		v.click(fmt.Sprintf(`.room-choice[data-choice="%d"]`, min(i, 1)))
@@ -249,9 +263,7 @@ func TestRoom(t *testing.T) {
 func TestRoomViewerNumbering(t *testing.T) {
 	presenter := newPage(t)
 	presenter.open("/?scenario=client-closes-first&lang=en")
-	presenter.click("#room-open")
-	presenter.waitFor(`document.querySelector('[data-room-code]') !== null`, 10*time.Second, "the room to open")
-	code := eval[string](presenter, `document.querySelector('[data-room-code]').dataset.roomCode`)
+	code := presenter.openRoom()
 
 	// The viewer's own choice: absolute sequence numbers, saved.
 	viewer := newPage(t)

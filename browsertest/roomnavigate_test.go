@@ -14,9 +14,7 @@ import (
 func TestPresenterOpensAnotherScenario(t *testing.T) {
 	presenter := newPageWithin(t, classroomTimeout, withViewport(1366, 768))
 	presenter.open("/?scenario=syn-lost&lang=en")
-	presenter.click("#room-open")
-	presenter.waitFor(`document.querySelector('[data-room-code]') !== null`, 10*time.Second, "the room to open")
-	code := eval[string](presenter, `document.querySelector('[data-room-code]').dataset.roomCode`)
+	code := presenter.openRoom()
 	viewer := newPageWithin(t, classroomTimeout, withViewport(1366, 768))
 	viewer.do(chromedp.Navigate(app.URL + "/?room=" + code + "&lang=en"))
 	viewer.waitFor(`document.querySelector('#diagram .ladder-svg') !== null`, 15*time.Second, "the viewer's ladder")

@@ -15,8 +15,7 @@ func TestRoomQRFits(t *testing.T) {
 			t.Run(fmt.Sprintf("%dx%d-%s", size[0], size[1], lang), func(t *testing.T) {
 				p := newPageWithin(t, classroomTimeout, withViewport(int64(size[0]), int64(size[1])))
 				p.open("/?scenario=client-closes-first&lang=" + lang)
-				p.click("#room-open")
-				p.waitFor(`document.querySelector('[data-room-qr-open]') !== null`, 10*time.Second, "the room to open")
+				p.openRoom()
 				p.click("[data-room-qr-open]")
 				p.waitFor(`document.querySelector('dialog[data-room-qr-full][open] img')?.naturalWidth > 100`, 10*time.Second, "the full-screen QR code")
 				// The square drawn: object-fit contain centres it in the image's box.
@@ -49,8 +48,7 @@ func TestRoomSheetLeavesHeader(t *testing.T) {
 			t.Run(fmt.Sprintf("%dx%d-%s", size[0], size[1], lang), func(t *testing.T) {
 				p := newPageWithin(t, classroomTimeout, withViewport(int64(size[0]), int64(size[1])))
 				p.open("/?scenario=client-closes-first&lang=" + lang)
-				p.click("#room-open")
-				p.waitFor(`document.querySelector('[data-room-code]') !== null`, 10*time.Second, "the room to open")
+				p.openRoom()
 				p.waitIdle()
 				covered := eval[[]string](p, `(() => {
 					const s = document.getElementById('room').getBoundingClientRect();

@@ -4,8 +4,6 @@ import (
 	"os"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 )
 
 // phoneScreen is a 390x844 phone: mobile, portrait, touch.
@@ -81,21 +79,12 @@ func TestPhoneQuestionSheet(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			presenter := newPageWithin(t, classroomTimeout, withViewport(1366, 768))
 			presenter.open("/?scenario=client-closes-first&lang=" + lang + "&step=event")
-			presenter.click("#room-open")
-			presenter.waitFor(`document.querySelector('[data-room-code]') !== null`, 10*time.Second, "the room to open")
-			code := eval[string](presenter, `document.querySelector('[data-room-code]').dataset.roomCode`)
+			code := presenter.openRoom()
 			presenter.stepTo(6)
 			phone := newPageWithin(t, classroomTimeout, withScreen(phoneScreen))
 			phone.open("/?room=" + code + "&lang=" + lang)
 			phone.progressIs(6, "the history")
-			presenter.click("[data-room-compose]")
-			eval[chromedp.Void](presenter, `(() => {
-				const f = document.querySelector('.room-compose');
-				f.querySelector('#room-prompt').value = 'Who sends the first FIN?';
-				f.querySelector('[name=option0]').value = 'the server';
-				f.querySelector('[name=option1]').value = 'the client';
-				f.requestSubmit();
-			})()`)
+			presenter.askFIN(false)
 			phone.waitFor(`document.querySelectorAll('.room-choice').length === 2`, 10*time.Second, "the question")
 			checkPhoneSheet(t, phone)
 			if len(axe) > 0 {
