@@ -157,3 +157,24 @@ func TestPhoneLesson(t *testing.T) {
 		})
 	}
 }
+
+// TestPhoneLadderInFirstScreen: on a 390x844 phone the app page's compact
+// header leaves the ladder's first segment inside the first screen, before
+// any scrolling, in both languages (the full header put it below 844 px in
+// English).
+func TestPhoneLadderInFirstScreen(t *testing.T) {
+	for _, lang := range []string{"en", "zh"} {
+		t.Run(lang, func(t *testing.T) {
+			p := newPage(t, withScreen(ladderScreens[2]))
+			p.open("/?scenario=three-way-handshake&lang=" + lang)
+			p.waitIdle()
+			top := eval[float64](p, `document.querySelector('.ladder-svg').getBoundingClientRect().top`)
+			first := p.rect(`#diagram [data-kind="segment"]`)
+			h := eval[float64](p, `innerHeight`)
+			t.Logf("%s: ladder at %.0f px, first segment %.0f-%.0f px, window %.0f px", lang, top, first.Top, first.Bottom, h)
+			if first.Bottom > h {
+				t.Errorf("the first segment ends at %.0f px, below the first screen (%.0f px)", first.Bottom, h)
+			}
+		})
+	}
+}
