@@ -40,8 +40,9 @@ func TestRoomQRFits(t *testing.T) {
 }
 
 // TestRoomSheetLeavesHeader: the presenter's open room sheet starts below
-// the page's header, so the language, theme and projector buttons stay
-// within reach while the room is open.
+// the page's header and playback controls, so the language, theme and
+// projector buttons and the notation stay within reach while the room is
+// open.
 func TestRoomSheetLeavesHeader(t *testing.T) {
 	for _, size := range [][2]int{{1366, 768}, {1280, 800}, {1920, 1080}} {
 		for _, lang := range []string{"en", "zh"} {
@@ -52,13 +53,13 @@ func TestRoomSheetLeavesHeader(t *testing.T) {
 				p.waitIdle()
 				covered := eval[[]string](p, `(() => {
 					const s = document.getElementById('room').getBoundingClientRect();
-					return [...document.querySelectorAll('header.top :is(a, button, select, input, label)')].filter((e) => {
+					return [...document.querySelectorAll(':is(header.top, .toolbar) :is(a, button, select, input, label)')].filter((e) => {
 						const r = e.getBoundingClientRect();
 						return r.width > 0 && r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top;
 					}).map((e) => e.id || e.textContent.trim() || e.outerHTML.slice(0, 60));
 				})()`)
 				if len(covered) > 0 {
-					t.Errorf("the room sheet covers the header's %q", covered)
+					t.Errorf("the room sheet covers the header's or the controls' %q", covered)
 				}
 			})
 		}

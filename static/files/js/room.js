@@ -139,7 +139,7 @@ export class RoomPanel {
     useStylesheet();
     if (!viewer) {
       this.root.classList.add('room--sheet');
-      keepBelowHeader(this.root);
+      keepBelowControls(this.root);
     }
     // render redraws body; the presenter's lesson picker stays put below it,
     // keeping the focus and the choices while answers come in.
@@ -948,15 +948,20 @@ export class Follower extends Session {
 }
 
 /**
- * keepBelowHeader starts the presenter's side sheet under the page's header,
- * however many rows the header takes (the language, theme and projector
- * buttons stay within reach while a room is open).
+ * keepBelowControls starts the presenter's side sheet under the page's
+ * header and its playback controls, however many rows they take (the
+ * language, theme and projector buttons and the notation stay within reach
+ * while a room is open).
  */
-function keepBelowHeader(sheet) {
-  const header = document.querySelector('header.top');
-  if (!header || typeof ResizeObserver === 'undefined') return;
-  const place = () => sheet.style.setProperty('--room-sheet-top', `${Math.ceil(header.getBoundingClientRect().bottom) + 8}px`);
-  new ResizeObserver(place).observe(header);
+function keepBelowControls(sheet) {
+  const bars = [...document.querySelectorAll('header.top, .toolbar')];
+  if (bars.length === 0 || typeof ResizeObserver === 'undefined') return;
+  const place = () => {
+    const bottom = Math.max(...bars.map((b) => b.getBoundingClientRect().bottom));
+    sheet.style.setProperty('--room-sheet-top', `${Math.ceil(bottom) + 8}px`);
+  };
+  const watch = new ResizeObserver(place);
+  for (const b of bars) watch.observe(b);
   addEventListener('scroll', place, { passive: true });
   place();
 }
